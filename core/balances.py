@@ -1,0 +1,267 @@
+"""Balances: the only code that moves money.
+
+Amounts are ``Decimal`` roubles with two places. Every change happens in one
+transaction together with its ledger row in ``payment_transactions`` (signed:
+top-ups, refunds and referral rewards positive, deductions negative), so at every
+moment, for every user::
+
+    balance_rub + money held in reservations == sum(payment_transactions.amount_rub)
+
+A balance never goes negative: debits and holds are conditional updates, and the
+table carries a CHECK constraint besides. Reservations move only from ``held`` to
+``captured`` or ``released``, once, so a repeated capture or release does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import psycopg2.errors
+
+from core.db import Database, in_transaction
+from core.users import UserCache, ensure_user_id
+
+log = logging.getLogger("genbot.balances")
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("99999999.99")  # DECIMAL(10, 2)
+# The sign each ledger kind carries in payment_transactions.amount_rub.
+LEDGER_SIGNS = {"topup": 1, "refund": 1, "referral": 1, "deduction": -1}
+
+
+class InvalidAmount(ValueError):
+    """Not a positive amount of roubles with at most two decimal places."""
+
+
+class InsufficientFunds(Exception):
+    def __init__(self, balance: Decimal, needed: Decimal):
+        super().__init__(f"balance {balance} is less than {needed}")
+        self.balance = balance
+        self.needed = needed
+
+
+@dataclass(frozen=True)
+class Reservation:
+    id: int
+    user_id: int
+    amount: Decimal
+    status: str
+
+
+@dataclass(frozen=True)
+class BalanceChange:
+    """What balance-change listeners hear about, after the transaction committed."""
+
+    user_id: int
+    amount: Decimal  # signed, as in the ledger
+    kind: str
+    reason: str | None
+    balance: Decimal
+
+
+def to_money(value) -> Decimal:
+    """A positive amount of roubles, or ``InvalidAmount`` saying what is wrong."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise InvalidAmount("amount must be a decimal string or Decimal, not a float")
+    try:
+        amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        raise InvalidAmount("amount is not a number") from None
+    if not amount.is_finite():
+        raise InvalidAmount("amount is not a finite number")
+    if amount <= 0:
+        raise InvalidAmount("amount must be greater than zero")
+    if amount > MAX_AMOUNT:
+        raise InvalidAmount(f"amount must not exceed {MAX_AMOUNT}")
+    if amount != amount.quantize(CENT):
+        raise InvalidAmount("amount has more than two decimal places")
+    return amount.quantize(CENT)
+
+
+class UserMissing(Exception):
+    """The user cache said yes but the row is gone (table rebuilt): write it and retry."""
+
+
+class Balances:
+    """Balance operations for one database; ``listeners`` hear of committed changes."""
+
+    def __init__(self, db: Database, users: UserCache, listeners=None):
+        self.db = db
+        self.users = users
+        self.listeners = list(listeners or [])
+
+    # -- reading -------------------------------------------------------------------
+
+    def get(self, user_id: int, *, cur=None) -> Decimal:
+        with in_transaction(self.db, cur) as tx:
+            tx.execute("SELECT COALESCE(balance_rub, 0) FROM balances WHERE user_id = %s",
+                       (user_id,))
+            row = tx.fetchone()
+        return row[0] if row else Decimal("0.00")
+
+    def held(self, user_id: int, *, cur=None) -> Decimal:
+        with in_transaction(self.db, cur) as tx:
+            tx.execute("SELECT COALESCE(SUM(amount_rub), 0) FROM balance_reservations "
+                       "WHERE user_id = %s AND status = 'held'", (user_id,))
+            return tx.fetchone()[0]
+
+    def summary(self, user_id: int) -> tuple[Decimal, Decimal]:
+        """(balance, held) in one query."""
+        row = self.db.fetch_one(
+            "SELECT COALESCE((SELECT balance_rub FROM balances WHERE user_id = %(u)s), 0), "
+            "COALESCE((SELECT SUM(amount_rub) FROM balance_reservations "
+            "WHERE user_id = %(u)s AND status = 'held'), 0)", {"u": user_id})
+        return row[0], row[1]
+
+    def reservation(self, reservation_id: int, *, cur=None) -> Reservation | None:
+        with in_transaction(self.db, cur) as tx:
+            tx.execute("SELECT id, user_id, amount_rub, status FROM balance_reservations "
+                       "WHERE id = %s", (reservation_id,))
+            row = tx.fetchone()
+        return Reservation(*row) if row else None
+
+    # -- moving money ----------------------------------------------------------------
+
+    def credit(self, user_id: int, amount, *, kind: str = "topup", reason: str | None = None,
+               cur=None) -> Decimal:
+        """Add money (top-up, refund, referral reward). Returns the new balance."""
+        amount = to_money(amount)
+        if LEDGER_SIGNS.get(kind) != 1:
+            raise ValueError(f"credit kind must be one of topup, refund, referral, not {kind!r}")
+        return self._change(user_id, amount, kind, reason, cur)
+
+    def debit(self, user_id: int, amount, *, kind: str = "deduction", reason: str | None = None,
+              cur=None) -> Decimal:
+        """Take money, or raise ``InsufficientFunds``. Returns the new balance."""
+        amount = to_money(amount)
+        if LEDGER_SIGNS.get(kind) != -1:
+            raise ValueError(f"debit kind must be deduction, not {kind!r}")
+        return self._change(user_id, -amount, kind, reason, cur)
+
+    def _change(self, user_id, delta: Decimal, kind, reason, cur) -> Decimal:
+        def move(tx):
+            balance = self._shift_balance(tx, user_id, delta)
+            tx.execute("INSERT INTO payment_transactions (user_id, amount_rub, type, reason) "
+                       "VALUES (%s, %s, %s, %s)", (user_id, delta, kind, reason))
+            return balance
+
+        balance = self._run(user_id, move, cur)
+        self._notify(BalanceChange(user_id, delta, kind, reason, balance))
+        return balance
+
+    def hold(self, user_id: int, amount, *, reason: str | None = None,
+             key: str | None = None, cur=None) -> Reservation:
+        """Set money aside for paid work. With ``key``, a repeat returns the first hold."""
+        amount = to_money(amount)
+
+        def reserve(tx):
+            tx.execute(
+                "INSERT INTO balance_reservations (user_id, amount_rub, reason, idempotency_key) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING "
+                "RETURNING id", (user_id, amount, reason, key))
+            row = tx.fetchone()
+            if row is None:  # this key already holds money: never hold twice
+                tx.execute("SELECT id, user_id, amount_rub, status FROM balance_reservations "
+                           "WHERE idempotency_key = %s", (key,))
+                return Reservation(*tx.fetchone())
+            self._shift_balance(tx, user_id, -amount)
+            return Reservation(row[0], user_id, amount, "held")
+
+        return self._run(user_id, reserve, cur)
+
+    def capture(self, reservation_id: int, *, cur=None) -> bool:
+        """Turn a hold into a deduction. False if it was already captured or released."""
+        with in_transaction(self.db, cur) as tx:
+            tx.execute(
+                "UPDATE balance_reservations SET status = 'captured', updated_at = NOW() "
+                "WHERE id = %s AND status = 'held' RETURNING user_id, amount_rub, reason",
+                (reservation_id,))
+            row = tx.fetchone()
+            if row is None:
+                return False
+            user_id, amount, reason = row
+            tx.execute("INSERT INTO payment_transactions (user_id, amount_rub, type, reason) "
+                       "VALUES (%s, %s, 'deduction', %s)", (user_id, -amount, reason))
+            tx.execute("SELECT COALESCE(balance_rub, 0) FROM balances WHERE user_id = %s",
+                       (user_id,))
+            balance = tx.fetchone()[0]
+        self._notify(BalanceChange(user_id, -amount, "deduction", reason, balance))
+        return True
+
+    def release(self, reservation_id: int, *, cur=None) -> bool:
+        """Give held money back. False if it was already captured or released."""
+        with in_transaction(self.db, cur) as tx:
+            tx.execute(
+                "UPDATE balance_reservations SET status = 'released', updated_at = NOW() "
+                "WHERE id = %s AND status = 'held' RETURNING user_id, amount_rub",
+                (reservation_id,))
+            row = tx.fetchone()
+            if row is None:
+                return False
+            self._shift_balance(tx, row[0], row[1])
+        return True
+
+    # -- internals -------------------------------------------------------------------
+
+    @staticmethod
+    def _shift_balance(tx, user_id: int, delta: Decimal) -> Decimal:
+        """Add ``delta`` (negative: take) to the balance, never below zero."""
+        sql = ("UPDATE balances SET balance_rub = COALESCE(balance_rub, 0) + %(d)s, "
+               "updated_at = NOW() WHERE user_id = %(u)s "
+               "AND COALESCE(balance_rub, 0) + %(d)s >= 0 RETURNING balance_rub")
+        tx.execute(sql, {"d": delta, "u": user_id})
+        row = tx.fetchone()
+        if row is not None:
+            return row[0]
+        tx.execute("SELECT COALESCE(balance_rub, 0) FROM balances WHERE user_id = %s",
+                   (user_id,))
+        current = tx.fetchone()
+        if current is None:
+            raise UserMissing(f"user {user_id} has no balance row")
+        raise InsufficientFunds(current[0], -delta)
+
+    def _run(self, user_id: int, work, cur):
+        """Run ``work(tx)`` for a user that surely exists, whatever the cache believed."""
+        ensure_user_id(self.db, self.users, user_id, cur=cur)
+        if cur is not None:  # the caller's transaction cannot be retried from here
+            return work(cur)
+        try:
+            with self.db.transaction() as tx:
+                return work(tx)
+        except (UserMissing, psycopg2.errors.ForeignKeyViolation):
+            self.users.forget(user_id)
+            ensure_user_id(self.db, self.users, user_id, force=True)
+            with self.db.transaction() as tx:
+                return work(tx)
+
+    def _notify(self, change: BalanceChange) -> None:
+        for listener in self.listeners:
+            try:
+                listener(change)
+            except Exception:
+                log.exception("balance-change listener %r failed for user %s",
+                              getattr(listener, "__name__", listener), change.user_id)
+
+
+def ledger_differences(db: Database, limit: int = 100) -> list[tuple[int, Decimal, Decimal, Decimal]]:
+    """Users whose balance + held differs from their ledger: (user_id, balance, held, ledger)."""
+    return db.fetch_all(
+        """
+        WITH held AS (
+            SELECT user_id, SUM(amount_rub) AS held FROM balance_reservations
+            WHERE status = 'held' GROUP BY user_id
+        ), ledger AS (
+            SELECT user_id, SUM(amount_rub) AS total FROM payment_transactions GROUP BY user_id
+        )
+        SELECT u.user_id, COALESCE(b.balance_rub, 0), COALESCE(h.held, 0), COALESCE(l.total, 0)
+        FROM (SELECT user_id FROM balances UNION SELECT user_id FROM ledger
+              UNION SELECT user_id FROM held) u
+        LEFT JOIN balances b ON b.user_id = u.user_id
+        LEFT JOIN held h ON h.user_id = u.user_id
+        LEFT JOIN ledger l ON l.user_id = u.user_id
+        WHERE COALESCE(b.balance_rub, 0) + COALESCE(h.held, 0) <> COALESCE(l.total, 0)
+        ORDER BY u.user_id
+        LIMIT %s
+        """, (limit,))

@@ -1,0 +1,171 @@
+"""``python run.py [command]``: the one entry point for operators.
+
+Exit codes: 0 done; 1 the command could not do its work (the message says what to
+run); 2 the configuration is wrong (the message names the variable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import signal
+import sys
+
+from core import logs
+from core.config import Config, ConfigError, load_config
+from core.db import UNAVAILABLE_ERRORS, connect_once
+from core.migrations import MigrationLocked, Migrator
+
+log = logging.getLogger("genbot.cli")
+
+
+class CommandError(Exception):
+    """The command cannot do its work; the message tells the operator what to do."""
+
+
+def _terminate_as_exit(signum, _frame):
+    # Turn SIGTERM into SystemExit so `finally` blocks stop the embedded database.
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def database(config: Config):
+    """The configured database, or the embedded one started for the duration."""
+    if not config.embedded:
+        yield config.database, None
+        return
+    from core.embedded import EmbeddedPostgres
+    embedded = EmbeddedPostgres(config.data_dir)
+    try:
+        settings = embedded.start()
+        yield settings, embedded
+    finally:
+        embedded.stop()
+
+
+def _users_table_present(settings) -> bool:
+    conn = connect_once(settings)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_regclass('public.users') IS NOT NULL")
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _apply_migrations(settings) -> None:
+    applied = Migrator(settings).apply()
+    log.info("migrations: %s", f"applied {', '.join(applied)}" if applied else "schema up to date")
+
+
+def cmd_serve(config: Config, _args) -> int:
+    from core.server import serve
+
+    with database(config) as (settings, embedded):
+        if embedded is not None or config.auto_migrate:
+            _apply_migrations(settings)
+        if not _users_table_present(settings):
+            raise CommandError("the users table is missing, so genbot cannot serve. "
+                               "Create the schema with: python run.py migrate")
+        if config.bot_token is None:
+            log.info("no BOT_TOKEN: local mode, nothing is sent to Telegram")
+        elif config.webhook_url:
+            _set_webhook(config)
+
+        def build():
+            from core.app import App
+            from core.web import create_web_app
+            app = App(config, settings)
+            build.app = app
+            return create_web_app(app)
+
+        def close(_worker):
+            app = getattr(build, "app", None)
+            if app is not None:
+                app.close()
+
+        serve(config, build, on_worker_exit=close)
+    return 0
+
+
+def _set_webhook(config: Config) -> None:
+    from core.telegram import TelegramApi
+
+    api = TelegramApi(config.bot_token, config.telegram_api_url)
+    url = config.webhook_url + "/webhook"
+    try:
+        # Never drop_pending_updates: updates sent while we were down must still arrive.
+        api.bot.set_webhook(url=url, secret_token=config.webhook_secret,
+                            drop_pending_updates=False)
+        log.info("webhook set to %s", url)
+    except Exception as exc:  # the old webhook may still be right: serve anyway
+        log.error("setWebhook to %s failed: %s", url, str(exc).splitlines()[0] if str(exc) else exc)
+
+
+def cmd_migrate(config: Config, args) -> int:
+    with database(config) as (settings, _embedded):
+        migrator = Migrator(settings)
+        if args.break_lock:
+            migrator.break_lock()
+            print("migration lock cleared")
+            return 0
+        if args.list:
+            for state in migrator.status():
+                mark = "applied" if state.applied else "pending"
+                print(f"{mark:8} {state.id}  ({state.source})")
+            return 0
+        applied = migrator.apply()
+        print(f"applied: {', '.join(applied)}" if applied else "schema up to date")
+        return 0
+
+
+def cmd_rollback(config: Config, args) -> int:
+    if args.n < 1:
+        raise CommandError("-n must be 1 or more")
+    with database(config) as (settings, _embedded):
+        undone = Migrator(settings).rollback(args.n)
+        print(f"rolled back: {', '.join(undone)}" if undone else "nothing to roll back")
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run.py", description="genbot: AI generations for a rouble balance")
+    sub = parser.add_subparsers(dest="command", metavar="command")
+    sub.add_parser("serve", help="run the bot and its web server (the default)")
+    migrate = sub.add_parser("migrate", help="bring the database to the full schema")
+    migrate.add_argument("--list", action="store_true", help="list migrations and whether each is applied")
+    migrate.add_argument("--break-lock", action="store_true",
+                         help="clear a migration lock left by a killed migrator")
+    rollback = sub.add_parser("rollback", help="undo the last migration(s)")
+    rollback.add_argument("-n", type=int, default=1, help="how many migrations to undo (default 1)")
+    return parser
+
+
+COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "rollback": cmd_rollback}
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "serve"
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"genbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logs.setup_logging(config.log_level, config.secrets())
+    signal.signal(signal.SIGTERM, _terminate_as_exit)
+    try:
+        return COMMANDS[command](config, args)
+    except CommandError as exc:
+        print(f"genbot: {exc}", file=sys.stderr)
+        return 1
+    except MigrationLocked as exc:
+        print(f"genbot: {exc}", file=sys.stderr)
+        return 1
+    except UNAVAILABLE_ERRORS as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"genbot: cannot reach the database: {first}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,229 @@
+"""Configuration from the environment.
+
+Every setting an operator can give lives here, with its default. A wrong value raises
+``ConfigError`` whose message names the variable and never repeats a password: the
+command line turns it into a one-line error and exit code 2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+# Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in secret_token.
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class ConfigError(Exception):
+    """A setting has a value genbot cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Connection parameters for psycopg2 (``None`` host means the embedded server)."""
+
+    host: str | None = None
+    port: int | None = None
+    dbname: str | None = None
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def connect_kwargs(self) -> dict:
+        kwargs = {k: v for k, v in (
+            ("host", self.host), ("port", self.port), ("dbname", self.dbname),
+            ("user", self.user), ("password", self.password),
+        ) if v is not None}
+        kwargs.update(dict(self.extra))
+        return kwargs
+
+    def describe(self) -> str:
+        """Where the database is, for logs: never the password."""
+        return f"{self.user or '?'}@{self.host or 'local'}:{self.port or 5432}/{self.dbname or '?'}"
+
+
+@dataclass(frozen=True)
+class Config:
+    database: DatabaseSettings | None  # None: start the embedded server
+    data_dir: Path
+    bot_token: str | None = field(default=None, repr=False)
+    telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    host: str = "127.0.0.1"
+    port: int = 8080
+    admin_ids: frozenset[int] = frozenset()
+    plugins_file: Path = Path("plugins.toml")
+    auto_migrate: bool = False
+    web_workers: int = 2
+    web_threads: int = 16
+    db_pool_min: int = 5
+    db_pool_max: int = 20
+    db_pool_wait_s: float = 10.0
+    db_statement_timeout_ms: int = 30_000
+    user_cache_ttl_s: float = 600.0
+    webhook_max_bytes: int = 1_048_576
+    log_level: str = "INFO"
+
+    @property
+    def embedded(self) -> bool:
+        return self.database is None
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log line."""
+        values = [self.bot_token, self.webhook_secret]
+        if self.database is not None:
+            values.append(self.database.password)
+        return [v for v in values if v]
+
+
+def _int(env, name: str, default: int, lo: int, hi: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number from {lo} to {hi}, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be a whole number from {lo} to {hi}, got {value}")
+    return value
+
+
+def _float(env, name: str, default: float, lo: float, hi: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number from {lo} to {hi}, got {raw!r}") from None
+    if not lo <= value <= hi:  # also refuses NaN
+        raise ConfigError(f"{name} must be a number from {lo} to {hi}, got {raw!r}")
+    return value
+
+
+def _bool(env, name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1/0, true/false, yes/no or on/off, got {raw!r}")
+
+
+def _http_url(env, name: str, default: str | None) -> str | None:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be an http:// or https:// URL, got {raw!r}")
+    return raw.strip().rstrip("/")
+
+
+def parse_database_url(url: str) -> DatabaseSettings:
+    """``postgres://`` or ``postgresql://`` URL to settings; errors never echo the URL."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise ConfigError("DATABASE_URL must start with postgres:// or postgresql://")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError("DATABASE_URL has a port that is not a number from 1 to 65535") from None
+    query = dict(parse_qsl(parts.query))
+    dbname = unquote(parts.path[1:]) if parts.path and parts.path != "/" else None
+    host = parts.hostname or query.pop("host", None)
+    if not dbname:
+        raise ConfigError("DATABASE_URL must name a database (…/dbname)")
+    if not host:
+        raise ConfigError("DATABASE_URL must name a host (…@host/ or ?host=/socket/dir)")
+    query.pop("host", None)
+    return DatabaseSettings(
+        host=host,
+        port=port or (int(query.pop("port")) if query.get("port", "").isdigit() else None),
+        dbname=dbname,
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        extra=tuple(sorted((k, v) for k, v in query.items() if k != "port")),
+    )
+
+
+def _database(env) -> DatabaseSettings | None:
+    url = env.get("DATABASE_URL", "").strip()
+    if url:
+        return parse_database_url(url)
+    if env.get("DB_HOST", "").strip():
+        name = env.get("DB_NAME", "").strip()
+        if not name:
+            raise ConfigError("DB_NAME must be set when DB_HOST is set")
+        return DatabaseSettings(
+            host=env["DB_HOST"].strip(),
+            port=_int(env, "DB_PORT", 5432, 1, 65535),
+            dbname=name,
+            user=env.get("DB_USER", "").strip() or None,
+            password=env.get("DB_PASSWORD") or None,
+        )
+    return None
+
+
+def derived_webhook_secret(token: str) -> str:
+    """A stable secret for setWebhook when the operator gave none: every process agrees."""
+    return hashlib.sha256(b"genbot-webhook:" + token.encode()).hexdigest()[:48]
+
+
+def load_config(env=None) -> Config:
+    env = os.environ if env is None else env
+    token = (env.get("BOT_TOKEN") or env.get("TELEGRAM_BOT_TOKEN") or "").strip() or None
+    if token and not _TOKEN_RE.match(token):
+        raise ConfigError("BOT_TOKEN does not look like a bot token (digits:letters from @BotFather)")
+    secret = (env.get("WEBHOOK_SECRET") or "").strip() or None
+    if secret and not _SECRET_RE.match(secret):
+        raise ConfigError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    if secret is None and token:
+        secret = derived_webhook_secret(token)
+    admin_ids = set()
+    for item in (env.get("ADMIN_IDS") or "").replace(";", ",").split(","):
+        if item.strip():
+            try:
+                admin_ids.add(int(item.strip()))
+            except ValueError:
+                raise ConfigError(f"ADMIN_IDS must be Telegram user ids separated by commas, got {item.strip()!r}") from None
+    pool_min = _int(env, "DB_POOL_MIN", 5, 0, 1000)
+    pool_max = _int(env, "DB_POOL_MAX", 20, 1, 1000)
+    if pool_min > pool_max:
+        raise ConfigError(f"DB_POOL_MIN ({pool_min}) must not exceed DB_POOL_MAX ({pool_max})")
+    log_level = (env.get("LOG_LEVEL") or "INFO").strip().upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+    return Config(
+        database=_database(env),
+        data_dir=Path(env.get("GENBOT_DATA_DIR") or "var"),
+        bot_token=token,
+        telegram_api_url=_http_url(env, "TELEGRAM_API_URL", DEFAULT_TELEGRAM_API_URL),
+        webhook_url=_http_url(env, "WEBHOOK_URL", None),
+        webhook_secret=secret,
+        host=(env.get("HOST") or "127.0.0.1").strip(),
+        port=_int(env, "PORT", 8080, 1, 65535),
+        admin_ids=frozenset(admin_ids),
+        plugins_file=Path(env.get("PLUGINS_FILE") or "plugins.toml"),
+        auto_migrate=_bool(env, "AUTO_MIGRATE", False),
+        web_workers=_int(env, "WEB_CONCURRENCY", 2, 1, 64),
+        web_threads=_int(env, "WEB_THREADS", 16, 1, 256),
+        db_pool_min=pool_min,
+        db_pool_max=pool_max,
+        db_pool_wait_s=_float(env, "DB_POOL_WAIT", 10.0, 0.1, 600.0),
+        db_statement_timeout_ms=_int(env, "DB_STATEMENT_TIMEOUT_MS", 30_000, 100, 3_600_000),
+        user_cache_ttl_s=_float(env, "USER_CACHE_TTL", 600.0, 0.0, 86_400.0),
+        webhook_max_bytes=_int(env, "WEBHOOK_MAX_BYTES", 1_048_576, 1024, 50_000_000),
+        log_level=log_level,
+    )

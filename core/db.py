@@ -1,0 +1,166 @@
+"""The connection pool and the transaction helper every query goes through.
+
+psycopg2's ``ThreadedConnectionPool`` raises at once when it is exhausted and closes
+every returned connection beyond ``minconn``; genbot instead waits for a free
+connection up to ``wait_s`` and keeps up to ``maxconn`` connections open, so a burst
+of traffic does not pay a new connection per request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+
+import psycopg2
+import psycopg2.extensions
+import psycopg2.pool
+
+from core.config import DatabaseSettings
+
+log = logging.getLogger("genbot.db")
+
+# Errors that mean "the database is not there right now", as opposed to a bad query.
+UNAVAILABLE_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
+
+
+class PoolTimeout(psycopg2.OperationalError):
+    """Every connection stayed busy for the whole wait: the caller sees an outage."""
+
+
+class _KeepAlivePool(psycopg2.pool.ThreadedConnectionPool):
+    """Keeps every healthy returned connection instead of closing those beyond minconn."""
+
+    def _putconn(self, conn, key=None, close=False):
+        if not close and not conn.closed:
+            status = conn.info.transaction_status
+            if status == psycopg2.extensions.TRANSACTION_STATUS_UNKNOWN:
+                close = True
+            elif status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+                conn.rollback()
+        if close or conn.closed:
+            return super()._putconn(conn, key, close=True)
+        if key is None:
+            key = self._rused.get(id(conn))
+        self._pool.append(conn)
+        del self._used[key]
+        del self._rused[id(conn)]
+
+
+class Database:
+    """A bounded pool of connections with ``transaction()`` as the one way in."""
+
+    def __init__(self, settings: DatabaseSettings, *, minconn: int = 5, maxconn: int = 20,
+                 wait_s: float = 10.0, statement_timeout_ms: int = 30_000,
+                 application_name: str = "genbot"):
+        self.settings = settings
+        self.maxconn = maxconn
+        self.wait_s = wait_s
+        self._slots = threading.BoundedSemaphore(maxconn)
+        self._busy = 0
+        self._busy_lock = threading.Lock()
+        kwargs = settings.connect_kwargs()
+        kwargs.setdefault("connect_timeout", 5)
+        kwargs["application_name"] = application_name
+        kwargs["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
+        # Connections are opened on demand; a database that is down at start-up must
+        # not stop the process from coming up and answering.
+        self._pool = _KeepAlivePool(0, maxconn, **kwargs)
+        self._warm(minconn)
+
+    def _warm(self, count: int) -> None:
+        conns = []
+        try:
+            for _ in range(count):
+                conns.append(self._pool.getconn())
+        except UNAVAILABLE_ERRORS as exc:
+            log.warning("database not reachable at start (%s): %s", self.settings.describe(),
+                        str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        finally:
+            for conn in conns:
+                self._pool.putconn(conn)
+
+    @property
+    def busy(self) -> int:
+        """Connections handed out right now."""
+        return self._busy
+
+    @contextlib.contextmanager
+    def connection(self):
+        """A connection for the duration of the block; broken ones are thrown away."""
+        if not self._slots.acquire(timeout=self.wait_s):
+            raise PoolTimeout(
+                f"database pool exhausted: all {self.maxconn} connections busy for {self.wait_s:g} s")
+        with self._busy_lock:
+            self._busy += 1
+        conn = None
+        broken = False
+        try:
+            conn = self._pool.getconn()
+            yield conn
+        except UNAVAILABLE_ERRORS:
+            broken = True
+            raise
+        finally:
+            if conn is not None:
+                self._pool.putconn(conn, close=broken or bool(conn.closed))
+            with self._busy_lock:
+                self._busy -= 1
+            self._slots.release()
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """A cursor inside one transaction: committed on success, rolled back on error."""
+        with self.connection() as conn:
+            try:
+                with conn.cursor() as cur:
+                    yield cur
+                conn.commit()
+            except BaseException:
+                if not conn.closed:
+                    try:
+                        conn.rollback()
+                    except UNAVAILABLE_ERRORS:
+                        pass
+                raise
+
+    def fetch_one(self, sql: str, params=None):
+        with self.transaction() as cur:
+            cur.execute(sql, params)
+            return cur.fetchone()
+
+    def fetch_all(self, sql: str, params=None):
+        with self.transaction() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+
+    def execute(self, sql: str, params=None) -> int:
+        with self.transaction() as cur:
+            cur.execute(sql, params)
+            return cur.rowcount
+
+    def close(self) -> None:
+        try:
+            self._pool.closeall()
+        except psycopg2.pool.PoolError:
+            pass
+
+
+def connect_once(settings: DatabaseSettings, **extra):
+    """A single autocommit connection outside the pool, for commands and probes."""
+    kwargs = settings.connect_kwargs()
+    kwargs.setdefault("connect_timeout", 5)
+    kwargs.update(extra)
+    conn = psycopg2.connect(**kwargs)
+    conn.autocommit = True
+    return conn
+
+
+@contextlib.contextmanager
+def in_transaction(db: Database, cur=None):
+    """Use the caller's transaction when given one, or open a new one."""
+    if cur is not None:
+        yield cur
+    else:
+        with db.transaction() as own:
+            yield own

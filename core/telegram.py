@@ -1,0 +1,151 @@
+"""The Bot API client: pyTelegramBotAPI, pointed at ``TELEGRAM_API_URL``.
+
+All Bot API calls go through ``apihelper.CUSTOM_REQUEST_SENDER``, which genbot owns:
+a keep-alive HTTP session per thread, no token in any log line, and the *reply
+outbox*. Telegram lets the answer to a webhook request carry one Bot API call, so
+the first reply of an update that nobody needs a result from (``reply``) is held in
+the outbox and returned as the webhook response: the user sees it without an
+outbound round trip. Any real call made later in the same update first sends the
+held one, so messages never change order.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+import requests
+import telebot
+from telebot import apihelper
+
+log = logging.getLogger("genbot.telegram")
+
+LOCAL_TOKEN = "0:local-mode-no-telegram-token-configured"
+
+
+class Outbox:
+    """Holds at most one Bot API call to return as the webhook response."""
+
+    def __init__(self):
+        self.held: tuple[str, dict] | None = None
+
+    def take(self) -> dict | None:
+        """The held call as a webhook response body, and forget it."""
+        if self.held is None:
+            return None
+        method, params = self.held
+        self.held = None
+        body = {"method": method}
+        for key, value in params.items():
+            if key == "reply_markup" and isinstance(value, str):
+                value = json.loads(value)
+            body[key] = value
+        return body
+
+
+class _FakeResponse:
+    """What the local transport answers in place of Telegram."""
+
+    status_code = 200
+    reason = "OK"
+
+    def __init__(self, payload: dict):
+        self._payload = payload
+        self.text = json.dumps(payload)
+
+    def json(self):
+        return self._payload
+
+
+class TelegramApi:
+    """One per process: owns the TeleBot object and how its calls leave the process."""
+
+    def __init__(self, token: str | None, api_url: str, *, local_sink=None):
+        self.local = token is None
+        self.api_url = api_url.rstrip("/")
+        self._local_sink = local_sink
+        self._thread = threading.local()
+        self._message_ids = iter(range(1, 1 << 62))
+        self._ids_lock = threading.Lock()
+        apihelper.API_URL = self.api_url + "/bot{0}/{1}"
+        apihelper.FILE_URL = self.api_url + "/file/bot{0}/{1}"
+        apihelper.CUSTOM_REQUEST_SENDER = self._send
+        self.bot = telebot.TeleBot(token or LOCAL_TOKEN, threaded=False,
+                                   use_class_middlewares=True, validate_token=False)
+        self.calls = 0
+
+    # -- the outbox ------------------------------------------------------------------
+
+    def open_outbox(self) -> Outbox:
+        box = Outbox()
+        self._thread.outbox = box
+        return box
+
+    def close_outbox(self) -> dict | None:
+        box = getattr(self._thread, "outbox", None)
+        self._thread.outbox = None
+        return box.take() if box else None
+
+    def call_or_defer(self, method: str, params: dict) -> None:
+        """Make a Bot API call whose result nobody needs, in the webhook response if free."""
+        params = {k: v for k, v in params.items() if v is not None}
+        box = getattr(self._thread, "outbox", None)
+        if box is not None and box.held is None:
+            box.held = (method, params)
+            return
+        apihelper._make_request(self.bot.token, method, params=params, method="post")
+
+    def reply(self, chat_id: int, text: str, markup=None, **extra) -> None:
+        """Send a message (maybe as the webhook response); returns nothing."""
+        params = {"chat_id": chat_id, "text": text, **extra}
+        if markup is not None:
+            params["reply_markup"] = markup.to_json()
+        self.call_or_defer("sendMessage", params)
+
+    # -- the transport ---------------------------------------------------------------
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._thread, "session", None)
+        if session is None:
+            session = self._thread.session = requests.Session()
+        return session
+
+    def _send(self, http_method, url, params=None, files=None, timeout=None, proxies=None):
+        box = getattr(self._thread, "outbox", None)
+        if box is not None and box.held is not None:
+            held_method, held_params = box.held
+            box.held = None  # keep order: what was held goes out first
+            apihelper._make_request(self.bot.token, held_method, params=held_params,
+                                    method="post")
+        method = url.rsplit("/", 1)[-1]
+        self.calls += 1
+        if self.local:
+            return _FakeResponse(self._answer_locally(method, params or {}))
+        started = time.monotonic()
+        response = self._session().request(http_method, url, params=params, files=files,
+                                           timeout=timeout, proxies=proxies)
+        log.debug("bot api %s -> %s in %.0f ms", method, response.status_code,
+                  (time.monotonic() - started) * 1000)
+        return response
+
+    def _answer_locally(self, method: str, params: dict) -> dict:
+        """No token: nothing leaves the process; the local sink (chat console) sees it."""
+        if self._local_sink is not None:
+            self._local_sink(method, dict(params))
+        result: object = True
+        if method.startswith("send") or method.startswith("edit"):
+            with self._ids_lock:
+                message_id = next(self._message_ids)
+            chat_id = params.get("chat_id", 0)
+            result = {"message_id": message_id, "date": int(time.time()),
+                      "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0,
+                               "type": "private"},
+                      "text": params.get("text", "")}
+        elif method == "getMe":
+            result = {"id": 0, "is_bot": True, "first_name": "genbot", "username": "genbot_local"}
+        return {"ok": True, "result": result}
+
+    def set_local_sink(self, sink) -> None:
+        self._local_sink = sink

@@ -1,0 +1,122 @@
+"""Users: ``ensure_user_exists`` is the one way a Telegram user becomes a row.
+
+One statement inserts or refreshes the ``users`` row and makes sure its ``balances``
+row exists, so no later insert can hit a foreign-key violation for this user. A
+per-process cache remembers, for ``ttl`` seconds, users already written with the same
+names: within it, a repeat call makes no query at all.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+
+from core.db import Database, in_transaction
+
+_UPSERT = """
+WITH upserted AS (
+    INSERT INTO users (user_id, username, first_name, last_name)
+    VALUES (%(id)s, %(username)s, %(first)s, %(last)s)
+    ON CONFLICT (user_id) DO UPDATE
+        SET username = EXCLUDED.username, first_name = EXCLUDED.first_name,
+            last_name = EXCLUDED.last_name, updated_at = NOW()
+        WHERE (users.username, users.first_name, users.last_name)
+              IS DISTINCT FROM (EXCLUDED.username, EXCLUDED.first_name, EXCLUDED.last_name)
+    RETURNING user_id
+)
+INSERT INTO balances (user_id, balance_rub) VALUES (%(id)s, 0)
+ON CONFLICT (user_id) DO NOTHING
+"""
+
+# Telegram limits names to 64 characters; anything longer is not from Telegram and is
+# cut rather than refused, so a user is never left without a row.
+_NAME_LIMIT = 256
+
+
+class UserCache:
+    """Thread-safe TTL cache of users known to be written with the given names."""
+
+    def __init__(self, ttl_s: float = 600.0, max_entries: int = 200_000):
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: OrderedDict[int, tuple[float, tuple]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def fresh(self, user_id: int, names: tuple) -> bool:
+        with self._lock:
+            entry = self._entries.get(user_id)
+            if entry is None:
+                return False
+            expires, cached_names = entry
+            if expires < time.monotonic() or cached_names != names:
+                del self._entries[user_id]
+                return False
+            return True
+
+    def known(self, user_id: int) -> bool:
+        """The user was written recently, whatever their names."""
+        with self._lock:
+            entry = self._entries.get(user_id)
+            return entry is not None and entry[0] >= time.monotonic()
+
+    def remember(self, user_id: int, names: tuple) -> None:
+        if self.ttl_s <= 0:
+            return
+        with self._lock:
+            self._entries[user_id] = (time.monotonic() + self.ttl_s, names)
+            self._entries.move_to_end(user_id)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def forget(self, user_id: int | None = None) -> None:
+        """Drop one user, or everyone (when the users table may have been rebuilt)."""
+        with self._lock:
+            if user_id is None:
+                self._entries.clear()
+            else:
+                self._entries.pop(user_id, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _clean(value) -> str | None:
+    if value is None:
+        return None
+    text = str(value).replace("\x00", "")
+    return text[:_NAME_LIMIT]
+
+
+def ensure_user_exists(db: Database, cache: UserCache, user_id: int, username=None,
+                       first_name=None, last_name=None, *, cur=None) -> bool:
+    """Make sure the user and their balance row exist. Returns True if it wrote."""
+    user_id = int(user_id)
+    names = (_clean(username), _clean(first_name), _clean(last_name))
+    if cache.fresh(user_id, names):
+        return False
+    with in_transaction(db, cur) as tx:
+        tx.execute(_UPSERT, {"id": user_id, "username": names[0], "first": names[1],
+                             "last": names[2]})
+    if cur is None:  # inside the caller's transaction it is not written until they commit
+        cache.remember(user_id, names)
+    return True
+
+
+_ENSURE_ID = """
+WITH inserted AS (
+    INSERT INTO users (user_id) VALUES (%(id)s) ON CONFLICT (user_id) DO NOTHING
+)
+INSERT INTO balances (user_id, balance_rub) VALUES (%(id)s, 0)
+ON CONFLICT (user_id) DO NOTHING
+"""
+
+
+def ensure_user_id(db: Database, cache: UserCache, user_id: int, *, cur=None,
+                   force: bool = False) -> None:
+    """Like ``ensure_user_exists`` when only the id is known: never touches stored names."""
+    user_id = int(user_id)
+    if not force and cache.known(user_id):
+        return
+    with in_transaction(db, cur) as tx:
+        tx.execute(_ENSURE_ID, {"id": user_id})

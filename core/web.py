@@ -1,0 +1,108 @@
+"""The web app: the Telegram webhook and the health endpoints, served by Flask.
+
+``POST /webhook`` checks, in this order: the secret header (403, compared in
+constant time), the body size (413), JSON with an integer ``update_id`` (400). A
+repeated ``update_id`` is answered 200 and not processed again; a handler's
+exception is logged and answered 200, because Telegram would otherwise re-send a
+poison update forever. The first reply may travel back in the response body.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from core import logs
+from core.db import UNAVAILABLE_ERRORS
+
+log = logging.getLogger("genbot.web")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+CORE_TABLES = ("users", "balances", "balance_reservations", "payment_transactions",
+               "processed_updates")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def _json(body: dict, status: int = 200) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status=status,
+                    mimetype="application/json")
+
+
+def readiness(app) -> tuple[dict, int]:
+    """What /readyz reports: 503 when the database or the users table is not there."""
+    report = {"database": "ok", "schema": {"missing": []}}
+    try:
+        rows = app.db.fetch_all(
+            "SELECT name FROM unnest(%s::text[]) AS name "
+            "WHERE to_regclass('public.' || name) IS NULL", (list(CORE_TABLES),))
+        report["schema"]["missing"] = [r[0] for r in rows]
+    except UNAVAILABLE_ERRORS as exc:
+        report["database"] = "unreachable"
+        report["error"] = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreachable"
+    ready = report["database"] == "ok" and "users" not in report["schema"]["missing"]
+    report["status"] = "ready" if ready else "unavailable"
+    return report, (200 if ready else 503)
+
+
+def create_web_app(app) -> Flask:
+    web = Flask("genbot")
+    web.config["MAX_CONTENT_LENGTH"] = app.config.webhook_max_bytes
+    secret = (app.config.webhook_secret or "").encode()
+    limit = app.config.webhook_max_bytes
+
+    @web.before_request
+    def tag_request():
+        given = request.headers.get("X-Request-Id", "")
+        logs.start_request(given if _REQUEST_ID.match(given) else None)
+
+    @web.post("/webhook")
+    def webhook():
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not secret or not hmac.compare_digest(given, secret):
+            log.warning("webhook: wrong or missing secret token from %s", request.remote_addr)
+            return _json({"error": "forbidden"}, 403)
+        if request.content_length is not None and request.content_length > limit:
+            return _json({"error": f"body larger than {limit} bytes"}, 413)
+        try:
+            body = request.get_data(cache=False)
+        except RequestEntityTooLarge:
+            return _json({"error": f"body larger than {limit} bytes"}, 413)
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return _json({"error": "body is not JSON"}, 400)
+        update_id = payload.get("update_id") if isinstance(payload, dict) else None
+        if type(update_id) is not int or update_id < 0:
+            return _json({"error": "update_id missing or not a non-negative integer"}, 400)
+        reply = app.handle_webhook_update(update_id, payload)
+        if reply is not None:
+            return _json(reply)
+        return Response(status=200)
+
+    @web.get("/healthz")
+    def healthz():
+        return _json({"status": "ok"})
+
+    @web.get("/readyz")
+    def readyz():
+        report, status = readiness(app)
+        return _json(report, status)
+
+    @web.errorhandler(404)
+    def not_found(_exc):
+        return _json({"error": "not found"}, 404)
+
+    @web.errorhandler(405)
+    def not_allowed(_exc):
+        return _json({"error": "method not allowed"}, 405)
+
+    @web.errorhandler(413)
+    def too_large(_exc):
+        return _json({"error": f"body larger than {limit} bytes"}, 413)
+
+    return web

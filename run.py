@@ -1,0 +1,9 @@
+#!/usr/bin/env python3
+"""genbot's one entry point: `python run.py [serve|migrate|rollback|...]` (see --help)."""
+
+import sys
+
+from core.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
