@@ -15,6 +15,7 @@ table carries a CHECK constraint besides. Reservations move only from ``held`` t
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -26,6 +27,7 @@ from core.users import UserCache, ensure_user_id
 log = logging.getLogger("genbot.balances")
 
 CENT = Decimal("0.01")
+_PLAIN_DECIMAL = re.compile(r"^[+-]?(?:[0-9]{1,20}(?:\.[0-9]{0,20})?|\.[0-9]{1,20})$")
 MAX_AMOUNT = Decimal("99999999.99")  # DECIMAL(10, 2)
 # The sign each ledger kind carries in payment_transactions.amount_rub.
 LEDGER_SIGNS = {"topup": 1, "refund": 1, "referral": 1, "deduction": -1}
@@ -65,10 +67,17 @@ def to_money(value) -> Decimal:
     """A positive amount of roubles, or ``InvalidAmount`` saying what is wrong."""
     if isinstance(value, bool) or isinstance(value, float):
         raise InvalidAmount("amount must be a decimal string or Decimal, not a float")
-    try:
-        amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except (InvalidOperation, ValueError):
-        raise InvalidAmount("amount is not a number") from None
+    if isinstance(value, Decimal):
+        amount = value
+    else:
+        text = str(value).strip()
+        # Plain ASCII decimals only: no exponents, no NaN, no digits of other scripts.
+        if not _PLAIN_DECIMAL.match(text):
+            raise InvalidAmount("amount is not a plain decimal number like 150 or 99.90")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise InvalidAmount("amount is not a number") from None
     if not amount.is_finite():
         raise InvalidAmount("amount is not a finite number")
     if amount <= 0:

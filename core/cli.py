@@ -54,8 +54,12 @@ def _users_table_present(settings) -> bool:
         conn.close()
 
 
-def _apply_migrations(settings) -> None:
-    applied = Migrator(settings).apply()
+def _migrator(config: Config, settings) -> Migrator:
+    return Migrator(settings, lock_wait_s=config.migration_lock_wait_s)
+
+
+def _apply_migrations(config: Config, settings) -> None:
+    applied = _migrator(config, settings).apply()
     log.info("migrations: %s", f"applied {', '.join(applied)}" if applied else "schema up to date")
 
 
@@ -64,7 +68,7 @@ def cmd_serve(config: Config, _args) -> int:
 
     with database(config) as (settings, embedded):
         if embedded is not None or config.auto_migrate:
-            _apply_migrations(settings)
+            _apply_migrations(config, settings)
         if not _users_table_present(settings):
             raise CommandError("the users table is missing, so genbot cannot serve. "
                                "Create the schema with: python run.py migrate")
@@ -105,7 +109,7 @@ def _set_webhook(config: Config) -> None:
 
 def cmd_migrate(config: Config, args) -> int:
     with database(config) as (settings, _embedded):
-        migrator = Migrator(settings)
+        migrator = _migrator(config, settings)
         if args.break_lock:
             migrator.break_lock()
             print("migration lock cleared")
@@ -124,7 +128,7 @@ def cmd_rollback(config: Config, args) -> int:
     if args.n < 1:
         raise CommandError("-n must be 1 or more")
     with database(config) as (settings, _embedded):
-        undone = Migrator(settings).rollback(args.n)
+        undone = _migrator(config, settings).rollback(args.n)
         print(f"rolled back: {', '.join(undone)}" if undone else "nothing to roll back")
         return 0
 

@@ -63,10 +63,22 @@ class Database:
         kwargs.setdefault("connect_timeout", 5)
         kwargs["application_name"] = application_name
         kwargs["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
+        kwargs["cursor_factory"] = self._counting_cursor()
+        self.queries = 0  # statements sent, for benchmarks and /metrics
         # Connections are opened on demand; a database that is down at start-up must
         # not stop the process from coming up and answering.
         self._pool = _KeepAlivePool(0, maxconn, **kwargs)
         self._warm(minconn)
+
+    def _counting_cursor(self):
+        database = self
+
+        class CountingCursor(psycopg2.extensions.cursor):
+            def execute(self, query, vars=None):
+                database.queries += 1  # a racy += only ever undercounts a benchmark figure
+                return super().execute(query, vars)
+
+        return CountingCursor
 
     def _warm(self, count: int) -> None:
         conns = []

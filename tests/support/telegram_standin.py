@@ -1,0 +1,106 @@
+"""A stand-in for the Telegram Bot API, served over real HTTP on 127.0.0.1.
+
+It answers every ``/bot<token>/<method>`` call the way Telegram would (``ok`` and a
+plausible ``result``), records the calls, and can wait ``delay_s`` before answering
+to play Telegram's round trip in benchmarks.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+
+class BotApiStandIn:
+    def __init__(self, delay_s: float = 0.0):
+        self.delay_s = delay_s
+        self.calls: list[tuple[str, dict]] = []
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._next_id = 1000
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args):
+                pass
+
+            def do_GET(self):
+                self._handle()
+
+            def do_POST(self):
+                self._handle()
+
+            def _handle(self):
+                parts = urlsplit(self.path)
+                method = parts.path.rsplit("/", 1)[-1]
+                params = dict(parse_qsl(parts.query, keep_blank_values=True))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                ctype = self.headers.get("Content-Type", "")
+                if body and ctype.startswith("application/x-www-form-urlencoded"):
+                    params.update(parse_qsl(body.decode(), keep_blank_values=True))
+                elif body and ctype.startswith("application/json"):
+                    params.update(json.loads(body))
+                elif body:
+                    params["_multipart_bytes"] = len(body)
+                if standin.delay_s:
+                    time.sleep(standin.delay_s)
+                payload = json.dumps({"ok": True, "result": standin.record(method, params)}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def record(self, method: str, params: dict):
+        with self._cond:
+            self.calls.append((method, params))
+            self._next_id += 1
+            message_id = self._next_id
+            self._cond.notify_all()
+        if method.startswith("send") or method.startswith("edit"):
+            chat = params.get("chat_id", "0")
+            return {"message_id": message_id, "date": int(time.time()),
+                    "chat": {"id": int(chat) if str(chat).lstrip("-").isdigit() else 0,
+                             "type": "private"},
+                    "text": params.get("text", "")}
+        if method == "getMe":
+            return {"id": 1, "is_bot": True, "first_name": "genbot", "username": "genbot_test_bot"}
+        return True
+
+    def start(self) -> BotApiStandIn:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def calls_to(self, method: str, chat_id=None) -> list[dict]:
+        with self._lock:
+            return [p for m, p in self.calls if m == method
+                    and (chat_id is None or str(p.get("chat_id")) == str(chat_id))]
+
+    def wait_for(self, method: str, count: int = 1, chat_id=None, timeout: float = 10.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [p for m, p in self.calls if m == method
+                         and (chat_id is None or str(p.get("chat_id")) == str(chat_id))]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"expected {count} {method} call(s), saw {len(found)}: "
+                                         f"{[m for m, _ in self.calls]}")
+                self._cond.wait(left)

@@ -1,0 +1,48 @@
+"""Telegram updates as Telegram sends them, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+_ids = itertools.count(1)
+
+
+def user(user_id: int, first_name="Иван", username="ivan", last_name=None) -> dict:
+    entry = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "ru"}
+    if username is not None:
+        entry["username"] = username
+    if last_name is not None:
+        entry["last_name"] = last_name
+    return entry
+
+
+def message(user_id: int, text: str, update_id: int | None = None, **user_fields) -> dict:
+    update_id = next(_ids) if update_id is None else update_id
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": user_fields.get("first_name", "Иван")},
+            "from": user(user_id, **user_fields),
+            "text": text,
+            **({"entities": [{"type": "bot_command", "offset": 0,
+                              "length": len(text.split()[0])}]} if text.startswith("/") else {}),
+        },
+    }
+
+
+def callback(user_id: int, data: str, update_id: int | None = None, message_id: int = 1) -> dict:
+    update_id = next(_ids) if update_id is None else update_id
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"cb{update_id}",
+            "from": user(user_id),
+            "chat_instance": "42",
+            "data": data,
+            "message": {"message_id": message_id, "date": int(time.time()),
+                        "chat": {"id": user_id, "type": "private"}, "text": "…"},
+        },
+    }

@@ -1,0 +1,112 @@
+"""The schema: the seed's tables exactly, bootstrap.sql identical, migrate repairs drift."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.db import connect_once
+from core.migrations import CORE_MIGRATIONS_DIR, Migrator
+from tests.support.schema import YOYO_TABLES, run_psql, snapshot
+
+SEED_SQL = Path(__file__).parent / "data" / "seed_schema.sql"
+BOOTSTRAP_SQL = CORE_MIGRATIONS_DIR / "bootstrap.sql"
+SEED_TABLES = ["users", "balances", "generation_events", "projects", "project_history",
+               "referrals", "payment_transactions"]
+
+
+def execute(settings, sql, params=None):
+    conn = connect_once(settings)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall() if cur.description else None
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def reference(db_settings):
+    """The schema `migrate` gives, as the yardstick."""
+    return snapshot(db_settings)
+
+
+def test_seed_tables_match_the_seed_sql_exactly(pg, db_settings):
+    seed = pg.create()
+    try:
+        assert run_psql(seed, SEED_SQL).returncode == 0
+        ours = snapshot(db_settings, SEED_TABLES)
+        theirs = snapshot(seed, SEED_TABLES)
+        assert ours["tables"] == sorted(SEED_TABLES)
+        assert ours["columns"] == theirs["columns"]
+        assert ours["indexes"] == theirs["indexes"]
+        # Our constraints are the seed's plus one CHECK that keeps balances non-negative.
+        extra = set(ours["constraints"]) - set(theirs["constraints"])
+        assert set(theirs["constraints"]) <= set(ours["constraints"])
+        assert extra == {("balances", "balances_balance_rub_nonnegative", "c",
+                          "CHECK ((balance_rub >= (0)::numeric))")}
+    finally:
+        pg.drop(seed.dbname)
+
+
+def test_bootstrap_sql_gives_the_identical_schema_and_is_idempotent(empty_db_settings, reference):
+    first = run_psql(empty_db_settings, BOOTSTRAP_SQL)
+    assert first.returncode == 0, first.stderr
+    assert snapshot(empty_db_settings) == reference
+    execute(empty_db_settings, "INSERT INTO users (user_id) VALUES (1)")
+    second = run_psql(empty_db_settings, BOOTSTRAP_SQL)
+    assert second.returncode == 0, second.stderr
+    assert snapshot(empty_db_settings) == reference
+    assert execute(empty_db_settings, "SELECT count(*) FROM users") == [(1,)]
+
+
+def test_migrate_after_bootstrap_records_and_keeps_the_schema(empty_db_settings, reference):
+    assert run_psql(empty_db_settings, BOOTSTRAP_SQL).returncode == 0
+    Migrator(empty_db_settings).apply()
+    assert snapshot(empty_db_settings) == reference
+    assert all(s.applied for s in Migrator(empty_db_settings).status())
+
+
+def test_rollback_everything_then_migrate_again(db_settings, reference):
+    migrator = Migrator(db_settings)
+    undone = migrator.rollback(10)
+    assert undone == ["0002_core_mechanisms", "0001_seed_schema"]
+    assert snapshot(db_settings)["tables"] == []
+    assert migrator.apply() == ["0001_seed_schema", "0002_core_mechanisms"]
+    assert snapshot(db_settings) == reference
+
+
+def test_rollback_one_step(db_settings):
+    Migrator(db_settings).rollback(1)
+    tables = snapshot(db_settings)["tables"]
+    assert "balance_reservations" not in tables and "users" in tables
+    assert [s.applied for s in Migrator(db_settings).status()] == [True, False]
+
+
+@pytest.mark.parametrize("table", SEED_TABLES + ["balance_reservations", "processed_updates"])
+def test_migrate_repairs_a_table_dropped_by_hand(db_settings, reference, table):
+    execute(db_settings, f"DROP TABLE {table} CASCADE")
+    Migrator(db_settings).apply()
+    assert snapshot(db_settings) == reference
+
+
+def test_migrate_completes_a_partial_restore_without_migration_records(empty_db_settings, reference):
+    # The seed's Backup section: only users and balances are critical to restore.
+    execute(empty_db_settings, """
+        CREATE TABLE users (user_id BIGINT PRIMARY KEY, username TEXT, first_name TEXT,
+            last_name TEXT, created_at TIMESTAMP DEFAULT NOW(), updated_at TIMESTAMP DEFAULT NOW());
+        CREATE TABLE balances (user_id BIGINT PRIMARY KEY REFERENCES users(user_id),
+            balance_rub DECIMAL(10, 2) DEFAULT 0, updated_at TIMESTAMP DEFAULT NOW());
+        INSERT INTO users (user_id, first_name) VALUES (1, 'Аня'), (2, 'Борис');
+        INSERT INTO balances (user_id, balance_rub) VALUES (1, 150.50);
+    """)
+    Migrator(empty_db_settings).apply()
+    assert snapshot(empty_db_settings) == reference
+    assert execute(empty_db_settings, "SELECT user_id, balance_rub FROM balances ORDER BY 1") == \
+        [(1, __import__("decimal").Decimal("150.50")), (2, __import__("decimal").Decimal("0.00"))]
+
+
+def test_yoyo_tables_are_only_bookkeeping(db_settings):
+    names = {r[0] for r in execute(db_settings, "SELECT tablename FROM pg_tables WHERE schemaname='public'")}
+    assert set(YOYO_TABLES) <= names
