@@ -94,11 +94,17 @@ class Migrator:
             applied = backend.get_applied_migration_hashes()
         return [MigrationState(m.id, m.hash in applied, self._source_of(m)) for m in migrations]
 
+    @contextlib.contextmanager
     def _locked(self, backend):
+        lock = backend.lock(timeout=self.lock_wait_s)
         try:
-            return backend.lock(timeout=self.lock_wait_s)
+            lock.__enter__()
         except LockTimeout:
             raise MigrationLocked(self._lock_explanation(backend)) from None
+        try:
+            yield
+        finally:
+            lock.__exit__(None, None, None)
 
     def _lock_explanation(self, backend) -> str:
         holder = ""

@@ -1,0 +1,108 @@
+"""run.py as an operator meets it: configuration errors, migrate, rollback, the lock."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from core.db import connect_once
+from tests.support.pg import url_for
+from tests.support.schema import snapshot
+from tests.support.serve import base_env, run_cli
+
+
+@pytest.mark.parametrize("env,variable", [
+    ({"PORT": "eighty"}, "PORT"),
+    ({"PORT": "70000"}, "PORT"),
+    ({"DB_POOL_MAX": "0"}, "DB_POOL_MAX"),
+    ({"DB_POOL_MIN": "30", "DB_POOL_MAX": "20"}, "DB_POOL_MIN"),
+    ({"BOT_TOKEN": "not-a-token"}, "BOT_TOKEN"),
+    ({"ADMIN_IDS": "1,two"}, "ADMIN_IDS"),
+    ({"AUTO_MIGRATE": "maybe"}, "AUTO_MIGRATE"),
+    ({"WEBHOOK_URL": "ftp://example.com"}, "WEBHOOK_URL"),
+    ({"WEBHOOK_SECRET": "has spaces"}, "WEBHOOK_SECRET"),
+    ({"TELEGRAM_API_URL": "nonsense"}, "TELEGRAM_API_URL"),
+    ({"DB_HOST": "db.example.com"}, "DB_NAME"),
+    ({"DB_STATEMENT_TIMEOUT_MS": "NaN"}, "DB_STATEMENT_TIMEOUT_MS"),
+])
+def test_a_wrong_setting_is_one_line_naming_the_variable_exit_2(env, variable, tmp_path):
+    result = run_cli("migrate", env=base_env(**env), cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and variable in lines[0]
+
+
+@pytest.mark.parametrize("url", [
+    "mysql://admin:hunter2secret@db.example.com/genbot",
+    "postgresql://admin:hunter2secret@db.example.com:notaport/genbot",
+    "postgresql://admin:hunter2secret@db.example.com/",
+])
+def test_a_bad_database_url_never_echoes_the_password(url, tmp_path):
+    result = run_cli("migrate", env=base_env(DATABASE_URL=url), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "DATABASE_URL" in result.stderr
+    assert "hunter2secret" not in result.stderr + result.stdout
+
+
+def test_an_unreachable_database_is_exit_1_without_the_password(tmp_path):
+    url = "postgresql://admin:hunter2secret@127.0.0.1:1/genbot"
+    result = run_cli("migrate", env=base_env(DATABASE_URL=url), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "cannot reach the database" in result.stderr
+    assert "hunter2secret" not in result.stderr + result.stdout
+
+
+def test_migrate_list_shows_each_migration(db_settings, tmp_path):
+    result = run_cli("migrate", "--list", env=base_env(DATABASE_URL=url_for(db_settings)), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "applied  0001_seed_schema" in result.stdout
+    assert "applied  0002_core_mechanisms" in result.stdout
+
+
+def test_rollback_and_migrate_from_the_command_line(db_settings, tmp_path):
+    env = base_env(DATABASE_URL=url_for(db_settings))
+    reference = snapshot(db_settings)
+    result = run_cli("rollback", "-n", "2", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "0001_seed_schema" in result.stdout
+    assert snapshot(db_settings)["tables"] == []
+    result = run_cli("migrate", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert snapshot(db_settings) == reference
+
+
+def test_a_lock_left_by_a_killed_migrator_is_explained_and_cleared(db_settings, tmp_path):
+    conn = connect_once(db_settings)
+    with conn.cursor() as cur:  # what a SIGKILLed migrator leaves behind
+        cur.execute("INSERT INTO yoyo_lock (locked, ctime, pid) VALUES (1, now(), 999999)")
+    conn.close()
+    env = base_env(DATABASE_URL=url_for(db_settings), MIGRATION_LOCK_WAIT="1")
+    result = run_cli("migrate", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "pid 999999" in result.stderr
+    assert "a killed migrator left it" in result.stderr
+    assert "python run.py migrate --break-lock" in result.stderr
+    assert run_cli("migrate", "--break-lock", env=env, cwd=tmp_path).returncode == 0
+    assert run_cli("migrate", env=env, cwd=tmp_path).returncode == 0
+
+
+def test_two_migrators_at_once_are_safe(empty_db_settings, db_settings, tmp_path):
+    env = base_env(DATABASE_URL=url_for(empty_db_settings))
+    results = []
+
+    def migrate():
+        results.append(run_cli("migrate", env=env, cwd=tmp_path))
+
+    threads = [threading.Thread(target=migrate) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
+    assert snapshot(empty_db_settings) == snapshot(db_settings)
+    conn = connect_once(empty_db_settings)
+    with conn.cursor() as cur:
+        cur.execute("SELECT migration_id, count(*) FROM _yoyo_migration GROUP BY 1 ORDER BY 1")
+        assert cur.fetchall() == [("0001_seed_schema", 1), ("0002_core_mechanisms", 1)]
+    conn.close()

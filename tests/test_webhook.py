@@ -1,0 +1,187 @@
+"""POST /webhook as PRODUCT.md section 7 describes it, and the core's commands."""
+
+from __future__ import annotations
+
+import json
+import threading
+from decimal import Decimal
+
+import pytest
+
+from tests.support import updates
+from tests.support.app import SECRET, make_app, post_update
+
+
+@pytest.fixture
+def served(db_settings, bot_api):
+    app, client = make_app(db_settings, bot_api)
+    yield app, client
+    app.close()
+
+
+def keyboard_labels(body: dict) -> list[str]:
+    markup = body["reply_markup"]
+    return [button["text"] for row in markup["keyboard"] for button in row]
+
+
+def test_start_answers_in_the_webhook_response_with_the_menu(served, bot_api):
+    app, client = served
+    response = post_update(client, updates.message(501, "/start", first_name="Аня"))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["method"] == "sendMessage"
+    assert body["chat_id"] == 501
+    assert "Аня" in body["text"]
+    assert {"💰 Баланс", "🆘 Помощь"} <= set(keyboard_labels(body))
+    assert bot_api.calls == []  # no outbound round trip was needed
+    assert app.db.fetch_one("SELECT first_name FROM users WHERE user_id = 501") == ("Аня",)
+    assert app.db.fetch_one("SELECT balance_rub FROM balances WHERE user_id = 501") == (Decimal("0.00"),)
+
+
+def test_a_repeated_update_is_answered_200_and_not_processed_twice(served, bot_api):
+    app, client = served
+    update = updates.message(502, "/start")
+    assert post_update(client, update).get_json()["method"] == "sendMessage"
+    again = post_update(client, update)
+    assert again.status_code == 200 and again.data == b""
+    assert bot_api.calls == []
+
+
+def test_concurrent_copies_of_one_update_are_processed_once(db_settings, bot_api):
+    app, _ = make_app(db_settings, bot_api)
+    update = updates.message(503, "/start")
+    answered, barrier = [], threading.Barrier(16)
+
+    def deliver():
+        client = __import__("core.web", fromlist=["x"]).create_web_app(app).test_client()
+        barrier.wait()
+        response = post_update(client, update)
+        answered.append((response.status_code, bool(response.data)))
+
+    threads = [threading.Thread(target=deliver) for _ in range(16)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    app.close()
+    assert [status for status, _ in answered] == [200] * 16
+    assert sum(1 for _, had_body in answered if had_body) == 1
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x", SECRET.upper()])
+def test_wrong_or_missing_secret_is_403(served, secret):
+    app, client = served
+    response = post_update(client, updates.message(504, "/start"), secret=secret)
+    assert response.status_code == 403
+    assert app.db.fetch_one("SELECT count(*) FROM users WHERE user_id = 504") == (0,)
+
+
+@pytest.mark.parametrize("body", [
+    b"not json", b"{", b"[]", b"\"text\"", b"{}", b'{"update_id": "7"}', b'{"update_id": true}',
+    b'{"update_id": -1}', b'{"update_id": 1.5}', b"\xff\xfe",
+])
+def test_malformed_bodies_are_400(served, body):
+    _, client = served
+    response = client.post("/webhook", data=body, content_type="application/json",
+                           headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert response.status_code == 400
+
+
+def test_body_over_the_limit_is_413(served):
+    _, client = served
+    big = json.dumps({"update_id": 1, "pad": "x" * 2_000_000}).encode()
+    response = client.post("/webhook", data=big, content_type="application/json",
+                           headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert response.status_code == 413
+
+
+def test_a_poison_update_is_logged_and_answered_200(served, caplog):
+    _, client = served
+    poison = {"update_id": 99, "message": {"message_id": 1, "text": "/start"}}  # no chat, no date
+    response = post_update(client, poison)
+    assert response.status_code == 200
+    assert "update 99 failed" in caplog.text
+
+
+def test_a_handler_exception_is_logged_answered_politely_and_200(served, caplog):
+    app, client = served
+
+    def broken(ctx, _args):
+        raise RuntimeError("boom")
+
+    app.router.command("broken", broken, owner="tests")
+    response = post_update(client, updates.message(505, "/broken"))
+    assert response.status_code == 200
+    assert "Что-то пошло не так" in response.get_json()["text"]
+    assert "tests handler broken failed" in caplog.text
+
+
+def test_balance_shows_balance_and_held_money(served):
+    app, client = served
+    app.balances.credit(506, "250.00")
+    app.balances.hold(506, "40")
+    body = post_update(client, updates.message(506, "/balance")).get_json()
+    assert "210.00 ₽" in body["text"] and "40.00 ₽" in body["text"]
+    body = post_update(client, updates.message(506, "💰 Баланс")).get_json()
+    assert "210.00 ₽" in body["text"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("/help", "Как пользоваться"), ("🆘 Помощь", "Как пользоваться"),
+    ("/cancel", "отменено"), ("/nonsense", "Такой команды нет"),
+    ("привет", "не понял"), ("'; DROP TABLE users; --", "не понял"),
+])
+def test_every_text_gets_an_answer(served, text, expected):
+    _, client = served
+    body = post_update(client, updates.message(507, text)).get_json()
+    assert expected in body["text"]
+
+
+def test_a_photo_outside_a_flow_gets_the_hint(served):
+    _, client = served
+    update = updates.message(508, "x")
+    del update["message"]["text"]
+    update["message"]["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
+    assert "не понял" in post_update(client, update).get_json()["text"]
+
+
+def test_a_stale_callback_gets_a_friendly_answer(served):
+    _, client = served
+    body = post_update(client, updates.callback(509, "gone:123")).get_json()
+    assert body["method"] == "answerCallbackQuery"
+    assert "устарела" in body["text"]
+
+
+def test_a_second_reply_sends_the_held_one_first_keeping_order(served, bot_api):
+    app, client = served
+
+    def chatty(ctx, _args):
+        ctx.reply("first")
+        ctx.reply("second")
+
+    app.router.command("chatty", chatty)
+    response = post_update(client, updates.message(510, "/chatty"))
+    assert response.status_code == 200 and response.data == b""
+    assert [c["text"] for c in bot_api.calls_to("sendMessage")] == ["first", "second"]
+
+
+def test_healthz_and_readyz(served):
+    app, client = served
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json()["database"] == "ok"
+
+
+def test_readyz_is_503_without_the_users_table(served):
+    app, client = served
+    app.db.execute("DROP TABLE users CASCADE")
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert "users" in ready.get_json()["schema"]["missing"]
+
+
+def test_unknown_paths_and_methods_answer_json(served):
+    _, client = served
+    assert client.get("/nope").status_code == 404
+    assert client.get("/webhook").status_code == 405
