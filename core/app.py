@@ -24,6 +24,20 @@ from core.users import UserCache, ensure_user_exists
 log = logging.getLogger("genbot.app")
 
 
+# Update fields whose object carries the sender as "from".
+_SENDER_FIELDS = ("message", "callback_query", "edited_message", "pre_checkout_query",
+                  "shipping_query", "inline_query", "chosen_inline_result", "my_chat_member")
+
+
+def sender_of(payload: dict) -> dict | None:
+    """The ``from`` of an update as Telegram sent it, or None."""
+    for name in _SENDER_FIELDS:
+        part = payload.get(name)
+        if isinstance(part, dict) and isinstance(part.get("from"), dict):
+            return part["from"]
+    return None
+
+
 class App:
     def __init__(self, config: Config, database: DatabaseSettings, *, local_sink=None):
         self.config = config
@@ -32,7 +46,7 @@ class App:
                            statement_timeout_ms=config.db_statement_timeout_ms)
         self.user_cache = UserCache(ttl_s=config.user_cache_ttl_s)
         self.balances = Balances(self.db, self.user_cache)
-        self.updates = UpdateLedger(self.db)
+        self.updates = UpdateLedger(self.db, self.user_cache)
         self.telegram = TelegramApi(config.bot_token, config.telegram_api_url,
                                     local_sink=local_sink)
         self.router = dispatch.Router()
@@ -72,7 +86,7 @@ class App:
     def handle_webhook_update(self, update_id: int, payload: dict) -> dict | None:
         """Dedupe, then process; a handler's exception is logged, never re-raised."""
         with logs.bound(update_id=update_id):
-            if not self.updates.claim(update_id):
+            if not self.updates.claim(update_id, sender_of(payload)):
                 log.info("update %s already processed: dropped", update_id)
                 return None
             try:

@@ -5,6 +5,10 @@ same ``update_id`` twice at once. The first claim inserts the id into
 ``processed_updates``; every later one finds it there. While the database (or the
 table) is unreachable a per-process memory stands in, so a retry storm during an outage is
 still answered once per process.
+
+When the sender is not in the user cache, the claim and ``ensure_user_exists``'s
+upsert travel as one statement, so every update costs one round trip to the
+database, whichever worker process it lands on.
 """
 
 from __future__ import annotations
@@ -15,11 +19,20 @@ from collections import OrderedDict
 import psycopg2.errors
 
 from core.db import UNAVAILABLE_ERRORS, Database
+from core.users import USER_CTES, UserCache, clean_names, user_params
+
+_CLAIM = ("INSERT INTO processed_updates (update_id) VALUES (%(update_id)s) "
+          "ON CONFLICT (update_id) DO NOTHING")
+_CLAIM_AND_WRITE_USER = (
+    "WITH claimed AS (" + _CLAIM + " RETURNING update_id), "
+    + USER_CTES.format(guard="WHERE EXISTS (SELECT 1 FROM claimed)")
+    + " SELECT count(*) FROM claimed")
 
 
 class UpdateLedger:
-    def __init__(self, db: Database, memory_size: int = 50_000):
+    def __init__(self, db: Database, users: UserCache, memory_size: int = 50_000):
         self.db = db
+        self.users = users
         self._memory: OrderedDict[int, None] = OrderedDict()
         self._memory_size = memory_size
         self._lock = threading.Lock()
@@ -34,12 +47,22 @@ class UpdateLedger:
                 self._memory.popitem(last=False)
             return True
 
-    def claim(self, update_id: int) -> bool:
-        """True exactly once per update_id: this caller processes the update."""
+    def claim(self, update_id: int, sender: dict | None = None) -> bool:
+        """True exactly once per update_id: this caller processes the update.
+
+        ``sender`` is the update's ``from`` object; an uncached sender is written too.
+        """
         try:
-            with self.db.transaction() as cur:
-                cur.execute("INSERT INTO processed_updates (update_id) VALUES (%s) "
-                            "ON CONFLICT (update_id) DO NOTHING", (update_id,))
-                return cur.rowcount == 1
+            user_id = sender.get("id") if isinstance(sender, dict) else None
+            if type(user_id) is int:
+                names = clean_names(sender.get("username"), sender.get("first_name"),
+                                    sender.get("last_name"))
+                if not self.users.fresh(user_id, names):
+                    claimed = self.db.fetch_one(_CLAIM_AND_WRITE_USER, {
+                        "update_id": update_id, **user_params(user_id, names)})[0] == 1
+                    if claimed:
+                        self.users.remember(user_id, names)
+                    return claimed
+            return self.db.execute(_CLAIM, {"update_id": update_id}) == 1
         except UNAVAILABLE_ERRORS + (psycopg2.errors.UndefinedTable,):
             return self._remember(update_id)

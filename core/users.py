@@ -12,22 +12,27 @@ import threading
 import time
 from collections import OrderedDict
 
-from core.db import Database, in_transaction
+from core.db import Database
 
-_UPSERT = """
-WITH upserted AS (
+# The user's row (inserted, or refreshed when a name changed) and their balance row, as
+# CTEs: ``{guard}`` lets a caller make both depend on an earlier CTE (see updates.py).
+USER_CTES = """
+upserted AS (
     INSERT INTO users (user_id, username, first_name, last_name)
-    VALUES (%(id)s, %(username)s, %(first)s, %(last)s)
+    SELECT %(id)s, %(username)s, %(first)s, %(last)s {guard}
     ON CONFLICT (user_id) DO UPDATE
         SET username = EXCLUDED.username, first_name = EXCLUDED.first_name,
             last_name = EXCLUDED.last_name, updated_at = NOW()
         WHERE (users.username, users.first_name, users.last_name)
               IS DISTINCT FROM (EXCLUDED.username, EXCLUDED.first_name, EXCLUDED.last_name)
     RETURNING user_id
-)
-INSERT INTO balances (user_id, balance_rub) VALUES (%(id)s, 0)
-ON CONFLICT (user_id) DO NOTHING
-"""
+),
+with_balance AS (
+    INSERT INTO balances (user_id, balance_rub) SELECT %(id)s, 0 {guard}
+    ON CONFLICT (user_id) DO NOTHING
+)"""
+
+_UPSERT = "WITH " + USER_CTES.format(guard="") + " SELECT 1"
 
 # Telegram limits names to 64 characters; anything longer is not from Telegram and is
 # cut rather than refused, so a user is never left without a row.
@@ -81,6 +86,14 @@ class UserCache:
         return len(self._entries)
 
 
+def user_params(user_id: int, names: tuple) -> dict:
+    return {"id": user_id, "username": names[0], "first": names[1], "last": names[2]}
+
+
+def clean_names(username, first_name, last_name) -> tuple:
+    return (_clean(username), _clean(first_name), _clean(last_name))
+
+
 def _clean(value) -> str | None:
     if value is None:
         return None
@@ -92,12 +105,14 @@ def ensure_user_exists(db: Database, cache: UserCache, user_id: int, username=No
                        first_name=None, last_name=None, *, cur=None) -> bool:
     """Make sure the user and their balance row exist. Returns True if it wrote."""
     user_id = int(user_id)
-    names = (_clean(username), _clean(first_name), _clean(last_name))
+    names = clean_names(username, first_name, last_name)
     if cache.fresh(user_id, names):
         return False
-    with in_transaction(db, cur) as tx:
-        tx.execute(_UPSERT, {"id": user_id, "username": names[0], "first": names[1],
-                             "last": names[2]})
+    params = user_params(user_id, names)
+    if cur is not None:
+        cur.execute(_UPSERT, params)
+    else:
+        db.execute(_UPSERT, params)
     if cur is None:  # inside the caller's transaction it is not written until they commit
         cache.remember(user_id, names)
     return True
@@ -118,5 +133,7 @@ def ensure_user_id(db: Database, cache: UserCache, user_id: int, *, cur=None,
     user_id = int(user_id)
     if not force and cache.known(user_id):
         return
-    with in_transaction(db, cur) as tx:
-        tx.execute(_ENSURE_ID, {"id": user_id})
+    if cur is not None:
+        cur.execute(_ENSURE_ID, {"id": user_id})
+    else:
+        db.execute(_ENSURE_ID, {"id": user_id})

@@ -185,3 +185,31 @@ def test_unknown_paths_and_methods_answer_json(served):
     _, client = served
     assert client.get("/nope").status_code == 404
     assert client.get("/webhook").status_code == 405
+
+
+def test_each_update_costs_one_statement_new_or_cached_user(db_settings, bot_api):
+    app, client = make_app(db_settings, bot_api)
+    other_worker, other_client = make_app(db_settings, bot_api)  # its own, empty user cache
+    try:
+        before = app.db.queries
+        post_update(client, updates.message(520, "/start", first_name="Новая"))
+        assert app.db.queries - before == 1  # claim + user + balance row in one statement
+        post_update(client, updates.message(520, "/help", first_name="Новая"))
+        assert app.db.queries - before == 2  # cached: the claim alone
+        before = other_worker.db.queries
+        post_update(other_client, updates.message(520, "/help", first_name="Другая"))
+        assert other_worker.db.queries - before == 1
+        assert app.db.fetch_one("SELECT first_name FROM users WHERE user_id = 520") == ("Другая",)
+        assert app.db.fetch_one("SELECT count(*) FROM balances WHERE user_id = 520") == (1,)
+    finally:
+        app.close()
+        other_worker.close()
+
+
+def test_a_repeated_update_from_a_new_sender_writes_nothing_twice(served):
+    app, client = served
+    update = updates.message(521, "/start")
+    post_update(client, update)
+    app.user_cache.forget()
+    assert post_update(client, update).data == b""
+    assert app.db.fetch_one("SELECT count(*) FROM users WHERE user_id = 521") == (1,)

@@ -14,6 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 1024  # benchmarks open many connections at once
+    daemon_threads = True
+
+
 class BotApiStandIn:
     def __init__(self, delay_s: float = 0.0):
         self.delay_s = delay_s
@@ -57,7 +62,7 @@ class BotApiStandIn:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
