@@ -213,3 +213,19 @@ def test_a_repeated_update_from_a_new_sender_writes_nothing_twice(served):
     app.user_cache.forget()
     assert post_update(client, update).data == b""
     assert app.db.fetch_one("SELECT count(*) FROM users WHERE user_id = 521") == (1,)
+
+
+def test_log_lines_carry_update_user_and_request_ids(served, caplog):
+    app, client = served
+
+    def noisy(ctx, _args):
+        import logging
+        logging.getLogger("genbot.test").warning("handled")
+
+    app.router.command("noisy", noisy)
+    from core.logs import ContextFields
+    caplog.handler.addFilter(ContextFields())
+    post_update(client, updates.message(530, "/noisy", update_id=777_001))
+    record = next(r for r in caplog.records if r.getMessage() == "handled")
+    assert (record.update_id, record.user_id) == (777_001, 530)
+    assert record.request_id not in ("-", None)
