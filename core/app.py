@@ -15,8 +15,10 @@ from telebot import types
 from core import dispatch, handlers, logs
 from core.balances import Balances
 from core.config import Config, DatabaseSettings
+from core.conversations import Conversations
 from core.db import Database
 from core.menu import Menu
+from core.plugins import PluginHost
 from core.telegram import TelegramApi
 from core.updates import UpdateLedger
 from core.users import UserCache, ensure_user_exists
@@ -39,7 +41,8 @@ def sender_of(payload: dict) -> dict | None:
 
 
 class App:
-    def __init__(self, config: Config, database: DatabaseSettings, *, local_sink=None):
+    def __init__(self, config: Config, database: DatabaseSettings, *, local_sink=None,
+                 plugins: PluginHost | None = None):
         self.config = config
         self.db = Database(database, minconn=config.db_pool_min, maxconn=config.db_pool_max,
                            wait_s=config.db_pool_wait_s,
@@ -47,12 +50,21 @@ class App:
         self.user_cache = UserCache(ttl_s=config.user_cache_ttl_s)
         self.balances = Balances(self.db, self.user_cache)
         self.updates = UpdateLedger(self.db, self.user_cache)
+        self.conversations = Conversations(self.db)
         self.telegram = TelegramApi(config.bot_token, config.telegram_api_url,
                                     local_sink=local_sink)
         self.router = dispatch.Router()
         self.menu = Menu()
         handlers.register(self)
+        self.plugins = plugins or PluginHost(config.plugins_file).load()
+        self.plugins.on_users_table_back = self.user_cache.forget
+        self.plugins.install(self)
+        self.balances.listeners.append(self._tell_plugins_of_balance_change)
+        self.plugins.start_probing(self.db, config.plugin_probe_interval_s)
         dispatch.install(self, self.telegram.bot)
+
+    def _tell_plugins_of_balance_change(self, change) -> None:
+        self.plugins.call("balance_changed", app=self, change=change)
 
     # -- what handlers and plugins use -------------------------------------------------
 
@@ -96,4 +108,5 @@ class App:
                 return None
 
     def close(self) -> None:
+        self.plugins.stop()
         self.db.close()

@@ -54,8 +54,15 @@ def _users_table_present(settings) -> bool:
         conn.close()
 
 
+def _host(config: Config):
+    from core.plugins import PluginHost
+    return PluginHost(config.plugins_file).load()
+
+
 def _migrator(config: Config, settings) -> Migrator:
-    return Migrator(settings, lock_wait_s=config.migration_lock_wait_s)
+    """The core's migrations and those of every plugin that is switched on."""
+    return Migrator(settings, _host(config).migration_dirs(),
+                    lock_wait_s=config.migration_lock_wait_s)
 
 
 def _apply_migrations(config: Config, settings) -> None:
@@ -72,6 +79,7 @@ def cmd_serve(config: Config, _args) -> int:
         if not _users_table_present(settings):
             raise CommandError("the users table is missing, so genbot cannot serve. "
                                "Create the schema with: python run.py migrate")
+        _log_plugin_summary(config, settings)
         if config.bot_token is None:
             log.info("no BOT_TOKEN: local mode, nothing is sent to Telegram")
         elif config.webhook_url:
@@ -90,6 +98,42 @@ def cmd_serve(config: Config, _args) -> int:
                 app.close()
 
         serve(config, build, on_worker_exit=close)
+    return 0
+
+
+def _log_plugin_summary(config: Config, settings) -> None:
+    from core.db import Database
+    host = _host(config)
+    db = Database(settings, minconn=0, maxconn=1)
+    try:
+        host.probe(db)
+    finally:
+        db.close()
+    log.info("%s", host.summary())
+
+
+def cmd_plugins(config: Config, args) -> int:
+    import json
+
+    with database(config) as (settings, _embedded):
+        from core.db import Database
+        host = _host(config)
+        db = Database(settings, minconn=0, maxconn=1)
+        try:
+            host.probe(db)
+        finally:
+            db.close()
+    if args.json:
+        print(json.dumps(host.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    rows = [("NAME", "VERSION", "SOURCE", "STATE", "HOOKS")]
+    for p in host.as_json():
+        state = p["state"] + (f" ({p['reason']})" if p["reason"] else "")
+        rows.append((p["name"], p["version"], p["source"], state, ", ".join(p["hooks"])))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+    print(host.summary())
     return 0
 
 
@@ -141,12 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--list", action="store_true", help="list migrations and whether each is applied")
     migrate.add_argument("--break-lock", action="store_true",
                          help="clear a migration lock left by a killed migrator")
+    plugins = sub.add_parser("plugins", help="list plugins: version, source, state, hooks")
+    plugins.add_argument("--json", action="store_true", help="print JSON")
     rollback = sub.add_parser("rollback", help="undo the last migration(s)")
     rollback.add_argument("-n", type=int, default=1, help="how many migrations to undo (default 1)")
     return parser
 
 
-COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "rollback": cmd_rollback}
+COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "rollback": cmd_rollback,
+            "plugins": cmd_plugins}
 
 
 def main(argv=None) -> int:

@@ -70,6 +70,7 @@ class Config:
     user_cache_ttl_s: float = 600.0
     webhook_max_bytes: int = 1_048_576
     migration_lock_wait_s: float = 60.0
+    plugin_probe_interval_s: float = 30.0
     log_level: str = "INFO"
 
     @property
@@ -227,5 +228,6 @@ def load_config(env=None) -> Config:
         user_cache_ttl_s=_float(env, "USER_CACHE_TTL", 600.0, 0.0, 86_400.0),
         webhook_max_bytes=_int(env, "WEBHOOK_MAX_BYTES", 1_048_576, 1024, 50_000_000),
         migration_lock_wait_s=_float(env, "MIGRATION_LOCK_WAIT", 60.0, 0.5, 3600.0),
+        plugin_probe_interval_s=_float(env, "PLUGIN_PROBE_INTERVAL", 30.0, 0.0, 86_400.0),
         log_level=log_level,
     )

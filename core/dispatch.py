@@ -60,6 +60,13 @@ class Context:
     def reply_with_menu(self, text: str) -> None:
         self.reply(text, self.app.main_menu())
 
+    def answer_or_reply(self, text: str) -> None:
+        """Answer a button press as an alert, a message with a reply."""
+        if self.callback is not None:
+            self.answer_callback(text, alert=True)
+        else:
+            self.reply(text)
+
     def answer_callback(self, text: str | None = None, alert: bool = False) -> None:
         if self.callback is not None:
             self.app.telegram.call_or_defer("answerCallbackQuery", {
@@ -71,6 +78,7 @@ class Context:
 class Route:
     handler: Callable
     owner: str  # "core" or a plugin's name: who to blame in the log
+    admin_only: bool = False
 
 
 class Router:
@@ -80,8 +88,9 @@ class Router:
         self.callbacks: dict[str, Route] = {}
         self.text_handlers: list[Route] = []
 
-    def command(self, name: str, handler, owner: str = "core") -> None:
-        self.commands[name.lower().lstrip("/")] = Route(handler, owner)
+    def command(self, name: str, handler, owner: str = "core", *, admin_only: bool = False) -> None:
+        """``/name args`` goes to ``handler(ctx, args)``; admin-only ones exist for admins alone."""
+        self.commands[name.lower().lstrip("/")] = Route(handler, owner, admin_only)
 
     def button(self, label: str, handler, owner: str = "core") -> None:
         self.buttons[label] = Route(handler, owner)
@@ -104,7 +113,7 @@ class Router:
             word, _, args = text[1:].partition(" ")
             name = word.split("@", 1)[0].lower()
             route = self.commands.get(name)
-            if route is None:
+            if route is None or route.admin_only and not ctx.app.is_admin(ctx.user_id):
                 ctx.reply(t("unknown_command"))
                 return
             self.run(route, ctx, args.strip())
@@ -129,7 +138,15 @@ class Router:
     def run(self, route: Route, ctx: Context, *args):
         """Run a handler so that whatever it does wrong, the user gets an answer."""
         try:
-            return route.handler(ctx, *args)
+            try:
+                return route.handler(ctx, *args)
+            except psycopg2.errors.ForeignKeyViolation:
+                # The user cache outlived the user's row (the table was rebuilt): write
+                # the user again and try once more; the failed transaction left nothing.
+                ctx.app.user_cache.forget()
+                if ctx.user is not None:
+                    ctx.app.ensure_user(ctx.user)
+                return route.handler(ctx, *args)
         except DEGRADED_ERRORS as exc:
             log.warning("%s handler %s: database unavailable: %s", route.owner,
                         getattr(route.handler, "__name__", route.handler), _first_line(exc))
@@ -143,10 +160,7 @@ class Router:
     @staticmethod
     def _apologise(ctx: Context, text: str) -> None:
         try:
-            if ctx.callback is not None:
-                ctx.answer_callback(text, alert=True)
-            else:
-                ctx.reply(text)
+            ctx.answer_or_reply(text)
         except Exception:
             log.exception("could not tell the user about a failed handler")
 
@@ -171,8 +185,9 @@ class EnsureUserMiddleware(BaseMiddleware):
         if user is None:
             return None
         logs.bind(user_id=user.id)
+        data["new_user"] = self.app.updates.sender_was_created()
         try:
-            self.app.ensure_user(user)
+            data["new_user"] = self.app.ensure_user(user) or data["new_user"]
         except DEGRADED_ERRORS as exc:
             # Handlers still run: free work does not need the database.
             data["db_unavailable"] = True

@@ -14,6 +14,10 @@ def _money(value: Decimal) -> str:
 def start(ctx, payload: str = "") -> None:
     user = ctx.user
     name = (user.first_name or user.username or "друг") if user else "друг"
+    if payload:
+        # Plugins read payloads (ref_<id>, ...); whatever they make of it, the user starts.
+        ctx.app.plugins.call("start_payload", app=ctx.app, ctx=ctx, payload=payload[:128],
+                             new_user=bool(ctx.data.get("new_user")))
     ctx.reply_with_menu(t("welcome", name=name))
 
 
@@ -30,6 +34,7 @@ def balance(ctx, *_args) -> None:
 
 
 def cancel(ctx, *_args) -> None:
+    ctx.app.conversations.clear(ctx.user_id)
     ctx.reply_with_menu(t("cancelled"))
 
 

@@ -19,20 +19,21 @@ from collections import OrderedDict
 import psycopg2.errors
 
 from core.db import UNAVAILABLE_ERRORS, Database
-from core.users import USER_CTES, UserCache, clean_names, user_params
+from core.users import CREATED, USER_CTES, UserCache, clean_names, user_params
 
 _CLAIM = ("INSERT INTO processed_updates (update_id) VALUES (%(update_id)s) "
           "ON CONFLICT (update_id) DO NOTHING")
 _CLAIM_AND_WRITE_USER = (
     "WITH claimed AS (" + _CLAIM + " RETURNING update_id), "
     + USER_CTES.format(guard="WHERE EXISTS (SELECT 1 FROM claimed)")
-    + " SELECT count(*) FROM claimed")
+    + " SELECT (SELECT count(*) FROM claimed), " + CREATED)
 
 
 class UpdateLedger:
     def __init__(self, db: Database, users: UserCache, memory_size: int = 50_000):
         self.db = db
         self.users = users
+        self._local = threading.local()
         self._memory: OrderedDict[int, None] = OrderedDict()
         self._memory_size = memory_size
         self._lock = threading.Lock()
@@ -47,6 +48,12 @@ class UpdateLedger:
                 self._memory.popitem(last=False)
             return True
 
+    def sender_was_created(self) -> bool:
+        """Whether the last claim on this thread created its sender; asking forgets it."""
+        created = getattr(self._local, "created", False)
+        self._local.created = False
+        return created
+
     def claim(self, update_id: int, sender: dict | None = None) -> bool:
         """True exactly once per update_id: this caller processes the update.
 
@@ -58,11 +65,12 @@ class UpdateLedger:
                 names = clean_names(sender.get("username"), sender.get("first_name"),
                                     sender.get("last_name"))
                 if not self.users.fresh(user_id, names):
-                    claimed = self.db.fetch_one(_CLAIM_AND_WRITE_USER, {
-                        "update_id": update_id, **user_params(user_id, names)})[0] == 1
+                    claimed, created = self.db.fetch_one(_CLAIM_AND_WRITE_USER, {
+                        "update_id": update_id, **user_params(user_id, names)})
                     if claimed:
                         self.users.remember(user_id, names)
-                    return claimed
+                        self._local.created = created
+                    return claimed == 1
             return self.db.execute(_CLAIM, {"update_id": update_id}) == 1
         except UNAVAILABLE_ERRORS + (psycopg2.errors.UndefinedTable,):
             return self._remember(update_id)

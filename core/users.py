@@ -25,14 +25,16 @@ upserted AS (
             last_name = EXCLUDED.last_name, updated_at = NOW()
         WHERE (users.username, users.first_name, users.last_name)
               IS DISTINCT FROM (EXCLUDED.username, EXCLUDED.first_name, EXCLUDED.last_name)
-    RETURNING user_id
+    RETURNING user_id, (xmax = 0) AS created
 ),
 with_balance AS (
     INSERT INTO balances (user_id, balance_rub) SELECT %(id)s, 0 {guard}
     ON CONFLICT (user_id) DO NOTHING
 )"""
 
-_UPSERT = "WITH " + USER_CTES.format(guard="") + " SELECT 1"
+# Selects whether this statement created the user (False when it only refreshed names).
+CREATED = "COALESCE((SELECT bool_or(created) FROM upserted), false)"
+_UPSERT = "WITH " + USER_CTES.format(guard="") + " SELECT " + CREATED
 
 # Telegram limits names to 64 characters; anything longer is not from Telegram and is
 # cut rather than refused, so a user is never left without a row.
@@ -103,7 +105,7 @@ def _clean(value) -> str | None:
 
 def ensure_user_exists(db: Database, cache: UserCache, user_id: int, username=None,
                        first_name=None, last_name=None, *, cur=None) -> bool:
-    """Make sure the user and their balance row exist. Returns True if it wrote."""
+    """Make sure the user and their balance row exist. True if this call created the user."""
     user_id = int(user_id)
     names = clean_names(username, first_name, last_name)
     if cache.fresh(user_id, names):
@@ -111,11 +113,10 @@ def ensure_user_exists(db: Database, cache: UserCache, user_id: int, username=No
     params = user_params(user_id, names)
     if cur is not None:
         cur.execute(_UPSERT, params)
-    else:
-        db.execute(_UPSERT, params)
-    if cur is None:  # inside the caller's transaction it is not written until they commit
-        cache.remember(user_id, names)
-    return True
+        return cur.fetchone()[0]  # not cached: the caller's transaction may still roll back
+    created = db.fetch_one(_UPSERT, params)[0]
+    cache.remember(user_id, names)
+    return created
 
 
 _ENSURE_ID = """

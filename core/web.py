@@ -44,9 +44,26 @@ def readiness(app) -> tuple[dict, int]:
     except UNAVAILABLE_ERRORS as exc:
         report["database"] = "unreachable"
         report["error"] = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreachable"
+    report["plugins"] = {p["name"]: {"state": p["state"], "reason": p["reason"]}
+                         for p in app.plugins.as_json()}
     ready = report["database"] == "ok" and "users" not in report["schema"]["missing"]
     report["status"] = "ready" if ready else "unavailable"
     return report, (200 if ready else 503)
+
+
+def _guarded_view(plugin, view):
+    """A plugin's route: 503 while the plugin is degraded, 500 (logged) if it raises."""
+
+    def guarded(**kwargs):
+        if plugin.state != "enabled":
+            return _json({"error": f"{plugin.name} unavailable: {plugin.reason}"}, 503)
+        try:
+            return view(**kwargs)
+        except Exception:
+            log.exception("plugin %s: route %s failed", plugin.name, request.path)
+            return _json({"error": "internal error"}, 500)
+
+    return guarded
 
 
 def create_web_app(app) -> Flask:
@@ -92,6 +109,10 @@ def create_web_app(app) -> Flask:
     def readyz():
         report, status = readiness(app)
         return _json(report, status)
+
+    for plugin, route in app.plugins.web_routes(app):
+        web.add_url_rule(route.rule, f"{plugin.name}:{route.rule}",
+                         _guarded_view(plugin, route.view), methods=list(route.methods))
 
     @web.errorhandler(404)
     def not_found(_exc):

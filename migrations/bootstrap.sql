@@ -175,4 +175,26 @@ CREATE TABLE IF NOT EXISTS processed_updates (
 );
 CREATE INDEX IF NOT EXISTS idx_processed_updates_received_at ON processed_updates (received_at);
 
+-- ==== 0003_conversations.sql ====
+-- Where a user is in a multi-step flow (naming a project, entering a prompt, ...),
+-- kept in PostgreSQL so that every serve process sees the same step.
+-- depends: 0002_core_mechanisms
+
+CREATE TABLE IF NOT EXISTS conversation_state (
+    user_id BIGINT PRIMARY KEY,
+    flow TEXT NOT NULL,
+    data JSONB NOT NULL DEFAULT '{}'::jsonb,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW()
+);
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'conversation_state_user_id_fkey'
+                   AND conrelid = 'public.conversation_state'::regclass) THEN
+        ALTER TABLE conversation_state ADD CONSTRAINT conversation_state_user_id_fkey
+            FOREIGN KEY (user_id) REFERENCES users(user_id) ON DELETE CASCADE;
+    END IF;
+END
+$$;
+
 COMMIT;

@@ -58,12 +58,13 @@ def test_migrate_list_shows_each_migration(db_settings, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "applied  0001_seed_schema" in result.stdout
     assert "applied  0002_core_mechanisms" in result.stdout
+    assert "applied  0003_conversations" in result.stdout
 
 
 def test_rollback_and_migrate_from_the_command_line(db_settings, tmp_path):
     env = base_env(DATABASE_URL=url_for(db_settings))
     reference = snapshot(db_settings)
-    result = run_cli("rollback", "-n", "2", env=env, cwd=tmp_path)
+    result = run_cli("rollback", "-n", "3", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "0001_seed_schema" in result.stdout
     assert snapshot(db_settings)["tables"] == []
@@ -104,5 +105,6 @@ def test_two_migrators_at_once_are_safe(empty_db_settings, db_settings, tmp_path
     conn = connect_once(empty_db_settings)
     with conn.cursor() as cur:
         cur.execute("SELECT migration_id, count(*) FROM _yoyo_migration GROUP BY 1 ORDER BY 1")
-        assert cur.fetchall() == [("0001_seed_schema", 1), ("0002_core_mechanisms", 1)]
+        assert cur.fetchall() == [("0001_seed_schema", 1), ("0002_core_mechanisms", 1),
+                                  ("0003_conversations", 1)]
     conn.close()

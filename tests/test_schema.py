@@ -71,20 +71,21 @@ def test_migrate_after_bootstrap_records_and_keeps_the_schema(empty_db_settings,
 def test_rollback_everything_then_migrate_again(db_settings, reference):
     migrator = Migrator(db_settings)
     undone = migrator.rollback(10)
-    assert undone == ["0002_core_mechanisms", "0001_seed_schema"]
+    assert undone == ["0003_conversations", "0002_core_mechanisms", "0001_seed_schema"]
     assert snapshot(db_settings)["tables"] == []
-    assert migrator.apply() == ["0001_seed_schema", "0002_core_mechanisms"]
+    assert migrator.apply() == ["0001_seed_schema", "0002_core_mechanisms", "0003_conversations"]
     assert snapshot(db_settings) == reference
 
 
 def test_rollback_one_step(db_settings):
     Migrator(db_settings).rollback(1)
     tables = snapshot(db_settings)["tables"]
-    assert "balance_reservations" not in tables and "users" in tables
-    assert [s.applied for s in Migrator(db_settings).status()] == [True, False]
+    assert "conversation_state" not in tables and "balance_reservations" in tables
+    assert [s.applied for s in Migrator(db_settings).status()] == [True, True, False]
 
 
-@pytest.mark.parametrize("table", SEED_TABLES + ["balance_reservations", "processed_updates"])
+@pytest.mark.parametrize("table", SEED_TABLES + ["balance_reservations", "processed_updates",
+                                                  "conversation_state"])
 def test_migrate_repairs_a_table_dropped_by_hand(db_settings, reference, table):
     execute(db_settings, f"DROP TABLE {table} CASCADE")
     Migrator(db_settings).apply()

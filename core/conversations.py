@@ -1,0 +1,41 @@
+"""Where each user is in a multi-step flow, shared by every serve process.
+
+A flow is a name such as ``projects:rename`` and a small JSON object of what was
+entered so far. ``/cancel`` clears it. Plugins and the core use the same store.
+"""
+
+from __future__ import annotations
+
+import json
+
+from psycopg2.extras import Json
+
+from core.db import Database
+
+
+class Conversations:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def get(self, user_id: int) -> tuple[str, dict] | None:
+        row = self.db.fetch_one("SELECT flow, data FROM conversation_state WHERE user_id = %s",
+                                (user_id,))
+        if row is None:
+            return None
+        data = row[1] if isinstance(row[1], dict) else json.loads(row[1] or "{}")
+        return row[0], data
+
+    def set(self, user_id: int, flow: str, data: dict | None = None) -> None:
+        self.db.execute(
+            "INSERT INTO conversation_state (user_id, flow, data, updated_at) "
+            "VALUES (%s, %s, %s, NOW()) ON CONFLICT (user_id) DO UPDATE "
+            "SET flow = EXCLUDED.flow, data = EXCLUDED.data, updated_at = NOW()",
+            (user_id, flow, Json(data or {})))
+
+    def clear(self, user_id: int, flow: str | None = None) -> bool:
+        """Forget the user's flow (only ``flow``, when given). True if there was one."""
+        if flow is None:
+            return self.db.execute("DELETE FROM conversation_state WHERE user_id = %s",
+                                   (user_id,)) > 0
+        return self.db.execute("DELETE FROM conversation_state WHERE user_id = %s AND flow = %s",
+                               (user_id, flow)) > 0

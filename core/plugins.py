@@ -1,0 +1,389 @@
+"""The plugin host: loads plugins, configures them, probes their tables, isolates them.
+
+Built-in plugins are listed in ``BUILTIN_PLUGINS``; third-party ones come from the
+entry-point group ``genbot.plugins``. Every plugin has a state:
+
+- ``enabled``  — running;
+- ``disabled`` — switched off in ``plugins.toml``;
+- ``degraded`` — a table it declared is missing: its buttons stay and answer
+  "⚠️ База временно недоступна", its routes answer 503, its background work is skipped;
+  it comes back by itself when the table does (the probe runs every
+  ``PLUGIN_PROBE_INTERVAL`` seconds and at once when a handler meets a missing table);
+- ``failed``   — it could not be imported or configured, or a declaration hook raised.
+
+Nothing a plugin does wrong stops the core: each call into a plugin is wrapped and
+logged with the plugin's name. ``GENBOT_LOAD_PLUGINS=a,b`` loads only those plugins;
+``GENBOT_TRACE_PLUGINS=1`` logs every hook call with its arguments and results.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pluggy
+import psycopg2.errors
+import tomllib
+
+from core import hookspecs
+from core.db import UNAVAILABLE_ERRORS
+from core.texts import register_texts, t
+
+log = logging.getLogger("genbot.plugins")
+
+BUILTIN_PLUGINS = ("plugins.generation_events", "plugins.projects", "plugins.referrals")
+ENTRY_POINT_GROUP = "genbot.plugins"
+DECLARATION_HOOKS = ("plugin_tables", "plugin_settings", "plugin_migrations", "plugin_texts")
+ENABLED, DISABLED, DEGRADED, FAILED = "enabled", "disabled", "degraded", "failed"
+
+
+class PluginSettingError(ValueError):
+    pass
+
+
+@dataclass
+class Plugin:
+    name: str
+    source: str
+    version: str
+    module: object | None = None
+    state: str = ENABLED
+    reason: str = ""
+    tables: list[str] = field(default_factory=list)
+    defaults: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+    migrations: Path | None = None
+    hooks: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        """Loaded and switched on (enabled or degraded): its migrations and buttons count."""
+        return self.state in (ENABLED, DEGRADED)
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "version": self.version, "source": self.source,
+                "state": self.state, "reason": self.reason, "tables": self.tables,
+                "hooks": self.hooks}
+
+
+def _genbot_version() -> str:
+    try:
+        return importlib.metadata.version("genbot")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+local"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
+
+
+def read_plugins_file(path: Path) -> tuple[dict, list[str]]:
+    """The operator's plugin table and any warnings; a broken file never stops the core."""
+    if not path.exists():
+        return {}, []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return {}, [f"{path} is not valid TOML ({exc}); every plugin runs with its defaults"]
+    warnings, table = [], {}
+    for name, section in data.items():
+        if isinstance(section, dict):
+            table[name] = section
+        else:
+            warnings.append(f"{path}: [{name}] must be a table of settings, got {section!r}")
+    return table, warnings
+
+
+def resolve_setting(name: str, default, value, env):
+    """Check a configured value against the default's type; ``{env = "VAR"}`` reads VAR."""
+    if isinstance(value, dict):
+        if set(value) != {"env"} or not isinstance(value["env"], str):
+            raise PluginSettingError(f"setting {name}: a reference must be {{ env = \"VARIABLE\" }}")
+        if value["env"] not in env:
+            raise PluginSettingError(f"setting {name}: environment variable {value['env']} is not set")
+        value = env[value["env"]]
+        if isinstance(default, str) or default is None:
+            return value
+        return _coerce_text(name, default, value)
+    if default is None or isinstance(value, type(default)) and not (
+            isinstance(value, bool) and not isinstance(default, bool)):
+        return value
+    if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(default, Decimal) and isinstance(value, (int, str)) and not isinstance(value, bool):
+        return _coerce_text(name, default, str(value))
+    raise PluginSettingError(f"setting {name} must be {type(default).__name__}, got {value!r}")
+
+
+def _coerce_text(name: str, default, text: str):
+    try:
+        if isinstance(default, bool):
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        value = type(default)(text)
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise ValueError(text)
+        return value
+    except (ValueError, ArithmeticError):
+        raise PluginSettingError(f"setting {name} must be {type(default).__name__}, got {text!r}") from None
+
+
+class PluginHost:
+    def __init__(self, plugins_file: Path | None = None, env=None):
+        self.env = os.environ if env is None else env
+        self.plugins_file = Path(plugins_file or "plugins.toml")
+        self.pm = pluggy.PluginManager("genbot")
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: dict[str, Plugin] = {}
+        self.warnings: list[str] = []
+        self._probe_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._db = None
+        self.missing_tables: set[str] = set()
+        self.on_users_table_back = None
+        if self.env.get("GENBOT_TRACE_PLUGINS"):
+            self.pm.trace.root.setwriter(lambda message: log.info("trace: %s", message.rstrip()))
+            self.pm.enable_tracing()
+
+    # -- loading and configuring -------------------------------------------------------
+
+    def load(self) -> PluginHost:
+        only = {n.strip() for n in self.env.get("GENBOT_LOAD_PLUGINS", "").split(",") if n.strip()}
+        for module_name in BUILTIN_PLUGINS:
+            name = module_name.rsplit(".", 1)[-1]
+            if only and name not in only:
+                continue
+            plugin = Plugin(name, "built-in", _genbot_version())
+            try:
+                self._register(plugin, importlib.import_module(module_name))
+            except Exception as exc:
+                self._fail(plugin, f"import failed: {_first_line(exc)}", exc)
+        for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if only and entry.name not in only:
+                continue
+            dist = entry.dist
+            plugin = Plugin(entry.name, f"package {dist.name if dist else entry.value}",
+                            dist.version if dist else "?")
+            if entry.name in self.plugins:
+                self.warnings.append(f"plugin {entry.name} from {plugin.source} has the name of a "
+                                     f"plugin already loaded; skipped")
+                continue
+            try:
+                self._register(plugin, entry.load())
+            except Exception as exc:
+                self._fail(plugin, f"import failed: {_first_line(exc)}", exc)
+        self._configure()
+        return self
+
+    def _register(self, plugin: Plugin, module) -> None:
+        plugin.module = module
+        self.plugins[plugin.name] = plugin
+        self.pm.register(module, name=plugin.name)
+        plugin.hooks = sorted(impl_hook for impl_hook in (h.name for h in self.pm.get_hookcallers(module) or []))
+        plugin.tables = list(self._declared(plugin, "plugin_tables") or [])
+        plugin.defaults = dict(self._declared(plugin, "plugin_settings") or {})
+        migrations = self._declared(plugin, "plugin_migrations")
+        plugin.migrations = Path(migrations) if migrations else None
+        for language, texts in (self._declared(plugin, "plugin_texts") or {}).items():
+            register_texts(language, texts)
+
+    def _declared(self, plugin: Plugin, hook_name: str):
+        impl = self._impl(plugin, hook_name)
+        return impl.function() if impl is not None else None
+
+    def _fail(self, plugin: Plugin, reason: str, exc: BaseException | None = None) -> None:
+        plugin.state, plugin.reason = FAILED, reason
+        self.plugins[plugin.name] = plugin
+        if plugin.module is not None and self.pm.is_registered(plugin.module):
+            self.pm.unregister(plugin.module)
+        log.error("plugin %s failed: %s", plugin.name, reason, exc_info=exc)
+
+    def _configure(self) -> None:
+        table, warnings = read_plugins_file(self.plugins_file)
+        self.warnings.extend(warnings)
+        for name in table:
+            if name not in self.plugins:
+                self.warnings.append(f"{self.plugins_file}: unknown plugin [{name}] "
+                                     f"(known: {', '.join(sorted(self.plugins))})")
+        for plugin in self.plugins.values():
+            if plugin.state == FAILED:
+                continue
+            section = dict(table.get(plugin.name, {}))
+            enabled = section.pop("enabled", True)
+            if not isinstance(enabled, bool):
+                self.warnings.append(f"{self.plugins_file}: [{plugin.name}] enabled must be true "
+                                     f"or false; the plugin stays enabled")
+                enabled = True
+            settings = dict(plugin.defaults)
+            try:
+                for key, value in section.items():
+                    if key not in plugin.defaults:
+                        self.warnings.append(f"{self.plugins_file}: [{plugin.name}] has no setting "
+                                             f"{key!r} (known: {', '.join(sorted(plugin.defaults)) or 'none'})")
+                        continue
+                    settings[key] = resolve_setting(key, plugin.defaults[key], value, self.env)
+            except PluginSettingError as exc:
+                self._fail(plugin, f"bad setting in {self.plugins_file}: {exc}")
+                continue
+            plugin.settings = settings
+            if not enabled:
+                plugin.state, plugin.reason = DISABLED, f"disabled in {self.plugins_file}"
+                self.pm.unregister(plugin.module)
+        for warning in self.warnings:
+            log.warning("%s", warning)
+
+    # -- table probes ------------------------------------------------------------------
+
+    def probe(self, db) -> None:
+        """Look for every declared table; degrade or restore plugins accordingly."""
+        wanted = sorted({t for p in self.plugins.values() if p.active for t in p.tables} | {"users"})
+        try:
+            rows = db.fetch_all("SELECT name FROM unnest(%s::text[]) AS name "
+                                "WHERE to_regclass('public.' || quote_ident(name)) IS NULL", (wanted,))
+        except UNAVAILABLE_ERRORS as exc:
+            log.warning("plugin table probe: database unreachable (%s)", _first_line(exc))
+            return
+        with self._probe_lock:
+            missing = {r[0] for r in rows}
+            if "users" in self.missing_tables and "users" not in missing and self.on_users_table_back:
+                self.on_users_table_back()
+            self.missing_tables = missing
+            for plugin in self.plugins.values():
+                if not plugin.active:
+                    continue
+                gone = [t for t in plugin.tables if t in missing]
+                if gone and plugin.state == ENABLED:
+                    plugin.state = DEGRADED
+                    plugin.reason = ", ".join(f"table {t} missing" for t in gone)
+                    for table in gone:
+                        # The seed's words, once per outage.
+                        log.warning("%s table missing: plugin %s degraded until `python run.py "
+                                    "migrate` brings it back", table, plugin.name)
+                elif gone:
+                    plugin.reason = ", ".join(f"table {t} missing" for t in gone)
+                elif plugin.state == DEGRADED:
+                    plugin.state, plugin.reason = ENABLED, ""
+                    log.info("plugin %s: its tables are back, enabled again", plugin.name)
+
+    def start_probing(self, db, interval_s: float) -> None:
+        self._db = db
+        self.probe(db)
+        if interval_s <= 0:
+            return
+
+        def loop():
+            while not self._stop.wait(interval_s):
+                try:
+                    self.probe(db)
+                except Exception:
+                    log.exception("plugin table probe failed")
+
+        self._thread = threading.Thread(target=loop, name="plugin-probe", daemon=True)
+        self._thread.start()
+
+    def probe_now(self) -> None:
+        if self._db is not None:
+            self.probe(self._db)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    # -- calling plugins -----------------------------------------------------------------
+
+    def _impl(self, plugin: Plugin, hook_name: str):
+        caller = getattr(self.pm.hook, hook_name)
+        for impl in caller.get_hookimpls():
+            if impl.plugin is plugin.module:
+                return impl
+        return None
+
+    def call(self, hook_name: str, *, include_degraded: bool = False, **kwargs) -> list[tuple[Plugin, object]]:
+        """Call one hook on every enabled plugin, each isolated; (plugin, result) pairs."""
+        results = []
+        for plugin in list(self.plugins.values()):
+            if plugin.state != ENABLED and not (include_degraded and plugin.state == DEGRADED):
+                continue
+            impl = self._impl(plugin, hook_name)
+            if impl is None:
+                continue
+            arguments = {name: (plugin.settings if name == "settings" else kwargs.get(name))
+                         for name in impl.argnames}
+            try:
+                result = impl.function(**arguments)
+            except Exception:
+                log.exception("plugin %s: hook %s failed", plugin.name, hook_name)
+                continue
+            if result is not None:
+                results.append((plugin, result))
+        return results
+
+    def guard(self, plugin: Plugin, handler, *, text_handler: bool = False):
+        """Wrap a plugin's bot handler: answers the outage message while it is degraded."""
+        host = self
+
+        def guarded(ctx, *args):
+            if plugin.state == DEGRADED:
+                if text_handler:
+                    return False
+                ctx.answer_or_reply(t("db_unavailable"))
+                return True
+            try:
+                return handler(ctx, *args)
+            except psycopg2.errors.UndefinedTable:
+                host.probe_now()  # a table vanished while serving: degrade now, not at the next probe
+                raise
+
+        guarded.__name__ = getattr(handler, "__name__", "handler")
+        return guarded
+
+    def install(self, app) -> None:
+        """Register every active plugin's buttons, commands, callbacks and text handlers."""
+        for hook_name in ("menu_buttons", "bot_commands", "callback_handlers", "text_handlers"):
+            for plugin, items in self.call(hook_name, include_degraded=True, app=app):
+                try:
+                    for item in items:
+                        self._install_one(app, plugin, hook_name, item)
+                except Exception as exc:
+                    self._fail(plugin, f"{hook_name}: {_first_line(exc)}", exc)
+
+    def _install_one(self, app, plugin: Plugin, hook_name: str, item) -> None:
+        if hook_name == "menu_buttons":
+            app.add_button(item.label, self.guard(plugin, item.handler), order=item.order,
+                           owner=plugin.name)
+        elif hook_name == "bot_commands":
+            app.router.command(item.name, self.guard(plugin, item.handler), plugin.name,
+                               admin_only=item.admin_only)
+        elif hook_name == "callback_handlers":
+            app.router.callback(item.prefix, self.guard(plugin, item.handler), plugin.name)
+        else:
+            app.router.text(self.guard(plugin, item, text_handler=True), plugin.name)
+
+    def web_routes(self, app) -> list[tuple[Plugin, hookspecs.WebRoute]]:
+        return [(plugin, route) for plugin, routes in
+                self.call("web_routes", include_degraded=True, app=app) for route in routes]
+
+    # -- reporting ------------------------------------------------------------------------
+
+    def migration_dirs(self) -> list[Path]:
+        return [p.migrations for p in self.plugins.values() if p.active and p.migrations]
+
+    def summary(self) -> str:
+        counts = {state: [p for p in self.plugins.values() if p.state == state]
+                  for state in (ENABLED, DISABLED, DEGRADED, FAILED)}
+        parts = [f"{len(self.plugins)} loaded"] + [f"{len(v)} {k}" for k, v in counts.items() if v]
+        details = [f"{p.name}: {p.reason}" for k in (DEGRADED, FAILED) for p in counts[k]]
+        return "plugins: " + ", ".join(parts) + (f" ({'; '.join(details)})" if details else "")
+
+    def as_json(self) -> list[dict]:
+        return [p.as_dict() for p in self.plugins.values()]

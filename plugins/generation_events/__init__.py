@@ -1,0 +1,68 @@
+"""generation_events: a row for every step of every generation, and the admins' /stats.
+
+Each generation logs ``started`` and then ``success``, ``failed`` or ``timeout``
+with the seed's columns. Without the table generations carry on and /stats answers
+"⚠️ База временно недоступна" (the host degrades the plugin and logs
+"generation_events table missing").
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg2.errors
+
+from core.events import GenerationEvent
+from core.hookspecs import Command, hookimpl
+from core.users import ensure_user_id
+from plugins.generation_events.stats import stats_text
+
+log = logging.getLogger("genbot.plugins.generation_events")
+
+_INSERT = """
+INSERT INTO generation_events (user_id, chat_id, model_id, category, status, is_free_applied,
+    price_rub, request_id, task_id, error_code, error_message, duration_ms)
+VALUES (%(user_id)s, %(chat_id)s, %(model_id)s, %(category)s, %(status)s, %(is_free_applied)s,
+    %(price_rub)s, %(request_id)s, %(task_id)s, %(error_code)s, %(error_message)s, %(duration_ms)s)
+"""
+
+
+def log_generation_event(app, event: GenerationEvent) -> bool:
+    """Insert one event row; the user is written first, so no foreign key can fail."""
+    if event.status not in GenerationEvent.STATUSES:
+        raise ValueError(f"generation event status must be one of {GenerationEvent.STATUSES}")
+    ensure_user_id(app.db, app.user_cache, event.user_id)
+    row = {name: getattr(event, name) for name in (
+        "user_id", "chat_id", "model_id", "category", "status", "is_free_applied", "price_rub",
+        "request_id", "task_id", "error_code", "error_message", "duration_ms")}
+    row["error_message"] = (row["error_message"] or None) and row["error_message"][:2000]
+    try:
+        app.db.execute(_INSERT, row)
+    except psycopg2.errors.UndefinedTable:
+        app.plugins.probe_now()  # degrade now; the generation itself is not affected
+        return False
+    return True
+
+
+def show_stats(ctx, _args="") -> None:
+    ctx.reply(stats_text(ctx.app))
+
+
+@hookimpl
+def plugin_tables():
+    return ["generation_events"]
+
+
+@hookimpl
+def generation_started(app, event):
+    log_generation_event(app, event)
+
+
+@hookimpl
+def generation_finished(app, event):
+    log_generation_event(app, event)
+
+
+@hookimpl
+def bot_commands(app, settings):
+    return [Command("stats", show_stats, admin_only=True)]

@@ -1,0 +1,44 @@
+"""The admins' /stats: the last 24 hours of generation_events."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+# The seed's "Check Recent Failures" query, as it stands in DATABASE_BOOTSTRAP.md.
+RECENT_FAILURES = """
+SELECT model_id, error_code, error_message, COUNT(*)
+FROM generation_events
+WHERE status IN ('failed', 'timeout')
+  AND created_at > NOW() - INTERVAL '24 hours'
+GROUP BY model_id, error_code, error_message
+ORDER BY COUNT(*) DESC
+LIMIT 10;
+"""
+
+BY_STATUS = """
+SELECT status, COUNT(*) FROM generation_events
+WHERE created_at > NOW() - INTERVAL '24 hours' GROUP BY status ORDER BY status
+"""
+
+FREE_PAID_REVENUE = """
+SELECT COUNT(*) FILTER (WHERE is_free_applied),
+       COUNT(*) FILTER (WHERE NOT COALESCE(is_free_applied, false)),
+       COALESCE(SUM(price_rub) FILTER (WHERE NOT COALESCE(is_free_applied, false)), 0)
+FROM generation_events
+WHERE status = 'success' AND created_at > NOW() - INTERVAL '24 hours'
+"""
+
+
+def stats_text(app) -> str:
+    by_status = app.db.fetch_all(BY_STATUS)
+    failures = app.db.fetch_all(RECENT_FAILURES)
+    free, paid, revenue = app.db.fetch_one(FREE_PAID_REVENUE)
+    lines = ["📊 Генерации за 24 часа"]
+    lines += [f"• {status}: {count}" for status, count in by_status] or ["• событий нет"]
+    lines += ["", f"Успешных бесплатных: {free}, платных: {paid}",
+              f"Выручка: {Decimal(revenue):.2f} ₽", "", "Частые ошибки:"]
+    lines += [f"• {model} {code or '-'}: {(message or '')[:80]} × {count}"
+              for model, code, message, count in failures] or ["• нет"]
+    for _plugin, section in app.plugins.call("admin_stats", app=app):
+        lines += ["", str(section)]
+    return "\n".join(lines)

@@ -1,0 +1,254 @@
+"""projects — 💼 Мои проекты: folders for generation results.
+
+Create (name, and a description from the second line on), list, open, rename, delete
+(its history goes with it, ``ON DELETE CASCADE``), and a paged history.
+``save_to_project`` writes a generation's inputs and outputs to ``project_history``.
+"""
+
+from __future__ import annotations
+
+from psycopg2.extras import Json
+from telebot import types
+
+from core.hookspecs import Button, Callback, hookimpl
+from core.texts import t
+from core.users import ensure_user_id
+
+FLOW_NEW, FLOW_RENAME = "projects:new", "projects:rename"
+
+
+class ProjectError(ValueError):
+    """A user mistake, with the text that tells them what to do."""
+
+
+def _markup(rows) -> types.InlineKeyboardMarkup:
+    markup = types.InlineKeyboardMarkup()
+    for row in rows:
+        markup.row(*(types.InlineKeyboardButton(label, callback_data=data) for label, data in row))
+    return markup
+
+
+def _clean_name(settings, text: str) -> tuple[str, str | None]:
+    lines = (text or "").strip().split("\n", 1)
+    name = " ".join(lines[0].split())
+    description = lines[1].strip() if len(lines) > 1 and lines[1].strip() else None
+    if not name:
+        raise ProjectError(t("prj_name_empty"))
+    if len(name) > settings["name_limit"]:
+        raise ProjectError(t("prj_name_long", limit=settings["name_limit"], length=len(name)))
+    if description and len(description) > settings["description_limit"]:
+        raise ProjectError(t("prj_description_long", limit=settings["description_limit"]))
+    return name, description
+
+
+# -- the data ------------------------------------------------------------------------
+
+def create_project(app, settings, user_id: int, text: str) -> int:
+    name, description = _clean_name(settings, text)
+    ensure_user_id(app.db, app.user_cache, user_id)
+    with app.db.transaction() as tx:
+        tx.execute("SELECT 1 FROM users WHERE user_id = %s FOR UPDATE", (user_id,))
+        tx.execute("SELECT COUNT(*) FROM projects WHERE user_id = %s", (user_id,))
+        if tx.fetchone()[0] >= settings["max_projects"]:
+            raise ProjectError(t("prj_too_many", limit=settings["max_projects"]))
+        tx.execute("INSERT INTO projects (user_id, name, description) VALUES (%s, %s, %s) "
+                   "RETURNING id", (user_id, name, description))
+        return tx.fetchone()[0]
+
+
+def rename_project(app, settings, user_id: int, project_id: int, text: str) -> bool:
+    name, _ = _clean_name(settings, text.split("\n", 1)[0])
+    return app.db.execute("UPDATE projects SET name = %s, updated_at = NOW() "
+                          "WHERE id = %s AND user_id = %s", (name, project_id, user_id)) == 1
+
+
+def delete_project(app, user_id: int, project_id: int) -> bool:
+    return app.db.execute("DELETE FROM projects WHERE id = %s AND user_id = %s",
+                          (project_id, user_id)) == 1
+
+
+def get_project(app, user_id: int, project_id: int):
+    return app.db.fetch_one(
+        "SELECT p.id, p.name, p.description, (SELECT COUNT(*) FROM project_history h "
+        "WHERE h.project_id = p.id) FROM projects p WHERE p.id = %s AND p.user_id = %s",
+        (project_id, user_id))
+
+
+def save_to_project(app, user_id: int, project_id: int, model_id: str, inputs: dict,
+                    outputs: dict | None, status: str) -> bool:
+    """Store a generation's inputs and outputs in one of the user's projects."""
+    return app.db.execute(
+        "INSERT INTO project_history (project_id, user_id, model_id, inputs, outputs, status) "
+        "SELECT id, user_id, %s, %s, %s, %s FROM projects WHERE id = %s AND user_id = %s",
+        (model_id, Json(inputs), Json(outputs) if outputs is not None else None, status,
+         project_id, user_id)) == 1
+
+
+# -- the screens ---------------------------------------------------------------------
+
+def show_list(ctx, settings) -> None:
+    ctx.app.conversations.clear(ctx.user_id)
+    rows = ctx.app.db.fetch_all("SELECT id, name FROM projects WHERE user_id = %s "
+                                "ORDER BY created_at, id", (ctx.user_id,))
+    buttons = [[(f"📁 {name}", f"prj:open:{pid}")] for pid, name in rows]
+    buttons.append([(t("prj_btn_new"), "prj:new")])
+    text = t("prj_list", count=len(rows)) if rows else t("prj_list_empty")
+    ctx.reply(text, _markup(buttons))
+
+
+def show_project(ctx, project_id: int) -> None:
+    project = get_project(ctx.app, ctx.user_id, project_id)
+    if project is None:
+        ctx.answer_or_reply(t("prj_not_found"))
+        return
+    pid, name, description, count = project
+    text = t("prj_card", name=name, description=description or "—", count=count)
+    ctx.reply(text, _markup([
+        [(t("prj_btn_history"), f"prj:hist:{pid}:0")],
+        [(t("prj_btn_rename"), f"prj:ren:{pid}"), (t("prj_btn_delete"), f"prj:del:{pid}")],
+        [(t("prj_btn_back"), "prj:list")]]))
+
+
+def show_history(ctx, settings, project_id: int, page: int) -> None:
+    project = get_project(ctx.app, ctx.user_id, project_id)
+    if project is None:
+        ctx.answer_or_reply(t("prj_not_found"))
+        return
+    size = settings["page_size"]
+    page = max(page, 0)
+    rows = ctx.app.db.fetch_all(
+        "SELECT model_id, status, created_at, inputs FROM project_history WHERE project_id = %s "
+        "ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s", (project_id, size, page * size))
+    total = project[3]
+    if not rows:
+        ctx.reply(t("prj_history_empty", name=project[1]),
+                  _markup([[(t("prj_btn_back"), f"prj:open:{project_id}")]]))
+        return
+    lines = [t("prj_history_head", name=project[1], page=page + 1,
+               pages=(total + size - 1) // size)]
+    for model_id, status, created, inputs in rows:
+        prompt = str((inputs or {}).get("prompt", ""))[:60]
+        lines.append(f"• {created:%d.%m %H:%M} {model_id} — {status}" + (f": {prompt}" if prompt else ""))
+    nav = []
+    if page > 0:
+        nav.append(("⬅️", f"prj:hist:{project_id}:{page - 1}"))
+    if (page + 1) * size < total:
+        nav.append(("➡️", f"prj:hist:{project_id}:{page + 1}"))
+    ctx.reply("\n".join(lines), _markup([nav, [(t("prj_btn_back"), f"prj:open:{project_id}")]]
+                                        if nav else [[(t("prj_btn_back"), f"prj:open:{project_id}")]]))
+
+
+def on_callback(ctx, payload: str, settings) -> None:
+    action, _, rest = payload.partition(":")
+    ctx.answer_callback()
+    parts = rest.split(":")
+    if action == "list":
+        show_list(ctx, settings)
+        return
+    if action == "new":
+        ctx.app.conversations.set(ctx.user_id, FLOW_NEW)
+        ctx.reply(t("prj_ask_name", limit=settings["name_limit"]))
+        return
+    if not parts or not parts[0].isdigit():
+        ctx.reply(t("stale_button"))
+        return
+    project_id = int(parts[0])
+    if action == "open":
+        show_project(ctx, project_id)
+    elif action == "hist":
+        show_history(ctx, settings, project_id, int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0)
+    elif action == "ren":
+        if get_project(ctx.app, ctx.user_id, project_id) is None:
+            ctx.reply(t("prj_not_found"))
+            return
+        ctx.app.conversations.set(ctx.user_id, FLOW_RENAME, {"project_id": project_id})
+        ctx.reply(t("prj_ask_new_name", limit=settings["name_limit"]))
+    elif action == "del":
+        project = get_project(ctx.app, ctx.user_id, project_id)
+        if project is None:
+            ctx.reply(t("prj_not_found"))
+            return
+        ctx.reply(t("prj_confirm_delete", name=project[1], count=project[3]), _markup([
+            [(t("prj_btn_delete_yes"), f"prj:delok:{project_id}"),
+             (t("prj_btn_cancel"), f"prj:open:{project_id}")]]))
+    elif action == "delok":
+        ctx.reply(t("prj_deleted") if delete_project(ctx.app, ctx.user_id, project_id)
+                  else t("prj_not_found"))
+    else:
+        ctx.reply(t("stale_button"))
+
+
+def on_text(ctx, settings) -> bool:
+    state = ctx.app.conversations.get(ctx.user_id)
+    if state is None or state[0] not in (FLOW_NEW, FLOW_RENAME):
+        return False
+    flow, data = state
+    try:
+        if flow == FLOW_NEW:
+            project_id = create_project(ctx.app, settings, ctx.user_id, ctx.text)
+            ctx.app.conversations.clear(ctx.user_id)
+            ctx.reply(t("prj_created"))
+            show_project(ctx, project_id)
+        else:
+            renamed = rename_project(ctx.app, settings, ctx.user_id, data["project_id"], ctx.text)
+            ctx.app.conversations.clear(ctx.user_id)
+            ctx.reply(t("prj_renamed") if renamed else t("prj_not_found"))
+    except ProjectError as exc:
+        ctx.reply(str(exc))
+    return True
+
+
+@hookimpl
+def plugin_tables():
+    return ["projects", "project_history"]
+
+
+@hookimpl
+def plugin_settings():
+    return {"max_projects": 20, "name_limit": 64, "description_limit": 500, "page_size": 5}
+
+
+@hookimpl
+def plugin_texts():
+    return {"ru": {
+        "btn_projects": "💼 Мои проекты",
+        "prj_list": "💼 Ваши проекты ({count}). Откройте проект или создайте новый.",
+        "prj_list_empty": "💼 Проектов пока нет. Создайте первый — в нём можно хранить результаты генераций.",
+        "prj_btn_new": "➕ Новый проект",
+        "prj_btn_history": "📜 История",
+        "prj_btn_rename": "✏️ Переименовать",
+        "prj_btn_delete": "🗑 Удалить",
+        "prj_btn_delete_yes": "Да, удалить",
+        "prj_btn_cancel": "Отмена",
+        "prj_btn_back": "⬅️ Назад",
+        "prj_ask_name": ("Отправьте название проекта (до {limit} символов). "
+                         "Описание можно добавить со второй строки. /cancel — отмена."),
+        "prj_ask_new_name": "Отправьте новое название (до {limit} символов). /cancel — отмена.",
+        "prj_name_empty": "Название не может быть пустым. Отправьте название или /cancel.",
+        "prj_name_long": "Название длиннее {limit} символов ({length}). Сократите его и отправьте снова.",
+        "prj_description_long": "Описание длиннее {limit} символов. Сократите его и отправьте снова.",
+        "prj_too_many": "У вас уже {limit} проектов — это предел. Удалите ненужный, чтобы создать новый.",
+        "prj_created": "✅ Проект создан.",
+        "prj_renamed": "✅ Проект переименован.",
+        "prj_deleted": "🗑 Проект и его история удалены.",
+        "prj_not_found": "Проект не найден — возможно, он удалён. Откройте 💼 Мои проекты.",
+        "prj_card": "📁 {name}\n{description}\n\nЗаписей в истории: {count}",
+        "prj_confirm_delete": "Удалить проект «{name}» и всю его историю ({count})? Это необратимо.",
+        "prj_history_empty": "В проекте «{name}» пока нет сохранённых результатов.",
+        "prj_history_head": "📜 {name} — страница {page} из {pages}",
+    }}
+
+
+@hookimpl
+def menu_buttons(app, settings):
+    return [Button(t("btn_projects"), lambda ctx: show_list(ctx, settings), order=50)]
+
+
+@hookimpl
+def callback_handlers(app, settings):
+    return [Callback("prj", lambda ctx, payload: on_callback(ctx, payload, settings))]
+
+
+@hookimpl
+def text_handlers(app, settings):
+    return [lambda ctx: on_text(ctx, settings)]
