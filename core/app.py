@@ -72,9 +72,10 @@ class App:
         return ensure_user_exists(self.db, self.user_cache, user.id, user.username,
                                   user.first_name, user.last_name)
 
-    def add_button(self, label: str, handler, *, order: int = 100, owner: str = "core") -> None:
+    def add_button(self, label: str, handler, *, order: int = 100, owner: str = "core",
+                   needs_db: bool = True) -> None:
         """Put a button in the main menu together with the handler that answers it."""
-        self.router.button(label, handler, owner)
+        self.router.button(label, handler, owner, needs_db=needs_db)
         self.menu.add(label, order, owner)
 
     def main_menu(self):

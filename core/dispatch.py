@@ -79,6 +79,7 @@ class Route:
     handler: Callable
     owner: str  # "core" or a plugin's name: who to blame in the log
     admin_only: bool = False
+    needs_db: bool = True  # False: answers even when the sender could not be written
 
 
 class Router:
@@ -88,12 +89,13 @@ class Router:
         self.callbacks: dict[str, Route] = {}
         self.text_handlers: list[Route] = []
 
-    def command(self, name: str, handler, owner: str = "core", *, admin_only: bool = False) -> None:
+    def command(self, name: str, handler, owner: str = "core", *, admin_only: bool = False,
+                needs_db: bool = True) -> None:
         """``/name args`` goes to ``handler(ctx, args)``; admin-only ones exist for admins alone."""
-        self.commands[name.lower().lstrip("/")] = Route(handler, owner, admin_only)
+        self.commands[name.lower().lstrip("/")] = Route(handler, owner, admin_only, needs_db)
 
-    def button(self, label: str, handler, owner: str = "core") -> None:
-        self.buttons[label] = Route(handler, owner)
+    def button(self, label: str, handler, owner: str = "core", *, needs_db: bool = True) -> None:
+        self.buttons[label] = Route(handler, owner, needs_db=needs_db)
 
     def callback(self, prefix: str, handler, owner: str = "core") -> None:
         """Callback data ``prefix`` or ``prefix:payload`` goes to ``handler(ctx, payload)``."""
@@ -137,6 +139,10 @@ class Router:
 
     def run(self, route: Route, ctx: Context, *args):
         """Run a handler so that whatever it does wrong, the user gets an answer."""
+        if route.needs_db and ctx.data.get("db_unavailable"):
+            # The sender could not even be written: the database or `users` is gone.
+            self._apologise(ctx, t("db_unavailable"))
+            return None
         try:
             try:
                 return route.handler(ctx, *args)

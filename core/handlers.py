@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from core.dispatch import DEGRADED_ERRORS
 from core.texts import t
 
 
@@ -34,14 +35,17 @@ def balance(ctx, *_args) -> None:
 
 
 def cancel(ctx, *_args) -> None:
-    ctx.app.conversations.clear(ctx.user_id)
+    try:
+        ctx.app.conversations.clear(ctx.user_id)
+    except DEGRADED_ERRORS:
+        pass  # nothing is stored while the database is away: cancelled all the same
     ctx.reply_with_menu(t("cancelled"))
 
 
 def register(app) -> None:
-    app.router.command("start", start)
-    app.router.command("help", help_)
+    app.router.command("start", start, needs_db=False)
+    app.router.command("help", help_, needs_db=False)
     app.router.command("balance", balance)
-    app.router.command("cancel", cancel)
+    app.router.command("cancel", cancel, needs_db=False)
     app.add_button(t("btn_balance"), balance, order=80)
-    app.add_button(t("btn_help"), help_, order=90)
+    app.add_button(t("btn_help"), help_, order=90, needs_db=False)

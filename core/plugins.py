@@ -158,13 +158,15 @@ class PluginHost:
 
     # -- loading and configuring -------------------------------------------------------
 
-    def load(self) -> PluginHost:
+    def load(self, extra: tuple[str, ...] = ()) -> PluginHost:
+        """Load the built-ins, ``extra`` modules (dotted paths) and the entry-point plugins."""
         only = {n.strip() for n in self.env.get("GENBOT_LOAD_PLUGINS", "").split(",") if n.strip()}
-        for module_name in BUILTIN_PLUGINS:
+        for module_name in BUILTIN_PLUGINS + tuple(extra):
             name = module_name.rsplit(".", 1)[-1]
             if only and name not in only:
                 continue
-            plugin = Plugin(name, "built-in", _genbot_version())
+            source = "built-in" if module_name in BUILTIN_PLUGINS else f"module {module_name}"
+            plugin = Plugin(name, source, _genbot_version())
             try:
                 self._register(plugin, importlib.import_module(module_name))
             except Exception as exc:

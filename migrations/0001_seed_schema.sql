@@ -81,6 +81,10 @@ CREATE TABLE IF NOT EXISTS payment_transactions (
 );
 
 -- The seed's foreign keys, under the names PostgreSQL gives inline REFERENCES.
+-- When one is missing because its target table was dropped and recreated empty, the
+-- rows that pointed at it are kept, not deleted: a user row (id only; names return on
+-- the next message) is written for every user id still referenced — balances are
+-- money — and a placeholder project for every project id history still points at.
 DO $$
 DECLARE
     fk RECORD;
@@ -98,6 +102,20 @@ BEGIN
     LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = fk.name
                        AND conrelid = to_regclass('public.' || fk.tbl)) THEN
+            IF fk.target = 'users(user_id)' THEN
+                EXECUTE format('INSERT INTO users (user_id) SELECT DISTINCT %I FROM %I '
+                               'ON CONFLICT (user_id) DO NOTHING', fk.col, fk.tbl);
+            ELSE
+                INSERT INTO users (user_id) SELECT DISTINCT user_id FROM project_history
+                ON CONFLICT (user_id) DO NOTHING;
+                INSERT INTO projects (id, user_id, name, description)
+                SELECT project_id, MIN(user_id), 'Восстановленный проект',
+                       'Проект был удалён из базы; его история сохранена.'
+                FROM project_history h
+                WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = h.project_id)
+                GROUP BY project_id;
+                PERFORM setval('projects_id_seq', GREATEST(COALESCE(MAX(id), 1), 1)) FROM projects;
+            END IF;
             EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %s%s',
                            fk.tbl, fk.name, fk.col, fk.target, fk.action);
         END IF;

@@ -40,6 +40,8 @@ DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'balance_reservations_user_id_fkey'
                    AND conrelid = 'public.balance_reservations'::regclass) THEN
+        INSERT INTO users (user_id) SELECT DISTINCT user_id FROM balance_reservations
+        ON CONFLICT (user_id) DO NOTHING;
         ALTER TABLE balance_reservations ADD CONSTRAINT balance_reservations_user_id_fkey
             FOREIGN KEY (user_id) REFERENCES users(user_id);
     END IF;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -105,9 +106,40 @@ def test_migrate_completes_a_partial_restore_without_migration_records(empty_db_
     Migrator(empty_db_settings).apply()
     assert snapshot(empty_db_settings) == reference
     assert execute(empty_db_settings, "SELECT user_id, balance_rub FROM balances ORDER BY 1") == \
-        [(1, __import__("decimal").Decimal("150.50")), (2, __import__("decimal").Decimal("0.00"))]
+        [(1, Decimal("150.50")), (2, Decimal("0.00"))]
 
 
 def test_yoyo_tables_are_only_bookkeeping(db_settings):
     names = {r[0] for r in execute(db_settings, "SELECT tablename FROM pg_tables WHERE schemaname='public'")}
     assert set(YOYO_TABLES) <= names
+
+
+def test_repairing_a_dropped_users_table_keeps_every_balance(db_settings, reference):
+    execute(db_settings, """
+        INSERT INTO users (user_id, first_name) VALUES (1, 'Аня'), (2, 'Борис');
+        UPDATE balances SET balance_rub = 0;
+        INSERT INTO balances (user_id, balance_rub) VALUES (1, 10), (2, 20.5)
+            ON CONFLICT (user_id) DO UPDATE SET balance_rub = EXCLUDED.balance_rub;
+        INSERT INTO payment_transactions (user_id, amount_rub, type) VALUES (1, 10, 'topup'), (2, 20.5, 'topup');
+        DROP TABLE users CASCADE;
+    """)
+    Migrator(db_settings).apply()
+    assert snapshot(db_settings) == reference
+    assert execute(db_settings, "SELECT user_id, balance_rub FROM balances ORDER BY 1") == \
+        [(1, Decimal("10.00")), (2, Decimal("20.50"))]
+    assert execute(db_settings, "SELECT user_id, first_name FROM users ORDER BY 1") == [(1, None), (2, None)]
+
+
+def test_repairing_a_dropped_projects_table_keeps_the_history(db_settings, reference):
+    execute(db_settings, """
+        INSERT INTO users (user_id) VALUES (1);
+        INSERT INTO projects (id, user_id, name) VALUES (7, 1, 'Старый');
+        INSERT INTO project_history (project_id, user_id, model_id, inputs, status)
+            VALUES (7, 1, 'demo', '{"prompt": "кот"}', 'success');
+        DROP TABLE projects CASCADE;
+    """)
+    Migrator(db_settings).apply()
+    assert snapshot(db_settings) == reference
+    assert execute(db_settings, "SELECT id, user_id, name FROM projects") == [(7, 1, "Восстановленный проект")]
+    assert execute(db_settings, "SELECT count(*) FROM project_history") == [(1,)]
+    assert execute(db_settings, "INSERT INTO projects (user_id, name) VALUES (1, 'Новый') RETURNING id") == [(8,)]

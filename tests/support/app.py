@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from core.app import App
 from core.config import load_config
+from core.plugins import PluginHost
 from core.web import create_web_app
 
 TOKEN = "123456789:AAH-test-token-for-genbot-0123456789abc"
 SECRET = "test-webhook-secret"
 
 
-def make_app(db_settings, bot_api, **env):
+def make_app(db_settings, bot_api, *, extra_plugins=(), plugins_toml: str | None = None,
+             tmp_path=None, **env):
+    """An App on ``db_settings``; ``plugins_toml`` is written to a file it reads."""
+    if plugins_toml is not None:
+        path = tmp_path / "plugins.toml"
+        path.write_text(plugins_toml, encoding="utf-8")
+        env["PLUGINS_FILE"] = str(path)
+    env.setdefault("PLUGINS_FILE", "/nonexistent/plugins.toml")
     config = load_config({"BOT_TOKEN": TOKEN, "WEBHOOK_SECRET": SECRET,
-                          "TELEGRAM_API_URL": bot_api.url, "DB_POOL_MIN": "1", **env})
-    app = App(config, db_settings)
+                          "TELEGRAM_API_URL": bot_api.url, "DB_POOL_MIN": "1",
+                          "PLUGIN_PROBE_INTERVAL": "0", **env})
+    host = PluginHost(config.plugins_file, env=env).load(extra=tuple(extra_plugins))
+    app = App(config, db_settings, plugins=host)
     return app, create_web_app(app).test_client()
 
 

@@ -1,0 +1,8 @@
+"""A plugin with one integer setting, to show a wrong value fails only this plugin."""
+
+from core.hookspecs import hookimpl
+
+
+@hookimpl
+def plugin_settings():
+    return {"limit": 10, "token": ""}

@@ -1,0 +1,195 @@
+"""The plugin host: states, plugins.toml, isolation, degradation and recovery in process."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+import pytest
+
+from core.plugins import DEGRADED, DISABLED, ENABLED, FAILED, PluginHost, read_plugins_file
+from tests.support import updates
+from tests.support.app import make_app, post_update
+
+UNAVAILABLE = "⚠️ База временно недоступна"
+
+
+@pytest.fixture
+def served(db_settings, bot_api, tmp_path):
+    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, ADMIN_IDS="900")
+    yield app, client
+    app.close()
+
+
+def states(app) -> dict:
+    return {p.name: p.state for p in app.plugins.plugins.values()}
+
+
+def labels(body) -> list[str]:
+    return [b["text"] for row in body["reply_markup"]["keyboard"] for b in row]
+
+
+def test_builtin_plugins_load_enabled_with_their_buttons(served):
+    app, client = served
+    assert states(app) == {"generation_events": ENABLED, "projects": ENABLED, "referrals": ENABLED}
+    body = post_update(client, updates.message(1, "/start")).get_json()
+    assert {"💼 Мои проекты", "🤝 Партнёрка", "💰 Баланс", "🆘 Помощь"} <= set(labels(body))
+    assert app.plugins.summary() == "plugins: 3 loaded, 3 enabled"
+
+
+@pytest.mark.parametrize("table,plugin,press", [
+    ("projects", "projects", "💼 Мои проекты"),
+    ("project_history", "projects", "💼 Мои проекты"),
+    ("referrals", "referrals", "🤝 Партнёрка"),
+    ("generation_events", "generation_events", "/stats"),
+])
+def test_a_missing_table_degrades_only_its_plugin_and_it_comes_back(served, caplog, table, plugin, press):
+    app, client = served
+    app.db.execute(f"ALTER TABLE {table} RENAME TO {table}_away")
+    caplog.set_level(logging.WARNING)
+    app.plugins.probe(app.db)
+    app.plugins.probe(app.db)  # a second probe in the same outage says nothing new
+    assert states(app)[plugin] == DEGRADED
+    assert app.plugins.plugins[plugin].reason == f"table {table} missing"
+    assert [r.getMessage() for r in caplog.records].count(
+        f"{table} table missing: plugin {plugin} degraded until `python run.py migrate` brings it back") == 1
+    assert post_update(client, updates.message(900, press)).get_json()["text"] == UNAVAILABLE
+    # the rest of the bot is untouched
+    assert "Привет" in post_update(client, updates.message(900, "/start")).get_json()["text"]
+    assert "Ваш баланс" in post_update(client, updates.message(900, "💰 Баланс")).get_json()["text"]
+    ready = client.get("/readyz").get_json()
+    assert ready["status"] == "ready"
+    assert ready["plugins"][plugin] == {"state": "degraded", "reason": f"table {table} missing"}
+
+    app.db.execute(f"ALTER TABLE {table}_away RENAME TO {table}")
+    app.plugins.probe(app.db)
+    assert states(app)[plugin] == ENABLED
+    assert post_update(client, updates.message(900, press)).get_json()["text"] != UNAVAILABLE
+
+
+def test_a_table_dropped_while_serving_is_caught_on_first_use(served):
+    app, client = served
+    app.db.execute("DROP TABLE project_history")
+    body = post_update(client, updates.message(2, "💼 Мои проекты")).get_json()
+    assert body["text"] in (UNAVAILABLE,) or "Проектов" in body["text"]
+    post_update(client, updates.callback(2, "prj:new"))
+    post_update(client, updates.message(2, "Мой проект"))  # needs project_history: degrades now
+    assert states(app)["projects"] == DEGRADED
+    assert post_update(client, updates.message(2, "💼 Мои проекты")).get_json()["text"] == UNAVAILABLE
+
+
+def test_users_dropped_while_serving_the_process_answers_the_message(served):
+    app, client = served
+    app.db.execute("DROP TABLE users CASCADE")
+    response = post_update(client, updates.message(3, "/balance"))
+    assert response.status_code == 200
+    assert response.get_json()["text"] == UNAVAILABLE
+    assert post_update(client, updates.message(3, "/start")).status_code == 200
+    assert client.get("/readyz").status_code == 503
+
+
+def test_user_cache_is_cleared_when_the_users_table_returns(served):
+    app, client = served
+    post_update(client, updates.message(4, "/start"))
+    assert app.user_cache.known(4)
+    app.db.execute("DROP TABLE users CASCADE")
+    app.plugins.probe(app.db)
+    from core.migrations import Migrator
+    Migrator(app.db.settings).apply()
+    app.plugins.probe(app.db)
+    assert not app.user_cache.known(4)
+    post_update(client, updates.callback(4, "prj:new"))
+    post_update(client, updates.message(4, "После восстановления"))
+    assert app.db.fetch_one("SELECT count(*) FROM projects WHERE user_id = 4") == (1,)
+
+
+def test_disabled_plugin_has_no_buttons_and_unknown_names_warn(db_settings, bot_api, tmp_path, caplog):
+    caplog.set_level(logging.WARNING)
+    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, plugins_toml=(
+        "[referrals]\nenabled = false\n\n[nosuch]\nenabled = true\n\n[projects]\ncolour = 'red'\n"))
+    try:
+        assert states(app)["referrals"] == DISABLED
+        body = post_update(client, updates.message(5, "/start")).get_json()
+        assert "🤝 Партнёрка" not in labels(body)
+        assert "💼 Мои проекты" in labels(body)
+        assert "unknown plugin [nosuch]" in caplog.text
+        assert "[projects] has no setting 'colour'" in caplog.text
+        assert "not understood" not in caplog.text
+        assert "Я не понял" in post_update(client, updates.message(5, "🤝 Партнёрка")).get_json()["text"]
+    finally:
+        app.close()
+
+
+def test_a_broken_plugins_file_runs_everything_with_defaults(db_settings, bot_api, tmp_path, caplog):
+    app, _ = make_app(db_settings, bot_api, tmp_path=tmp_path, plugins_toml="[projects\nenabled = ")
+    try:
+        assert set(states(app).values()) == {ENABLED}
+        assert "is not valid TOML" in caplog.text
+    finally:
+        app.close()
+
+
+def test_settings_are_typed_and_secrets_come_from_the_environment(tmp_path):
+    path = tmp_path / "plugins.toml"
+    path.write_text('[bad_settings]\nlimit = "ten"\n')
+    host = PluginHost(path, env={}).load(extra=("tests.support.plugins.bad_settings",))
+    assert host.plugins["bad_settings"].state == FAILED
+    assert "setting limit must be int" in host.plugins["bad_settings"].reason
+    assert host.plugins["projects"].state == ENABLED
+
+    path.write_text('[bad_settings]\nlimit = 3\ntoken = { env = "NOTES_TOKEN" }\n')
+    host = PluginHost(path, env={"NOTES_TOKEN": "s3cr3t"}).load(extra=("tests.support.plugins.bad_settings",))
+    assert host.plugins["bad_settings"].settings == {"limit": 3, "token": "s3cr3t"}
+
+    host = PluginHost(path, env={}).load(extra=("tests.support.plugins.bad_settings",))
+    assert host.plugins["bad_settings"].state == FAILED
+    assert "NOTES_TOKEN is not set" in host.plugins["bad_settings"].reason
+
+
+def test_a_plugin_that_fails_to_import_is_listed_failed(tmp_path):
+    host = PluginHost(tmp_path / "none.toml", env={}).load(extra=("tests.support.plugins.missing_module",))
+    failed = host.plugins["missing_module"]
+    assert failed.state == FAILED and "ModuleNotFoundError" in failed.reason
+    assert host.plugins["projects"].state == ENABLED
+    assert "1 failed" in host.summary()
+
+
+def test_a_plugin_whose_hooks_raise_is_isolated(db_settings, bot_api, tmp_path, caplog):
+    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path,
+                           extra_plugins=("tests.support.plugins.unruly",),
+                           REFERRALS_UNUSED="1")
+    try:
+        body = post_update(client, updates.message(6, "💥 Взрыв")).get_json()
+        assert "Что-то пошло не так" in body["text"]
+        assert "unruly handler explode failed" in caplog.text
+        # a payload reader that raises does not stop /start, nor the referrals plugin
+        post_update(client, updates.message(7, "/start"))
+        body = post_update(client, updates.message(8, "/start ref_7")).get_json()
+        assert "Привет" in body["text"]
+        assert app.db.fetch_one("SELECT referrer_id FROM referrals WHERE referred_id = 8") == (7,)
+        assert "plugin unruly: hook start_payload failed" in caplog.text
+        # a balance listener that raises does not undo the money, nor stop other listeners
+        app.balances.credit(8, "100")
+        assert app.balances.get(8) == Decimal("100.00")
+        assert "plugin unruly: hook balance_changed failed" in caplog.text
+        assert app.db.fetch_one("SELECT reward_rub FROM referrals WHERE referred_id = 8") == (Decimal("50.00"),)
+    finally:
+        app.close()
+
+
+def test_load_plugins_switch_limits_what_loads(tmp_path):
+    host = PluginHost(tmp_path / "none.toml", env={"GENBOT_LOAD_PLUGINS": "projects"}).load()
+    assert list(host.plugins) == ["projects"]
+
+
+def test_plugins_file_sections_must_be_tables(tmp_path):
+    path = tmp_path / "plugins.toml"
+    path.write_text("projects = 5\n")
+    table, warnings = read_plugins_file(path)
+    assert table == {} and "must be a table" in warnings[0]
+
+
+def test_admin_only_commands_do_not_exist_for_others(served):
+    app, client = served
+    assert "Такой команды нет" in post_update(client, updates.message(901, "/stats")).get_json()["text"]
+    assert "Генерации за 24 часа" in post_update(client, updates.message(900, "/stats")).get_json()["text"]
