@@ -99,7 +99,7 @@ def show_list(ctx, settings) -> None:
 def show_project(ctx, project_id: int) -> None:
     project = get_project(ctx.app, ctx.user_id, project_id)
     if project is None:
-        ctx.answer_or_reply(t("prj_not_found"))
+        ctx.reply(t("prj_not_found"))
         return
     pid, name, description, count = project
     text = t("prj_card", name=name, description=description or "—", count=count)
@@ -112,7 +112,7 @@ def show_project(ctx, project_id: int) -> None:
 def show_history(ctx, settings, project_id: int, page: int) -> None:
     project = get_project(ctx.app, ctx.user_id, project_id)
     if project is None:
-        ctx.answer_or_reply(t("prj_not_found"))
+        ctx.reply(t("prj_not_found"))
         return
     size = settings["page_size"]
     page = max(page, 0)

@@ -30,3 +30,33 @@ def make_app(db_settings, bot_api, *, extra_plugins=(), plugins_toml: str | None
 def post_update(client, update: dict, secret: str | None = SECRET):
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
     return client.post("/webhook", json=update, headers=headers)
+
+
+def exchange(client, bot_api, update: dict) -> list[dict]:
+    """Everything the bot sent for one update: the webhook response and any Bot API calls."""
+    before = len(bot_api.calls)
+    response = client.post("/webhook", json=update,
+                           headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert response.status_code == 200
+    sent = [dict(params, method=method) for method, params in bot_api.calls[before:]]
+    if response.data:
+        sent.append(response.get_json())
+    return sent
+
+
+def messages(sent: list[dict]) -> list[dict]:
+    return [m for m in sent if m.get("method") == "sendMessage"]
+
+
+def texts(sent: list[dict]) -> list[str]:
+    return [m["text"] for m in messages(sent)]
+
+
+def inline_buttons(message: dict) -> dict[str, str]:
+    """label -> callback_data of a sent message's inline keyboard."""
+    import json as _json
+    markup = message.get("reply_markup")
+    if isinstance(markup, str):
+        markup = _json.loads(markup)
+    return {b["text"]: b.get("callback_data") for row in (markup or {}).get("inline_keyboard", [])
+            for b in row}
