@@ -79,7 +79,7 @@ def cmd_serve(config: Config, _args) -> int:
         if not _users_table_present(settings):
             raise CommandError("the users table is missing, so genbot cannot serve. "
                                "Create the schema with: python run.py migrate")
-        _log_plugin_summary(config, settings)
+        _prepare_plugins(config, settings)
         if config.bot_token is None:
             log.info("no BOT_TOKEN: local mode, nothing is sent to Telegram")
         elif config.webhook_url:
@@ -101,15 +101,16 @@ def cmd_serve(config: Config, _args) -> int:
     return 0
 
 
-def _log_plugin_summary(config: Config, settings) -> None:
-    from core.db import Database
-    host = _host(config)
-    db = Database(settings, minconn=0, maxconn=1)
+def _prepare_plugins(config: Config, settings) -> None:
+    """Before serving: say which plugins run, and let them clean up after the last run."""
+    from core.app import App
+    app = App(config, settings)  # the same host a worker builds, probed once
     try:
-        host.probe(db)
+        log.info("%s", app.plugins.summary())
+        for plugin, counts in app.plugins.call("startup_cleanup", app=app):
+            log.info("startup cleanup by %s: %s", plugin.name, counts)
     finally:
-        db.close()
-    log.info("%s", host.summary())
+        app.close()
 
 
 def cmd_plugins(config: Config, args) -> int:

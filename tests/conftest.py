@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.db import Database
 from core.migrations import Migrator
+from core.plugins import PluginHost
 from core.users import UserCache
 from tests.support.pg import TEMPLATE, TestPostgres
 from tests.support.telegram_standin import BotApiStandIn
@@ -15,7 +18,9 @@ from tests.support.telegram_standin import BotApiStandIn
 def pg(tmp_path_factory):
     server = TestPostgres(tmp_path_factory.mktemp("pg")).start()
     template = server.create(name=TEMPLATE)
-    Migrator(template).apply()
+    # The core's migrations and those of every installed plugin (the example one too).
+    Migrator(template, PluginHost(Path("/nonexistent/plugins.toml"), env={}).load()
+             .migration_dirs()).apply()
     yield server
     server.stop()
 

@@ -64,9 +64,9 @@ def test_migrate_list_shows_each_migration(db_settings, tmp_path):
 def test_rollback_and_migrate_from_the_command_line(db_settings, tmp_path):
     env = base_env(DATABASE_URL=url_for(db_settings))
     reference = snapshot(db_settings)
-    result = run_cli("rollback", "-n", "3", env=env, cwd=tmp_path)
+    result = run_cli("rollback", "-n", "10", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "0001_seed_schema" in result.stdout
+    assert "0001_seed_schema" in result.stdout and "notes_0001_create" in result.stdout
     assert snapshot(db_settings)["tables"] == []
     result = run_cli("migrate", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -106,5 +106,5 @@ def test_two_migrators_at_once_are_safe(empty_db_settings, db_settings, tmp_path
     with conn.cursor() as cur:
         cur.execute("SELECT migration_id, count(*) FROM _yoyo_migration GROUP BY 1 ORDER BY 1")
         assert cur.fetchall() == [("0001_seed_schema", 1), ("0002_core_mechanisms", 1),
-                                  ("0003_conversations", 1)]
+                                  ("0003_conversations", 1), ("notes_0001_create", 1)]
     conn.close()

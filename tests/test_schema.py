@@ -28,16 +28,25 @@ def execute(settings, sql, params=None):
 
 
 @pytest.fixture
-def reference(db_settings):
-    """The schema `migrate` gives, as the yardstick."""
-    return snapshot(db_settings)
+def core_db(pg):
+    """A database with the core's migrations only (no plugin's tables)."""
+    settings = pg.create()
+    Migrator(settings).apply()
+    yield settings
+    pg.drop(settings.dbname)
 
 
-def test_seed_tables_match_the_seed_sql_exactly(pg, db_settings):
+@pytest.fixture
+def reference(core_db):
+    """The schema the core's migrations give, as the yardstick."""
+    return snapshot(core_db)
+
+
+def test_seed_tables_match_the_seed_sql_exactly(pg, core_db):
     seed = pg.create()
     try:
         assert run_psql(seed, SEED_SQL).returncode == 0
-        ours = snapshot(db_settings, SEED_TABLES)
+        ours = snapshot(core_db, SEED_TABLES)
         theirs = snapshot(seed, SEED_TABLES)
         assert ours["tables"] == sorted(SEED_TABLES)
         assert ours["columns"] == theirs["columns"]
@@ -69,28 +78,28 @@ def test_migrate_after_bootstrap_records_and_keeps_the_schema(empty_db_settings,
     assert all(s.applied for s in Migrator(empty_db_settings).status())
 
 
-def test_rollback_everything_then_migrate_again(db_settings, reference):
-    migrator = Migrator(db_settings)
+def test_rollback_everything_then_migrate_again(core_db, reference):
+    migrator = Migrator(core_db)
     undone = migrator.rollback(10)
     assert undone == ["0003_conversations", "0002_core_mechanisms", "0001_seed_schema"]
-    assert snapshot(db_settings)["tables"] == []
+    assert snapshot(core_db)["tables"] == []
     assert migrator.apply() == ["0001_seed_schema", "0002_core_mechanisms", "0003_conversations"]
-    assert snapshot(db_settings) == reference
+    assert snapshot(core_db) == reference
 
 
-def test_rollback_one_step(db_settings):
-    Migrator(db_settings).rollback(1)
-    tables = snapshot(db_settings)["tables"]
+def test_rollback_one_step(core_db):
+    Migrator(core_db).rollback(1)
+    tables = snapshot(core_db)["tables"]
     assert "conversation_state" not in tables and "balance_reservations" in tables
-    assert [s.applied for s in Migrator(db_settings).status()] == [True, True, False]
+    assert [s.applied for s in Migrator(core_db).status()] == [True, True, False]
 
 
 @pytest.mark.parametrize("table", SEED_TABLES + ["balance_reservations", "processed_updates",
                                                   "conversation_state"])
-def test_migrate_repairs_a_table_dropped_by_hand(db_settings, reference, table):
-    execute(db_settings, f"DROP TABLE {table} CASCADE")
-    Migrator(db_settings).apply()
-    assert snapshot(db_settings) == reference
+def test_migrate_repairs_a_table_dropped_by_hand(core_db, reference, table):
+    execute(core_db, f"DROP TABLE {table} CASCADE")
+    Migrator(core_db).apply()
+    assert snapshot(core_db) == reference
 
 
 def test_migrate_completes_a_partial_restore_without_migration_records(empty_db_settings, reference):
@@ -109,13 +118,13 @@ def test_migrate_completes_a_partial_restore_without_migration_records(empty_db_
         [(1, Decimal("150.50")), (2, Decimal("0.00"))]
 
 
-def test_yoyo_tables_are_only_bookkeeping(db_settings):
-    names = {r[0] for r in execute(db_settings, "SELECT tablename FROM pg_tables WHERE schemaname='public'")}
+def test_yoyo_tables_are_only_bookkeeping(core_db):
+    names = {r[0] for r in execute(core_db, "SELECT tablename FROM pg_tables WHERE schemaname='public'")}
     assert set(YOYO_TABLES) <= names
 
 
-def test_repairing_a_dropped_users_table_keeps_every_balance(db_settings, reference):
-    execute(db_settings, """
+def test_repairing_a_dropped_users_table_keeps_every_balance(core_db, reference):
+    execute(core_db, """
         INSERT INTO users (user_id, first_name) VALUES (1, 'Аня'), (2, 'Борис');
         UPDATE balances SET balance_rub = 0;
         INSERT INTO balances (user_id, balance_rub) VALUES (1, 10), (2, 20.5)
@@ -123,23 +132,23 @@ def test_repairing_a_dropped_users_table_keeps_every_balance(db_settings, refere
         INSERT INTO payment_transactions (user_id, amount_rub, type) VALUES (1, 10, 'topup'), (2, 20.5, 'topup');
         DROP TABLE users CASCADE;
     """)
-    Migrator(db_settings).apply()
-    assert snapshot(db_settings) == reference
-    assert execute(db_settings, "SELECT user_id, balance_rub FROM balances ORDER BY 1") == \
+    Migrator(core_db).apply()
+    assert snapshot(core_db) == reference
+    assert execute(core_db, "SELECT user_id, balance_rub FROM balances ORDER BY 1") == \
         [(1, Decimal("10.00")), (2, Decimal("20.50"))]
-    assert execute(db_settings, "SELECT user_id, first_name FROM users ORDER BY 1") == [(1, None), (2, None)]
+    assert execute(core_db, "SELECT user_id, first_name FROM users ORDER BY 1") == [(1, None), (2, None)]
 
 
-def test_repairing_a_dropped_projects_table_keeps_the_history(db_settings, reference):
-    execute(db_settings, """
+def test_repairing_a_dropped_projects_table_keeps_the_history(core_db, reference):
+    execute(core_db, """
         INSERT INTO users (user_id) VALUES (1);
         INSERT INTO projects (id, user_id, name) VALUES (7, 1, 'Старый');
         INSERT INTO project_history (project_id, user_id, model_id, inputs, status)
             VALUES (7, 1, 'demo', '{"prompt": "кот"}', 'success');
         DROP TABLE projects CASCADE;
     """)
-    Migrator(db_settings).apply()
-    assert snapshot(db_settings) == reference
-    assert execute(db_settings, "SELECT id, user_id, name FROM projects") == [(7, 1, "Восстановленный проект")]
-    assert execute(db_settings, "SELECT count(*) FROM project_history") == [(1,)]
-    assert execute(db_settings, "INSERT INTO projects (user_id, name) VALUES (1, 'Новый') RETURNING id") == [(8,)]
+    Migrator(core_db).apply()
+    assert snapshot(core_db) == reference
+    assert execute(core_db, "SELECT id, user_id, name FROM projects") == [(7, 1, "Восстановленный проект")]
+    assert execute(core_db, "SELECT count(*) FROM project_history") == [(1,)]
+    assert execute(core_db, "INSERT INTO projects (user_id, name) VALUES (1, 'Новый') RETURNING id") == [(8,)]

@@ -1,0 +1,1 @@
+"""genbot-notes: an example third-party plugin for genbot."""
