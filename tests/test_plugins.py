@@ -194,3 +194,38 @@ def test_admin_only_commands_do_not_exist_for_others(served):
     app, client = served
     assert "Такой команды нет" in post_update(client, updates.message(901, "/stats")).get_json()["text"]
     assert "Генерации за 24 часа" in post_update(client, updates.message(900, "/stats")).get_json()["text"]
+
+
+def test_plugin_routes_answer_503_while_degraded(db_settings, bot_api, tmp_path):
+    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path,
+                           extra_plugins=("tests.support.plugins.routed",))
+    try:
+        assert client.get("/routed/ping").get_json() == {"pong": True}
+        assert client.post("/routed/boom").status_code == 500
+        app.db.execute("ALTER TABLE projects RENAME TO projects_away")
+        app.plugins.probe(app.db)
+        response = client.get("/routed/ping")
+        assert response.status_code == 503
+        assert "table projects missing" in response.get_json()["error"]
+    finally:
+        app.close()
+
+
+def test_stats_counts_the_last_day(served):
+    from core.events import GenerationEvent
+    from plugins.generation_events import log_generation_event
+    app, client = served
+    for status, free, price, code in [("started", False, "30", None), ("success", False, "30", None),
+                                      ("success", True, "0", None), ("failed", False, "30", "E500"),
+                                      ("timeout", False, "30", None), ("failed", False, "30", "E500")]:
+        # users 950+ never wrote to the bot: the event writes them first, no FK error
+        assert log_generation_event(app, GenerationEvent(
+            user_id=950, model_id="demo-image", status=status, is_free_applied=free,
+            price_rub=Decimal(price), error_code=code, error_message="boom" if code else None))
+    app.db.execute("UPDATE generation_events SET created_at = NOW() - INTERVAL '2 days' WHERE id = "
+                   "(SELECT max(id) FROM generation_events)")
+    text = post_update(client, updates.message(900, "/stats")).get_json()["text"]
+    assert "• failed: 1" in text and "• success: 2" in text and "• timeout: 1" in text
+    assert "Успешных бесплатных: 1, платных: 1" in text
+    assert "Выручка: 30.00 ₽" in text
+    assert "demo-image E500: boom × 1" in text
