@@ -164,6 +164,32 @@ class Migrator:
         return [s.id for s in self.status() if not s.applied]
 
 
+BOOTSTRAP_HEADER = """\
+-- genbot's full schema for psql, for operators who do not run `python run.py migrate`:
+--
+--     psql "$DATABASE_URL" < migrations/bootstrap.sql
+--
+-- It is the core migrations in order, in one transaction. Every statement converges
+-- (IF NOT EXISTS, foreign keys added by name when missing), so running it again on a
+-- database that has the schema changes nothing. `python run.py migrate` afterwards
+-- records the migrations as applied. tests/test_schema.py proves both give the same
+-- schema; keep this file in step with the migrations.
+
+\\set ON_ERROR_STOP on
+BEGIN;
+
+"""
+
+
+def render_bootstrap() -> str:
+    """migrations/bootstrap.sql: the core migrations in order, in one psql transaction."""
+    parts = [BOOTSTRAP_HEADER]
+    for path in sorted(CORE_MIGRATIONS_DIR.glob("0*.sql")):
+        if not path.name.endswith(".rollback.sql"):
+            parts.append(f"-- ==== {path.name} ====\n{path.read_text()}\n")
+    return "".join(parts) + "COMMIT;\n"
+
+
 def _pid_alive(pid) -> bool | None:
     try:
         os.kill(int(pid), 0)
@@ -172,3 +198,7 @@ def _pid_alive(pid) -> bool | None:
     except (PermissionError, ValueError, TypeError, OverflowError):
         return None
     return True
+
+
+if __name__ == "__main__":  # python -m core.migrations > migrations/bootstrap.sql
+    print(render_bootstrap(), end="")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.db import connect_once
-from core.migrations import CORE_MIGRATIONS_DIR, Migrator
+from core.migrations import CORE_MIGRATIONS_DIR, Migrator, render_bootstrap
 from tests.support.schema import YOYO_TABLES, run_psql, snapshot
 
 SEED_SQL = Path(__file__).parent / "data" / "seed_schema.sql"
@@ -81,21 +81,24 @@ def test_migrate_after_bootstrap_records_and_keeps_the_schema(empty_db_settings,
 def test_rollback_everything_then_migrate_again(core_db, reference):
     migrator = Migrator(core_db)
     undone = migrator.rollback(10)
-    assert undone == ["0003_conversations", "0002_core_mechanisms", "0001_seed_schema"]
+    assert undone == ["0004_generation", "0003_conversations", "0002_core_mechanisms",
+                      "0001_seed_schema"]
     assert snapshot(core_db)["tables"] == []
-    assert migrator.apply() == ["0001_seed_schema", "0002_core_mechanisms", "0003_conversations"]
+    assert migrator.apply() == ["0001_seed_schema", "0002_core_mechanisms", "0003_conversations",
+                               "0004_generation"]
     assert snapshot(core_db) == reference
 
 
 def test_rollback_one_step(core_db):
     Migrator(core_db).rollback(1)
     tables = snapshot(core_db)["tables"]
-    assert "conversation_state" not in tables and "balance_reservations" in tables
-    assert [s.applied for s in Migrator(core_db).status()] == [True, True, False]
+    assert "generation_jobs" not in tables and "conversation_state" in tables
+    assert [s.applied for s in Migrator(core_db).status()] == [True, True, True, False]
 
 
 @pytest.mark.parametrize("table", SEED_TABLES + ["balance_reservations", "processed_updates",
-                                                  "conversation_state"])
+                                                  "conversation_state", "generation_jobs",
+                                                  "free_usage"])
 def test_migrate_repairs_a_table_dropped_by_hand(core_db, reference, table):
     execute(core_db, f"DROP TABLE {table} CASCADE")
     Migrator(core_db).apply()
@@ -152,3 +155,8 @@ def test_repairing_a_dropped_projects_table_keeps_the_history(core_db, reference
     assert execute(core_db, "SELECT id, user_id, name FROM projects") == [(7, 1, "Восстановленный проект")]
     assert execute(core_db, "SELECT count(*) FROM project_history") == [(1,)]
     assert execute(core_db, "INSERT INTO projects (user_id, name) VALUES (1, 'Новый') RETURNING id") == [(8,)]
+
+
+def test_bootstrap_sql_is_the_migrations_as_they_stand():
+    assert BOOTSTRAP_SQL.read_text() == render_bootstrap(), \
+        "regenerate it: python -m core.migrations > migrations/bootstrap.sql"

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS free_usage;
+DROP TABLE IF EXISTS generation_jobs;
