@@ -14,9 +14,12 @@ from telebot import types
 
 from core import dispatch, handlers, logs
 from core.balances import Balances
+from core.catalog import load_catalog
 from core.config import Config, DatabaseSettings
 from core.conversations import Conversations
 from core.db import Database
+from core.generation import Generation
+from core.jobs import JobQueue, JobRunner
 from core.menu import Menu
 from core.plugins import PluginHost
 from core.telegram import TelegramApi
@@ -51,17 +54,50 @@ class App:
         self.balances = Balances(self.db, self.user_cache)
         self.updates = UpdateLedger(self.db, self.user_cache)
         self.conversations = Conversations(self.db)
+        self.runner = None
         self.telegram = TelegramApi(config.bot_token, config.telegram_api_url,
                                     local_sink=local_sink)
         self.router = dispatch.Router()
         self.menu = Menu()
+        self.catalog = load_catalog(config.catalog_file)
+        self.jobs = JobQueue(self.db, self.balances, free_quota=config.free_daily_quota,
+                             lock_ttl_s=config.job_lock_ttl_s)
         handlers.register(self)
         self.plugins = plugins or PluginHost(config.plugins_file).load()
         self.plugins.on_users_table_back = self.user_cache.forget
+        self.generation = Generation(self, self._offered_models(), self._providers())
+        self.generation.register()  # before plugins: a draft's text goes to the draft first
         self.plugins.install(self)
         self.balances.listeners.append(self._tell_plugins_of_balance_change)
         self.plugins.start_probing(self.db, config.plugin_probe_interval_s)
         dispatch.install(self, self.telegram.bot)
+
+    def _providers(self) -> dict:
+        return {p.name: p for _plugin, found in self.plugins.call("generation_providers", app=self)
+                for p in found}
+
+    def _offered_models(self):
+        """The catalog less models whose provider is not running (off, failed, no key)."""
+        providers = set(self._providers())
+        hidden = sorted({m.provider for m in self.catalog.models.values()} - providers)
+        for name in hidden:
+            count = sum(1 for m in self.catalog.models.values() if m.provider == name)
+            log.warning("catalog: %d model(s) use provider %r, which is not available "
+                        "(switched off, failed or not configured): they are hidden", count, name)
+        return self.catalog.only_providers(providers)
+
+    def start_workers(self):
+        """Start this process's job workers (run.py serve does it in every worker process)."""
+        self.runner = JobRunner(
+            self.jobs, self.generation.run_job, threads=self.config.job_workers,
+            heartbeat_s=self.config.job_heartbeat_s, sweep_s=self.config.job_sweep_s,
+            on_recovered=self.generation.complete,
+            on_unnotified=lambda job: self.generation.complete(job, events=False))
+        self.generation.runner = self.runner
+        return self.runner.start()
+
+    def generation_result(self, user_id: int, job_id: int) -> dict | None:
+        return self.generation.generation_result(user_id, job_id)
 
     def _tell_plugins_of_balance_change(self, change) -> None:
         self.plugins.call("balance_changed", app=self, change=change)
@@ -109,5 +145,7 @@ class App:
                 return None
 
     def close(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
         self.plugins.stop()
         self.db.close()

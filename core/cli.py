@@ -13,6 +13,7 @@ import signal
 import sys
 
 from core import logs
+from core.catalog import CatalogError
 from core.config import Config, ConfigError, load_config
 from core.db import UNAVAILABLE_ERRORS, connect_once
 from core.migrations import MigrationLocked, Migrator
@@ -89,6 +90,7 @@ def cmd_serve(config: Config, _args) -> int:
             from core.app import App
             from core.web import create_web_app
             app = App(config, settings)
+            app.start_workers()
             build.app = app
             return create_web_app(app)
 
@@ -107,6 +109,10 @@ def _prepare_plugins(config: Config, settings) -> None:
     app = App(config, settings)  # the same host a worker builds, probed once
     try:
         log.info("%s", app.plugins.summary())
+        recovered = app.jobs.recover()
+        for job in recovered:
+            app.generation.complete(job)
+        log.info("startup cleanup: %d generation job(s) of stopped workers settled", len(recovered))
         for plugin, counts in app.plugins.call("startup_cleanup", app=app):
             log.info("startup cleanup by %s: %s", plugin.name, counts)
     finally:
@@ -215,6 +221,9 @@ def main(argv=None) -> int:
     except MigrationLocked as exc:
         print(f"genbot: {exc}", file=sys.stderr)
         return 1
+    except CatalogError as exc:
+        print(f"genbot: catalog error: {exc}", file=sys.stderr)
+        return 2
     except UNAVAILABLE_ERRORS as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"genbot: cannot reach the database: {first}", file=sys.stderr)

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in secret_token.
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -71,6 +72,12 @@ class Config:
     webhook_max_bytes: int = 1_048_576
     migration_lock_wait_s: float = 60.0
     plugin_probe_interval_s: float = 30.0
+    catalog_file: Path = Path("catalog.toml")
+    free_daily_quota: int = 10
+    job_workers: int = 4
+    job_lock_ttl_s: float = 60.0
+    job_heartbeat_s: float = 5.0
+    job_sweep_s: float = 15.0
     log_level: str = "INFO"
 
     @property
@@ -178,6 +185,14 @@ def _database(env) -> DatabaseSettings | None:
     return None
 
 
+def _catalog_file(env) -> Path:
+    """CATALOG_FILE, else ./catalog.toml, else the catalog shipped beside run.py."""
+    if env.get("CATALOG_FILE"):
+        return Path(env["CATALOG_FILE"])
+    here = Path("catalog.toml")
+    return here if here.exists() else PROJECT_ROOT / "catalog.toml"
+
+
 def derived_webhook_secret(token: str) -> str:
     """A stable secret for setWebhook when the operator gave none: every process agrees."""
     return hashlib.sha256(b"genbot-webhook:" + token.encode()).hexdigest()[:48]
@@ -229,5 +244,11 @@ def load_config(env=None) -> Config:
         webhook_max_bytes=_int(env, "WEBHOOK_MAX_BYTES", 1_048_576, 1024, 50_000_000),
         migration_lock_wait_s=_float(env, "MIGRATION_LOCK_WAIT", 60.0, 0.5, 3600.0),
         plugin_probe_interval_s=_float(env, "PLUGIN_PROBE_INTERVAL", 30.0, 0.0, 86_400.0),
+        catalog_file=_catalog_file(env),
+        free_daily_quota=_int(env, "FREE_DAILY_QUOTA", 10, 0, 100_000),
+        job_workers=_int(env, "JOB_WORKERS", 4, 0, 256),
+        job_lock_ttl_s=_float(env, "JOB_LOCK_TTL", 60.0, 1.0, 86_400.0),
+        job_heartbeat_s=_float(env, "JOB_HEARTBEAT", 5.0, 0.1, 3600.0),
+        job_sweep_s=_float(env, "JOB_SWEEP_INTERVAL", 15.0, 0.1, 3600.0),
         log_level=log_level,
     )

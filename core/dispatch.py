@@ -97,15 +97,15 @@ class Router:
     def button(self, label: str, handler, owner: str = "core", *, needs_db: bool = True) -> None:
         self.buttons[label] = Route(handler, owner, needs_db=needs_db)
 
-    def callback(self, prefix: str, handler, owner: str = "core") -> None:
+    def callback(self, prefix: str, handler, owner: str = "core", *, needs_db: bool = True) -> None:
         """Callback data ``prefix`` or ``prefix:payload`` goes to ``handler(ctx, payload)``."""
         if ":" in prefix:
             raise ValueError(f"callback prefix {prefix!r} must not contain ':'")
-        self.callbacks[prefix] = Route(handler, owner)
+        self.callbacks[prefix] = Route(handler, owner, needs_db=needs_db)
 
-    def text(self, handler, owner: str = "core") -> None:
+    def text(self, handler, owner: str = "core", *, needs_db: bool = True) -> None:
         """A handler offered every other text; it returns True when it took it."""
-        self.text_handlers.append(Route(handler, owner))
+        self.text_handlers.append(Route(handler, owner, needs_db=needs_db))
 
     # -- dispatch --------------------------------------------------------------------
 
@@ -142,7 +142,8 @@ class Router:
         if route.needs_db and ctx.data.get("db_unavailable"):
             # The sender could not even be written: the database or `users` is gone.
             self._apologise(ctx, t("db_unavailable"))
-            return None
+            return True  # answered: no other handler should try
+
         try:
             try:
                 return route.handler(ctx, *args)
@@ -157,11 +158,12 @@ class Router:
             log.warning("%s handler %s: database unavailable: %s", route.owner,
                         getattr(route.handler, "__name__", route.handler), _first_line(exc))
             self._apologise(ctx, t("db_unavailable"))
+            return True
         except Exception:
             log.exception("%s handler %s failed", route.owner,
                           getattr(route.handler, "__name__", route.handler))
             self._apologise(ctx, t("handler_failed"))
-        return None
+            return True
 
     @staticmethod
     def _apologise(ctx: Context, text: str) -> None:

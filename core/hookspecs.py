@@ -114,6 +114,11 @@ def web_routes(app, settings):
     """HTTP routes, as a list of ``WebRoute``; they answer 503 while the plugin is degraded."""
 
 
+@hookspec
+def generation_providers(app, settings):
+    """Generation providers, as a list of objects with ``name`` and ``generate(request)``."""
+
+
 # -- what a plugin hears about -----------------------------------------------------------
 
 @hookspec

@@ -23,13 +23,13 @@ import importlib.metadata
 import logging
 import os
 import threading
+import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import pluggy
 import psycopg2.errors
-import tomllib
 
 from core import hookspecs
 from core.db import UNAVAILABLE_ERRORS
@@ -37,7 +37,8 @@ from core.texts import register_texts, t
 
 log = logging.getLogger("genbot.plugins")
 
-BUILTIN_PLUGINS = ("plugins.generation_events", "plugins.projects", "plugins.referrals")
+BUILTIN_PLUGINS = ("plugins.generation_events", "plugins.projects", "plugins.referrals",
+                   "plugins.providers.demo", "plugins.providers.kie")
 ENTRY_POINT_GROUP = "genbot.plugins"
 DECLARATION_HOOKS = ("plugin_tables", "plugin_settings", "plugin_migrations", "plugin_texts")
 ENABLED, DISABLED, DEGRADED, FAILED = "enabled", "disabled", "degraded", "failed"

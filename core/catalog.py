@@ -1,0 +1,192 @@
+"""The model catalog: the file the operator edits (``catalog.toml``), checked at start.
+
+Each ``[[model]]`` has an id, a title, a category (image, video, audio, text), a price
+in roubles (0 means free), the provider that runs it, a timeout and the inputs the user
+fills in one by one (``text``, ``choice`` or ``image``). Any mistake stops the start
+with a message that names the model and the field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from core.balances import InvalidAmount, to_money
+
+CATEGORIES = {"image": "🖼 Изображения", "video": "🎬 Видео", "audio": "🎙 Аудио",
+              "text": "✍️ Тексты"}
+INPUT_TYPES = ("text", "choice", "image")
+_MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
+_INPUT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_MODEL_KEYS = {"id", "title", "category", "price_rub", "provider", "timeout_s", "inputs",
+               "provider_model", "description"}
+_INPUT_KEYS = {"name", "type", "label", "optional", "max_length", "choices", "default"}
+
+
+class CatalogError(ValueError):
+    """The catalog file is wrong; the message names the model and the field."""
+
+
+@dataclass(frozen=True)
+class InputField:
+    name: str
+    type: str
+    label: str
+    optional: bool = False
+    max_length: int = 1000
+    choices: tuple[str, ...] = ()
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class Model:
+    id: str
+    title: str
+    category: str
+    price_rub: Decimal
+    provider: str
+    timeout_s: int
+    inputs: tuple[InputField, ...]
+    provider_model: str | None = None
+    description: str = ""
+
+    @property
+    def free(self) -> bool:
+        return self.price_rub == 0
+
+
+class Catalog:
+    def __init__(self, models: list[Model]):
+        self.models = {m.id: m for m in models}
+
+    def get(self, model_id: str) -> Model | None:
+        return self.models.get(model_id)
+
+    def in_category(self, category: str) -> list[Model]:
+        return [m for m in self.models.values() if m.category == category]
+
+    def free(self) -> list[Model]:
+        return [m for m in self.models.values() if m.free]
+
+    def categories(self) -> list[str]:
+        present = {m.category for m in self.models.values()}
+        return [c for c in CATEGORIES if c in present]
+
+    def only_providers(self, providers: set[str]) -> Catalog:
+        return Catalog([m for m in self.models.values() if m.provider in providers])
+
+
+def _field(where: str, name: str, value, kind, *, required=True):
+    if value is None:
+        if required:
+            raise CatalogError(f"{where}: field '{name}' is required")
+        return None
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise CatalogError(f"{where}: field '{name}' must be a whole number, got {value!r}")
+    if kind is not int and not isinstance(value, kind):
+        raise CatalogError(f"{where}: field '{name}' must be {kind.__name__}, got {value!r}")
+    return value
+
+
+def _input(where: str, raw) -> InputField:
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where}: each input must be a table")
+    unknown = set(raw) - _INPUT_KEYS
+    if unknown:
+        raise CatalogError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    name = _field(where, "name", raw.get("name"), str)
+    if not _INPUT_NAME.match(name):
+        raise CatalogError(f"{where}: field 'name' must be lowercase letters, digits and _, got {name!r}")
+    where = f"{where} '{name}'"
+    kind = _field(where, "type", raw.get("type"), str)
+    if kind not in INPUT_TYPES:
+        raise CatalogError(f"{where}: field 'type' must be one of {', '.join(INPUT_TYPES)}, got {kind!r}")
+    label = _field(where, "label", raw.get("label"), str)
+    optional = _field(where, "optional", raw.get("optional", False), bool)
+    max_length = _field(where, "max_length", raw.get("max_length", 1000), int)
+    if not 1 <= max_length <= 4000:
+        raise CatalogError(f"{where}: field 'max_length' must be from 1 to 4000, got {max_length}")
+    choices = tuple(_field(where, "choices", raw.get("choices", []), list))
+    default = _field(where, "default", raw.get("default"), str, required=False)
+    if kind == "choice":
+        if not 1 <= len(choices) <= 8 or not all(isinstance(c, str) and 0 < len(c) <= 32 for c in choices):
+            raise CatalogError(f"{where}: field 'choices' must list 1 to 8 short strings")
+        if default is not None and default not in choices:
+            raise CatalogError(f"{where}: field 'default' {default!r} is not one of the choices")
+    elif choices:
+        raise CatalogError(f"{where}: field 'choices' is only for type 'choice'")
+    return InputField(name, kind, label, optional, max_length, choices, default)
+
+
+def _model(index: int, raw) -> Model:
+    if not isinstance(raw, dict):
+        raise CatalogError(f"model #{index}: must be a table")
+    model_id = raw.get("id")
+    where = f"model '{model_id}'" if isinstance(model_id, str) else f"model #{index}"
+    unknown = set(raw) - _MODEL_KEYS
+    if unknown:
+        raise CatalogError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    model_id = _field(where, "id", model_id, str)
+    if not _MODEL_ID.match(model_id):
+        raise CatalogError(f"{where}: field 'id' must be 1-40 of a-z, 0-9, '.', '_' and '-'")
+    title = _field(where, "title", raw.get("title"), str)
+    if not 0 < len(title) <= 64:
+        raise CatalogError(f"{where}: field 'title' must be 1 to 64 characters")
+    category = _field(where, "category", raw.get("category"), str)
+    if category not in CATEGORIES:
+        raise CatalogError(f"{where}: field 'category' must be one of {', '.join(CATEGORIES)}, got {category!r}")
+    price_raw = raw.get("price_rub")
+    if price_raw is None or isinstance(price_raw, (bool, float)):
+        raise CatalogError(f"{where}: field 'price_rub' must be roubles as a string like \"30.00\" (0 = free)")
+    if str(price_raw).strip() in ("0", "0.0", "0.00"):
+        price = Decimal("0")
+    else:
+        try:
+            price = to_money(price_raw)
+        except InvalidAmount as exc:
+            raise CatalogError(f"{where}: field 'price_rub': {exc}") from None
+    provider = _field(where, "provider", raw.get("provider"), str)
+    timeout_s = _field(where, "timeout_s", raw.get("timeout_s", 120), int)
+    if not 5 <= timeout_s <= 3600:
+        raise CatalogError(f"{where}: field 'timeout_s' must be from 5 to 3600 seconds, got {timeout_s}")
+    inputs_raw = _field(where, "inputs", raw.get("inputs"), list)
+    if not inputs_raw:
+        raise CatalogError(f"{where}: field 'inputs' must list at least one input")
+    inputs = tuple(_input(f"{where} input", item) for item in inputs_raw)
+    names = [i.name for i in inputs]
+    if len(set(names)) != len(names):
+        raise CatalogError(f"{where}: input names repeat: {', '.join(names)}")
+    return Model(model_id, title, category, price, provider, timeout_s, inputs,
+                 _field(where, "provider_model", raw.get("provider_model"), str, required=False),
+                 _field(where, "description", raw.get("description", ""), str))
+
+
+def parse_catalog(text: str, source: str = "catalog") -> Catalog:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{source} is not valid TOML: {exc}") from None
+    raw_models = data.get("model")
+    if not isinstance(raw_models, list) or not raw_models:
+        raise CatalogError(f"{source} must contain at least one [[model]]")
+    models = [_model(i + 1, raw) for i, raw in enumerate(raw_models)]
+    seen = set()
+    for m in models:
+        if m.id in seen:
+            raise CatalogError(f"{source}: model id '{m.id}' appears twice")
+        seen.add(m.id)
+    return Catalog(models)
+
+
+def load_catalog(path: Path) -> Catalog:
+    path = Path(path)
+    if not path.exists():
+        raise CatalogError(f"catalog file {path} not found (set CATALOG_FILE)")
+    try:
+        return parse_catalog(path.read_text(encoding="utf-8"), str(path))
+    except CatalogError as exc:
+        message = str(exc)
+        raise CatalogError(message if message.startswith(str(path)) else f"{path}: {message}") from None

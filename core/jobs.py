@@ -1,0 +1,346 @@
+"""The generation job queue in PostgreSQL, and the worker threads that run it.
+
+A job is created in the same transaction that holds its price (paid) or uses one of
+the day's free generations (free). Workers in every serve process claim queued jobs
+with ``FOR UPDATE SKIP LOCKED``, keep a heartbeat while the provider works, and
+finish a job with one conditional update — ``running`` to ``succeeded``, ``failed``,
+``timeout`` or ``cancelled`` — in the same transaction that captures or releases its
+hold. Whoever makes that transition (a worker, a provider callback, a cancel, the
+sweeper) settles the money; everyone else finds nothing to do. A job whose heartbeat
+stopped (its process died) is failed by the sweeper and its hold released.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from psycopg2.extras import Json
+
+from core.balances import Balances
+from core.db import UNAVAILABLE_ERRORS, Database
+
+log = logging.getLogger("genbot.jobs")
+
+TERMINAL = ("succeeded", "failed", "timeout", "cancelled")
+_COLUMNS = ("id, user_id, chat_id, model_id, category, provider, inputs, price_rub, is_free, "
+            "reservation_id, status, timeout_s, task_id, progress_message_id, request_id, "
+            "result, error_code, error_message, started_at, finished_at, created_at")
+
+
+class FreeQuotaExhausted(Exception):
+    def __init__(self, quota: int):
+        super().__init__(f"free quota of {quota} a day used up")
+        self.quota = quota
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    user_id: int
+    chat_id: int
+    model_id: str
+    category: str | None
+    provider: str
+    inputs: dict
+    price_rub: Decimal
+    is_free: bool
+    reservation_id: int | None
+    status: str
+    timeout_s: int
+    task_id: str | None
+    progress_message_id: int | None
+    request_id: str | None
+    result: dict | None
+    error_code: str | None
+    error_message: str | None
+    started_at: object
+    finished_at: object
+    created_at: object
+
+
+def _job(row) -> Job | None:
+    return Job(*row) if row else None
+
+
+class JobQueue:
+    def __init__(self, db: Database, balances: Balances, *, free_quota: int = 10,
+                 lock_ttl_s: float = 60.0):
+        self.db = db
+        self.balances = balances
+        self.free_quota = free_quota
+        self.lock_ttl_s = lock_ttl_s
+
+    # -- creating ---------------------------------------------------------------------
+
+    def create(self, tx, *, user_id: int, chat_id: int, model, inputs: dict, draft_key: str,
+               request_id: str | None = None) -> tuple[int, bool]:
+        """Queue a job inside the caller's transaction. (job id, False) for a repeated draft."""
+        tx.execute(
+            "INSERT INTO generation_jobs (user_id, chat_id, model_id, category, provider, inputs, "
+            "price_rub, is_free, draft_key, timeout_s, request_id) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (draft_key) DO NOTHING RETURNING id",
+            (user_id, chat_id, model.id, model.category, model.provider, Json(inputs),
+             model.price_rub, model.free, draft_key, model.timeout_s, request_id))
+        row = tx.fetchone()
+        if row is None:  # a double tap: the first press made the job
+            tx.execute("SELECT id FROM generation_jobs WHERE draft_key = %s", (draft_key,))
+            return tx.fetchone()[0], False
+        job_id = row[0]
+        if model.free:
+            self._use_free_generation(tx, user_id)
+        else:
+            reservation = self.balances.hold(user_id, model.price_rub, cur=tx,
+                                             reason=f"generation {job_id}: {model.id}",
+                                             key=f"job:{job_id}")
+            tx.execute("UPDATE generation_jobs SET reservation_id = %s WHERE id = %s",
+                       (reservation.id, job_id))
+        tx.execute("NOTIFY genbot_jobs")
+        return job_id, True
+
+    def _use_free_generation(self, tx, user_id: int) -> None:
+        tx.execute(
+            "INSERT INTO free_usage (user_id, day, used) VALUES (%(u)s, (NOW() AT TIME ZONE 'UTC')::date, 1) "
+            "ON CONFLICT (user_id, day) DO UPDATE SET used = free_usage.used + 1 "
+            "WHERE free_usage.used < %(quota)s RETURNING used",
+            {"u": user_id, "quota": self.free_quota})
+        if tx.fetchone() is None:
+            raise FreeQuotaExhausted(self.free_quota)
+
+    def free_left(self, user_id: int) -> int:
+        row = self.db.fetch_one("SELECT used FROM free_usage WHERE user_id = %s "
+                                "AND day = (NOW() AT TIME ZONE 'UTC')::date", (user_id,))
+        return max(0, self.free_quota - (row[0] if row else 0))
+
+    # -- running ----------------------------------------------------------------------
+
+    def claim(self, worker: str) -> Job | None:
+        return _job(self.db.fetch_one(
+            f"UPDATE generation_jobs SET status = 'running', locked_by = %s, attempts = attempts + 1, "
+            f"heartbeat_at = NOW(), started_at = NOW(), updated_at = NOW(), "
+            f"deadline_at = NOW() + make_interval(secs => timeout_s) "
+            f"WHERE id = (SELECT id FROM generation_jobs WHERE status = 'queued' "
+            f"ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING {_COLUMNS}", (worker,)))
+
+    def heartbeat(self, job_ids: list[int]) -> None:
+        if job_ids:
+            self.db.execute("UPDATE generation_jobs SET heartbeat_at = NOW() "
+                            "WHERE id = ANY(%s) AND status = 'running'", (job_ids,))
+
+    def get(self, job_id: int) -> Job | None:
+        return _job(self.db.fetch_one(f"SELECT {_COLUMNS} FROM generation_jobs WHERE id = %s",
+                                      (job_id,)))
+
+    def by_task_id(self, provider: str, task_id: str) -> Job | None:
+        return _job(self.db.fetch_one(f"SELECT {_COLUMNS} FROM generation_jobs "
+                                      f"WHERE task_id = %s AND provider = %s", (task_id, provider)))
+
+    def is_running(self, job_id: int) -> bool:
+        row = self.db.fetch_one("SELECT status FROM generation_jobs WHERE id = %s", (job_id,))
+        return row is not None and row[0] == "running"
+
+    def set_task_id(self, job_id: int, task_id: str) -> None:
+        self.db.execute("UPDATE generation_jobs SET task_id = %s, updated_at = NOW() WHERE id = %s",
+                        (task_id, job_id))
+
+    def set_progress_message(self, job_id: int, message_id: int) -> None:
+        self.db.execute("UPDATE generation_jobs SET progress_message_id = %s WHERE id = %s",
+                        (message_id, job_id))
+
+    # -- finishing: the one place a job's money is settled ------------------------------
+
+    def finish(self, job_id: int, status: str, *, result: dict | None = None,
+               error_code: str | None = None, error_message: str | None = None,
+               expect: tuple[str, ...] = ("running",), user_id: int | None = None) -> Job | None:
+        """Move a job from ``expect`` to ``status`` and settle its hold, once.
+
+        Returns the finished job, or None when someone else finished it first.
+        """
+        if status not in TERMINAL:
+            raise ValueError(f"finish status must be one of {TERMINAL}")
+        with self.db.transaction() as tx:
+            tx.execute(
+                f"UPDATE generation_jobs SET status = %s, result = %s, error_code = %s, "
+                f"error_message = %s, finished_at = NOW(), updated_at = NOW() "
+                f"WHERE id = %s AND status = ANY(%s) AND (%s::bigint IS NULL OR user_id = %s) "
+                f"RETURNING {_COLUMNS}",
+                (status, Json(result) if result is not None else None, error_code,
+                 (error_message or None) and error_message[:2000], job_id, list(expect),
+                 user_id, user_id))
+            job = _job(tx.fetchone())
+            if job is None:
+                return None
+            if job.reservation_id is not None:
+                if status == "succeeded":
+                    self.balances.capture(job.reservation_id, cur=tx)
+                else:
+                    self.balances.release(job.reservation_id, cur=tx)
+            if job.is_free and status != "succeeded":
+                # Our failure must not cost the user one of today's free generations.
+                tx.execute("UPDATE free_usage SET used = used - 1 WHERE user_id = %s "
+                           "AND day = (%s AT TIME ZONE 'UTC')::date AND used > 0",
+                           (job.user_id, job.created_at))
+        return job
+
+    def claim_notification(self, job_id: int) -> bool:
+        """True once per job: the caller is the one who tells the user how it ended."""
+        return self.db.execute("UPDATE generation_jobs SET notified = TRUE "
+                               "WHERE id = %s AND NOT notified", (job_id,)) == 1
+
+    # -- housekeeping -----------------------------------------------------------------
+
+    def recover(self, limit: int = 100) -> list[Job]:
+        """Fail jobs whose worker died and time out jobs past their deadline; holds released.
+
+        A worker is dead when its heartbeat is older than the lock TTL, or at once when
+        it ran on this machine and its process no longer exists.
+        """
+        rows = self.db.fetch_all(
+            "SELECT id, CASE WHEN deadline_at < NOW() - INTERVAL '30 seconds' THEN 'timeout' "
+            "ELSE 'failed' END, heartbeat_at < NOW() - make_interval(secs => %s) "
+            "OR deadline_at < NOW() - INTERVAL '30 seconds', locked_by FROM generation_jobs "
+            "WHERE status = 'running' ORDER BY id LIMIT %s", (self.lock_ttl_s, limit))
+        recovered = []
+        for job_id, status, stale, locked_by in rows:
+            if not stale and not _dead_local_worker(locked_by):
+                continue
+            job = self.finish(job_id, status, error_code="worker_lost" if status == "failed" else "timeout",
+                              error_message="the worker running this job stopped"
+                              if status == "failed" else "no result before the deadline")
+            if job is not None:
+                log.warning("job %s recovered as %s (user %s, hold %s released)", job.id, status,
+                            job.user_id, job.reservation_id)
+                recovered.append(job)
+        return recovered
+
+    def unnotified(self, older_than_s: float = 30.0, limit: int = 100) -> list[Job]:
+        """Finished jobs whose user was never told (the teller died before telling)."""
+        return [_job(r) for r in self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM generation_jobs WHERE NOT notified "
+            f"AND status IN ('succeeded', 'failed', 'timeout') "
+            f"AND finished_at < NOW() - make_interval(secs => %s) ORDER BY id LIMIT %s",
+            (older_than_s, limit))]
+
+    def depth(self) -> int:
+        return self.db.fetch_one("SELECT COUNT(*) FROM generation_jobs WHERE status = 'queued'")[0]
+
+
+def _dead_local_worker(locked_by: str | None) -> bool:
+    """The worker name is host:pid:nonce; True if that pid is gone from this host."""
+    host, _, rest = (locked_by or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class JobRunner:
+    """Worker threads of one serve process, plus one housekeeping thread."""
+
+    def __init__(self, queue: JobQueue, execute, *, threads: int = 4, poll_s: float = 0.5,
+                 heartbeat_s: float = 5.0, sweep_s: float = 15.0, on_recovered=None,
+                 on_unnotified=None):
+        self.queue = queue
+        self.execute = execute
+        self.threads = threads
+        self.poll_s = poll_s
+        self.heartbeat_s = heartbeat_s
+        self.sweep_s = sweep_s
+        self.on_recovered = on_recovered
+        self.on_unnotified = on_unnotified
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._running: set[int] = set()
+        self._running_lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._signals = 0
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> JobRunner:
+        self.sweep()  # jobs left running by a process that died are settled before new work
+        for i in range(self.threads):
+            thread = threading.Thread(target=self._work, name=f"job-worker-{i}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        keeper = threading.Thread(target=self._housekeeping, name="job-housekeeping", daemon=True)
+        keeper.start()
+        self._threads.append(keeper)
+        return self
+
+    def wake(self) -> None:
+        """A job was queued by this process: let an idle worker take it now."""
+        with self._cond:
+            self._signals += 1
+            self._cond.notify()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def running(self) -> list[int]:
+        with self._running_lock:
+            return list(self._running)
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            try:
+                job = self.queue.claim(self.name)
+            except UNAVAILABLE_ERRORS:
+                job = None
+                self._stop.wait(1.0)
+            except Exception:
+                log.exception("claiming a job failed")
+                job = None
+                self._stop.wait(1.0)
+            if job is None:
+                with self._cond:
+                    if self._signals == 0 and not self._stop.is_set():
+                        self._cond.wait(self.poll_s)
+                    self._signals = max(0, self._signals - 1)
+                continue
+            with self._running_lock:
+                self._running.add(job.id)
+            try:
+                self.execute(job)
+            except Exception:
+                log.exception("job %s: execution failed", job.id)
+            finally:
+                with self._running_lock:
+                    self._running.discard(job.id)
+
+    def _housekeeping(self) -> None:
+        last_sweep = 0.0
+        while not self._stop.wait(self.heartbeat_s):
+            try:
+                self.queue.heartbeat(self.running())
+                if time.monotonic() - last_sweep >= self.sweep_s:
+                    last_sweep = time.monotonic()
+                    self.sweep()
+            except UNAVAILABLE_ERRORS:
+                pass
+            except Exception:
+                log.exception("job housekeeping failed")
+
+    def sweep(self) -> None:
+        for job in self.queue.recover():
+            if self.on_recovered is not None:
+                self.on_recovered(job)
+        for job in self.queue.unnotified():
+            if self.on_unnotified is not None:
+                self.on_unnotified(job)

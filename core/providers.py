@@ -1,0 +1,80 @@
+"""What a generation provider is: the contract between the job queue and provider plugins.
+
+A provider plugin returns objects with a ``name`` and ``generate(request)`` from the
+``generation_providers`` hook. ``generate`` runs in a worker thread and blocks until
+the result is there; it must give up by ``request.deadline`` (raise
+``GenerationTimeout``), stop when ``request.finished()`` says the job was finished
+elsewhere (a provider callback, a cancel), and raise ``GenerationFailed`` with a code
+and a message for anything else that goes wrong. An ``offline`` provider needs
+neither the network nor the database, so it keeps answering during an outage.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+class GenerationFailed(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class GenerationTimeout(GenerationFailed):
+    def __init__(self, message: str = "the provider did not finish in time"):
+        super().__init__("timeout", message)
+
+
+class FinishedElsewhere(Exception):
+    """The job was finished (or cancelled) while the provider worked: drop the result."""
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    name: str
+    data: bytes
+    mime: str
+
+
+@dataclass(frozen=True)
+class GenerationOutput:
+    kind: str  # image, animation, video, audio or text
+    text: str | None = None
+    urls: tuple[str, ...] = ()
+    files: tuple[OutputFile, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "text": self.text, "urls": list(self.urls),
+                "files": [{"name": f.name, "mime": f.mime,
+                           "b64": base64.b64encode(f.data).decode()} for f in self.files]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> GenerationOutput:
+        return cls(data["kind"], data.get("text"), tuple(data.get("urls") or ()),
+                   tuple(OutputFile(f["name"], base64.b64decode(f["b64"]), f["mime"])
+                         for f in data.get("files") or ()))
+
+    def summary(self) -> dict:
+        """What a project keeps of it: no file bodies."""
+        return {"kind": self.kind, "text": self.text, "urls": list(self.urls),
+                "files": [f.name for f in self.files]}
+
+
+@dataclass
+class GenerationRequest:
+    job_id: int
+    user_id: int
+    model: object  # core.catalog.Model
+    inputs: dict
+    deadline: float  # time.monotonic() by which the provider must be done
+    callback_url: str | None = None
+    finished: Callable[[], bool] = lambda: False
+    set_task_id: Callable[[str], None] = lambda task_id: None
+    extra: dict = field(default_factory=dict)
+
+    def time_left(self) -> float:
+        return self.deadline - time.monotonic()
