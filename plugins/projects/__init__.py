@@ -1,8 +1,9 @@
 """projects — 💼 Мои проекты: folders for generation results.
 
 Create (name, and a description from the second line on), list, open, rename, delete
-(its history goes with it, ``ON DELETE CASCADE``), and a paged history.
-``save_to_project`` writes a generation's inputs and outputs to ``project_history``.
+(its history goes with it, ``ON DELETE CASCADE``), and a paged history. Under every
+generation result the ``result_buttons`` hook offers "💾 В проект: <name>";
+``save_to_project`` writes the generation's inputs and outputs to ``project_history``.
 """
 
 from __future__ import annotations
@@ -149,6 +150,13 @@ def on_callback(ctx, payload: str, settings) -> None:
         ctx.app.conversations.set(ctx.user_id, FLOW_NEW)
         ctx.reply(t("prj_ask_name", limit=settings["name_limit"]))
         return
+    if action == "save" and len(parts) == 2 and all(p.isdigit() for p in parts):
+        result = ctx.app.generation_result(ctx.user_id, int(parts[0]))
+        saved = result is not None and save_to_project(
+            ctx.app, ctx.user_id, int(parts[1]), result["model_id"], result["inputs"],
+            result["outputs"], result["status"])
+        ctx.reply(t("prj_saved") if saved else t("prj_not_found"))
+        return
     if not parts or not parts[0].isdigit():
         ctx.reply(t("stale_button"))
         return
@@ -231,6 +239,8 @@ def plugin_texts():
         "prj_created": "✅ Проект создан.",
         "prj_renamed": "✅ Проект переименован.",
         "prj_deleted": "🗑 Проект и его история удалены.",
+        "prj_btn_save": "💾 В проект",
+        "prj_saved": "💾 Сохранено в проект.",
         "prj_not_found": "Проект не найден — возможно, он удалён. Откройте 💼 Мои проекты.",
         "prj_card": "📁 {name}\n{description}\n\nЗаписей в истории: {count}",
         "prj_confirm_delete": "Удалить проект «{name}» и всю его историю ({count})? Это необратимо.",
@@ -252,3 +262,13 @@ def callback_handlers(app, settings):
 @hookimpl
 def text_handlers(app, settings):
     return [lambda ctx: on_text(ctx, settings)]
+
+
+@hookimpl
+def result_buttons(app, settings, result):
+    """"💾 В проект: <name>" under a result, for the user's three newest projects."""
+    rows = app.db.fetch_all("SELECT id, name FROM projects WHERE user_id = %s "
+                            "ORDER BY created_at DESC, id DESC LIMIT 3", (result["user_id"],))
+    return [types.InlineKeyboardButton(f"{t('prj_btn_save')}: {name}"[:64],
+                                       callback_data=f"prj:save:{result['id']}:{pid}")
+            for pid, name in rows]

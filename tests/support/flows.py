@@ -1,0 +1,61 @@
+"""Driving the generation flow the way a user taps through it."""
+
+from __future__ import annotations
+
+import json
+
+import requests
+
+from tests.support import updates
+from tests.support.app import SECRET, inline_buttons
+
+
+def http_sender(server_url: str, bot_api):
+    """send(update) -> every message the bot sent, for a real `run.py serve` process."""
+
+    def send(update: dict) -> list[dict]:
+        before = len(bot_api.calls)
+        response = requests.post(server_url + "/webhook", json=update, timeout=30,
+                                 headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        assert response.status_code == 200, response.text
+        sent = [dict(params, method=method) for method, params in bot_api.calls[before:]]
+        if response.content:
+            sent.append(response.json())
+        return sent
+
+    return send
+
+
+def confirm_token(sent: list[dict]) -> str:
+    for message in reversed(sent):
+        for data in inline_buttons(message).values():
+            if data and data.startswith("gen:go:"):
+                return data.split(":", 2)[2]
+    raise AssertionError(f"no confirm button in {[m.get('text') for m in sent]}")
+
+
+def draft(send, user_id: int, model_id: str, *answers) -> str:
+    """Pick a model and answer its inputs; returns the confirm token.
+
+    An answer is text, or ``("choice", index)`` / ``("skip",)`` for buttons.
+    """
+    send(updates.callback(user_id, f"gen:m:{model_id}"))
+    sent = []
+    for answer in answers:
+        if isinstance(answer, tuple) and answer[0] == "choice":
+            sent = send(updates.callback(user_id, f"gen:c:{answer[1]}"))
+        elif isinstance(answer, tuple) and answer[0] == "skip":
+            sent = send(updates.callback(user_id, "gen:s"))
+        else:
+            sent = send(updates.message(user_id, answer))
+    return confirm_token(sent)
+
+
+def generate(send, user_id: int, model_id: str, *answers) -> list[dict]:
+    token = draft(send, user_id, model_id, *answers)
+    return send(updates.callback(user_id, f"gen:go:{token}"))
+
+
+def reply_markup(params: dict) -> dict:
+    markup = params.get("reply_markup")
+    return json.loads(markup) if isinstance(markup, str) else (markup or {})

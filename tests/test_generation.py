@@ -1,0 +1,240 @@
+"""Generation in process: the flow, money on holds, failures, quota, double taps."""
+
+from __future__ import annotations
+
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+
+from core.balances import ledger_differences
+from core.web import create_web_app
+from tests.support import updates
+from tests.support.app import exchange, make_app, texts
+from tests.support.flows import draft, generate
+
+USER = 800
+
+
+@pytest.fixture
+def bot(db_settings, bot_api, tmp_path):
+    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, FREE_DAILY_QUOTA="2",
+                           JOB_WORKERS="2", JOB_HEARTBEAT="0.2", plugins_toml="[demo]\ndelay_s = 0.05\n")
+    app.start_workers()
+    yield app, (lambda update: exchange(client, bot_api, update)), client
+    app.close()
+
+
+def wait_job(app, status=("succeeded", "failed", "timeout", "cancelled"), timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = app.db.fetch_all("SELECT id, status FROM generation_jobs ORDER BY id DESC LIMIT 1")
+        if rows and rows[0][1] in status and app.db.fetch_one(
+                "SELECT notified FROM generation_jobs WHERE id = %s", (rows[0][0],))[0]:
+            return app.jobs.get(rows[0][0])
+        time.sleep(0.05)
+    raise AssertionError("the job did not finish")
+
+
+def events(app):
+    return [r[0] for r in app.db.fetch_all("SELECT status FROM generation_events ORDER BY id")]
+
+
+def test_menu_has_categories_and_free_models(bot):
+    _, send, _ = bot
+    body = send(updates.message(USER, "/start"))[-1]
+    labels = [b["text"] for row in body["reply_markup"]["keyboard"] for b in row]
+    assert labels[:5] == ["🖼 Изображения", "🎬 Видео", "🎙 Аудио", "✍️ Тексты", "🎁 Бесплатные"]
+    listing = texts(send(updates.message(USER, "🎁 Бесплатные")))[0]
+    assert "до 2 генераций в день, сегодня осталось 2" in listing
+
+
+@pytest.mark.parametrize("model,answers,method", [
+    ("demo-image", ["кот", ("choice", 1)], "sendPhoto"),
+    ("demo-video", ["закат"], "sendAnimation"),
+    ("demo-audio", ["спокойная"], "sendDocument"),
+    ("demo-text", ["о море"], "sendMessage"),
+])
+def test_free_generation_of_every_kind(bot, bot_api, model, answers, method):
+    app, send, _ = bot
+    generate(send, USER, model, *answers)
+    job = wait_job(app)
+    assert job.status == "succeeded" and job.is_free
+    delivered = bot_api.wait_for(method, chat_id=USER)[-1]
+    if method == "sendMessage":
+        assert "о море" in delivered["text"]
+    else:
+        assert delivered["_multipart_bytes"] > 100 and "Бесплатно" in delivered["caption"]
+    assert events(app) == ["started", "success"]
+    assert app.db.fetch_one("SELECT is_free_applied FROM generation_events WHERE status = 'success'") == (True,)
+    assert app.jobs.free_left(USER) == 1
+
+
+def test_paid_generation_captures_exactly_the_price(bot, bot_api):
+    app, send, _ = bot
+    app.balances.credit(USER, "100.00")
+    generate(send, USER, "demo-image-hd", "кот в шляпе")
+    job = wait_job(app)
+    assert job.status == "succeeded"
+    assert app.balances.summary(USER) == (Decimal("85.00"), Decimal("0"))
+    assert "Списано 15.00 ₽" in bot_api.wait_for("sendPhoto", chat_id=USER)[-1]["caption"]
+    assert app.db.fetch_all("SELECT amount_rub, type FROM payment_transactions WHERE user_id = %s "
+                            "ORDER BY id", (USER,)) == [(Decimal("100.00"), "topup"),
+                                                        (Decimal("-15.00"), "deduction")]
+    assert events(app) == ["started", "success"]
+    assert app.db.fetch_one("SELECT price_rub FROM generation_events WHERE status = 'success'") == (Decimal("15.00"),)
+    assert ledger_differences(app.db) == []
+
+
+def test_a_failing_paid_generation_costs_nothing_and_says_so(bot, bot_api):
+    app, send, _ = bot
+    app.balances.credit(USER, "20.00")
+    generate(send, USER, "demo-image-hd", "!fail please")
+    job = wait_job(app)
+    assert (job.status, job.error_code) == ("failed", "demo_fail")
+    assert app.balances.summary(USER) == (Decimal("20.00"), Decimal("0"))
+    told = [m["text"] for m in bot_api.calls_to("sendMessage", USER)]
+    assert any("Деньги не списаны" in text for text in told)
+    assert events(app) == ["started", "failed"]
+    assert ledger_differences(app.db) == []
+
+
+def test_a_timing_out_paid_generation_gives_the_money_back(db_settings, bot_api, tmp_path):
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text('[[model]]\nid = "slow"\ntitle = "Медленная"\ncategory = "text"\n'
+                       'price_rub = "7.00"\nprovider = "demo"\ntimeout_s = 5\n'
+                       'inputs = [{ name = "prompt", type = "text", label = "Текст" }]\n')
+    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, CATALOG_FILE=str(catalog),
+                           JOB_HEARTBEAT="0.2")
+    app.start_workers()
+    try:
+        send = lambda update: exchange(client, bot_api, update)  # noqa: E731
+        app.balances.credit(USER, "10.00")
+        generate(send, USER, "slow", "!slow")
+        assert app.balances.summary(USER) == (Decimal("3.00"), Decimal("7.00"))
+        job = wait_job(app, timeout=20)
+        assert job.status == "timeout"
+        assert app.balances.summary(USER) == (Decimal("10.00"), Decimal("0"))
+        assert any("Деньги возвращены" in m["text"] for m in bot_api.calls_to("sendMessage", USER))
+        assert events(app) == ["started", "timeout"]
+    finally:
+        app.close()
+
+
+def test_not_enough_money(bot):
+    app, send, _ = bot
+    app.balances.credit(USER, "10.00")
+    sent = generate(send, USER, "demo-image-hd", "дорого")
+    assert any(text.startswith("❌ Недостаточно средств: нужно 15.00 ₽, на балансе 10.00 ₽")
+               for text in texts(sent))
+    assert app.db.fetch_one("SELECT count(*) FROM generation_jobs") == (0,)
+    assert app.balances.summary(USER) == (Decimal("10.00"), Decimal("0"))
+
+
+def test_the_free_quota_stops_the_next_free_generation_not_paid_ones(bot):
+    app, send, _ = bot
+    for prompt in ("раз", "два"):
+        generate(send, USER, "demo-text", prompt)
+        wait_job(app)
+    sent = generate(send, USER, "demo-text", "три")
+    assert any("Бесплатные генерации на сегодня закончились (2 из 2)" in text for text in texts(sent))
+    assert app.db.fetch_one("SELECT count(*) FROM generation_jobs") == (2,)
+    app.balances.credit(USER, "5.00")
+    generate(send, USER, "demo-text-pro", "платно", ("choice", 0))
+    assert wait_job(app).status == "succeeded"
+
+
+def test_a_failed_free_generation_gives_the_free_try_back(bot):
+    app, send, _ = bot
+    generate(send, USER, "demo-text", "!fail")
+    assert wait_job(app).status == "failed"
+    assert app.jobs.free_left(USER) == 2
+
+
+def test_twenty_concurrent_confirms_make_one_job_and_one_hold(bot, bot_api):
+    app, send, _ = bot
+    app.balances.credit(USER, "100.00")
+    token = draft(send, USER, "demo-image-hd", "двойной тап")
+    barrier, statuses = threading.Barrier(20), []
+
+    def press():
+        client = create_web_app(app).test_client()
+        barrier.wait()
+        statuses.append(client.post("/webhook", json=updates.callback(USER, f"gen:go:{token}"),
+                                    headers={"X-Telegram-Bot-Api-Secret-Token": "test-webhook-secret"}
+                                    ).status_code)
+
+    threads = [threading.Thread(target=press) for _ in range(20)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert statuses == [200] * 20
+    assert app.db.fetch_one("SELECT count(*) FROM generation_jobs") == (1,)
+    assert app.db.fetch_one("SELECT count(*) FROM balance_reservations") == (1,)
+    wait_job(app)
+    assert app.balances.summary(USER) == (Decimal("85.00"), Decimal("0"))
+    assert len(bot_api.calls_to("sendPhoto", USER)) == 1
+
+
+def test_inputs_are_checked(bot):
+    app, send, _ = bot
+    send(updates.callback(USER, "gen:m:demo-video"))
+    assert "длиннее 500 символов" in texts(send(updates.message(USER, "x" * 501)))[0]
+    photo = updates.message(USER, "x")
+    del photo["message"]["text"]
+    photo["message"]["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
+    assert "Нужен текст" in texts(send(photo))[0]
+    assert "Проверьте и запустите" in texts(send(updates.message(USER, "'; DROP TABLE generation_jobs; --")))[0]
+
+
+def test_cancel_at_every_step_and_stale_buttons(bot):
+    app, send, _ = bot
+    send(updates.callback(USER, "gen:m:demo-image"))
+    assert "отменено" in texts(send(updates.callback(USER, "gen:x")))[0]
+    assert "устарел" in texts(send(updates.callback(USER, "gen:c:0")))[0]
+    send(updates.callback(USER, "gen:m:demo-image"))
+    assert "отменено" in texts(send(updates.message(USER, "/cancel")))[0]
+    assert app.conversations.get(USER) is None
+    stale = send(updates.callback(USER, "gen:go:deadbeef"))
+    assert stale[-1]["method"] == "answerCallbackQuery" and "устарел" in stale[-1]["text"]
+    assert "недоступна" in texts(send(updates.callback(USER, "gen:m:no-such-model")))[0]
+
+
+def test_cancelling_a_queued_job_releases_the_hold(db_settings, bot_api, tmp_path):
+    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path)  # no workers: stays queued
+    try:
+        send = lambda update: exchange(client, bot_api, update)  # noqa: E731
+        app.balances.credit(USER, "50.00")
+        generate(send, USER, "demo-image-hd", "передумал")
+        job_id = app.db.fetch_one("SELECT id FROM generation_jobs")[0]
+        assert app.balances.summary(USER) == (Decimal("35.00"), Decimal("15.00"))
+        assert "отменена" in texts(send(updates.callback(USER, f"gen:cancel:{job_id}")))[0]
+        assert app.balances.summary(USER) == (Decimal("50.00"), Decimal("0"))
+        assert "уже не отменить" in texts(send(updates.callback(USER, f"gen:cancel:{job_id}")))[0]
+        assert ledger_differences(app.db) == []
+    finally:
+        app.close()
+
+
+def test_repeat_and_save_to_a_project(bot, bot_api):
+    app, send, _ = bot
+    send(updates.callback(USER, "prj:new"))
+    send(updates.message(USER, "Альбом"))
+    project_id = app.db.fetch_one("SELECT id FROM projects")[0]
+    generate(send, USER, "demo-image", "кот", ("choice", 0))
+    job = wait_job(app)
+    markup = __import__("tests.support.flows", fromlist=["x"]).reply_markup(
+        bot_api.wait_for("sendPhoto", chat_id=USER)[-1])
+    buttons = {b["text"]: b["callback_data"] for row in markup["inline_keyboard"] for b in row}
+    assert buttons["🔁 Повторить"] == f"gen:r:{job.id}"
+    assert buttons["💾 В проект: Альбом"] == f"prj:save:{job.id}:{project_id}"
+    assert "Сохранено" in texts(send(updates.callback(USER, f"prj:save:{job.id}:{project_id}")))[0]
+    saved = app.db.fetch_one("SELECT model_id, inputs, outputs, status FROM project_history")
+    assert saved[0] == "demo-image" and saved[1] == {"prompt": "кот", "aspect_ratio": "1:1"}
+    assert saved[2]["kind"] == "image" and saved[3] == "success"
+    # someone else's job cannot be saved
+    assert "не найден" in texts(send(updates.callback(USER + 1, f"prj:save:{job.id}:{project_id}")))[0]
+    # repeat goes straight to the confirm screen with the same inputs
+    assert "Проверьте и запустите" in texts(send(updates.callback(USER, f"gen:r:{job.id}")))[-1]
