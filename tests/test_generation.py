@@ -94,8 +94,7 @@ def test_a_failing_paid_generation_costs_nothing_and_says_so(bot, bot_api):
     job = wait_job(app)
     assert (job.status, job.error_code) == ("failed", "demo_fail")
     assert app.balances.summary(USER) == (Decimal("20.00"), Decimal("0"))
-    told = [m["text"] for m in bot_api.calls_to("sendMessage", USER)]
-    assert any("Деньги не списаны" in text for text in told)
+    bot_api.wait_for_text("Деньги не списаны", USER)
     assert events(app) == ["started", "failed"]
     assert ledger_differences(app.db) == []
 
@@ -116,7 +115,7 @@ def test_a_timing_out_paid_generation_gives_the_money_back(db_settings, bot_api,
         job = wait_job(app, timeout=20)
         assert job.status == "timeout"
         assert app.balances.summary(USER) == (Decimal("10.00"), Decimal("0"))
-        assert any("Деньги возвращены" in m["text"] for m in bot_api.calls_to("sendMessage", USER))
+        bot_api.wait_for_text("Деньги возвращены", USER)
         assert events(app) == ["started", "timeout"]
     finally:
         app.close()

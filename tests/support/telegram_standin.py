@@ -109,3 +109,18 @@ class BotApiStandIn:
                     raise AssertionError(f"expected {count} {method} call(s), saw {len(found)}: "
                                          f"{[m for m, _ in self.calls]}")
                 self._cond.wait(left)
+
+    def wait_for_text(self, fragment: str, chat_id=None, timeout: float = 10.0) -> dict:
+        """The first sendMessage to ``chat_id`` whose text holds ``fragment``."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for method, params in self.calls:
+                    if method == "sendMessage" and fragment in str(params.get("text", "")) and (
+                            chat_id is None or str(params.get("chat_id")) == str(chat_id)):
+                        return params
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no message with {fragment!r}; sent: "
+                                         f"{[p.get('text') for m, p in self.calls if m == 'sendMessage']}")
+                self._cond.wait(left)
