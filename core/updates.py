@@ -65,8 +65,13 @@ class UpdateLedger:
                 names = clean_names(sender.get("username"), sender.get("first_name"),
                                     sender.get("last_name"))
                 if not self.users.fresh(user_id, names):
-                    claimed, created = self.db.fetch_one(_CLAIM_AND_WRITE_USER, {
-                        "update_id": update_id, **user_params(user_id, names)})
+                    try:
+                        claimed, created = self.db.fetch_one(_CLAIM_AND_WRITE_USER, {
+                            "update_id": update_id, **user_params(user_id, names)})
+                    except psycopg2.errors.UndefinedTable:
+                        # users or balances is gone: claim alone; the middleware writes
+                        # the user as far as it can and answers for what cannot work.
+                        return self.db.execute(_CLAIM, {"update_id": update_id}) == 1
                     if claimed:
                         self.users.remember(user_id, names)
                         self._local.created = created

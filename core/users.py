@@ -12,11 +12,13 @@ import threading
 import time
 from collections import OrderedDict
 
+import psycopg2.errors
+
 from core.db import Database
 
 # The user's row (inserted, or refreshed when a name changed) and their balance row, as
 # CTEs: ``{guard}`` lets a caller make both depend on an earlier CTE (see updates.py).
-USER_CTES = """
+_USER_CTE = """
 upserted AS (
     INSERT INTO users (user_id, username, first_name, last_name)
     SELECT %(id)s, %(username)s, %(first)s, %(last)s {guard}
@@ -26,15 +28,20 @@ upserted AS (
         WHERE (users.username, users.first_name, users.last_name)
               IS DISTINCT FROM (EXCLUDED.username, EXCLUDED.first_name, EXCLUDED.last_name)
     RETURNING user_id, (xmax = 0) AS created
-),
+)"""
+_BALANCE_CTE = """
 with_balance AS (
     INSERT INTO balances (user_id, balance_rub) SELECT %(id)s, 0 {guard}
     ON CONFLICT (user_id) DO NOTHING
 )"""
+USER_CTES = _USER_CTE + "," + _BALANCE_CTE
 
 # Selects whether this statement created the user (False when it only refreshed names).
 CREATED = "COALESCE((SELECT bool_or(created) FROM upserted), false)"
 _UPSERT = "WITH " + USER_CTES.format(guard="") + " SELECT " + CREATED
+# Without the balances table (dropped, not yet migrated back) the user is still written:
+# free generations need the user, not the balance.
+_UPSERT_USER_ONLY = "WITH " + _USER_CTE.format(guard="") + " SELECT " + CREATED
 
 # Telegram limits names to 64 characters; anything longer is not from Telegram and is
 # cut rather than refused, so a user is never left without a row.
@@ -114,7 +121,10 @@ def ensure_user_exists(db: Database, cache: UserCache, user_id: int, username=No
     if cur is not None:
         cur.execute(_UPSERT, params)
         return cur.fetchone()[0]  # not cached: the caller's transaction may still roll back
-    created = db.fetch_one(_UPSERT, params)[0]
+    try:
+        created = db.fetch_one(_UPSERT, params)[0]
+    except psycopg2.errors.UndefinedTable:
+        return db.fetch_one(_UPSERT_USER_ONLY, params)[0]  # not cached: the balance row is owed
     cache.remember(user_id, names)
     return created
 

@@ -237,3 +237,16 @@ def test_repeat_and_save_to_a_project(bot, bot_api):
     assert "не найден" in texts(send(updates.callback(USER + 1, f"prj:save:{job.id}:{project_id}")))[0]
     # repeat goes straight to the confirm screen with the same inputs
     assert "Проверьте и запустите" in texts(send(updates.callback(USER, f"gen:r:{job.id}")))[-1]
+
+
+def test_without_the_balances_table_free_models_work_and_paid_ones_say_so(bot, bot_api):
+    app, send, _ = bot
+    app.db.execute("DROP TABLE balances CASCADE")
+    app.user_cache.forget()
+    generate(send, USER + 5, "demo-text", "без балансов")
+    assert wait_job(app).status == "succeeded"
+    bot_api.wait_for_text("без балансов", USER + 5)
+    sent = generate(send, USER + 5, "demo-image-hd", "платно")
+    assert "⚠️ База временно недоступна" in [m.get("text") for m in sent]
+    assert app.db.fetch_one("SELECT count(*) FROM generation_jobs") == (1,)
+    assert "⚠️ База временно недоступна" in texts(send(updates.message(USER + 5, "💰 Баланс")))

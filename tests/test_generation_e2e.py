@@ -1,0 +1,129 @@
+"""Generation through a real `run.py serve` process: money, events, a crash, an outage."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from core.balances import Balances, ledger_differences
+from core.db import Database
+from core.embedded import EmbeddedPostgres
+from core.migrations import Migrator
+from core.plugins import PluginHost
+from core.users import UserCache
+from tests.support import updates
+from tests.support.app import SECRET, TOKEN
+from tests.support.flows import generate, http_sender
+from tests.support.pg import url_for
+from tests.support.serve import ServeProcess, base_env
+
+pytestmark = pytest.mark.slow
+USER = 820
+UNAVAILABLE = "⚠️ База временно недоступна"
+
+
+def serve_env(database, bot_api, **extra):
+    return base_env(DATABASE_URL=url_for(database), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
+                    TELEGRAM_API_URL=bot_api.url, WEB_CONCURRENCY=1, WEB_THREADS=8,
+                    DB_POOL_MIN=1, JOB_WORKERS=2, JOB_HEARTBEAT="0.3", JOB_SWEEP_INTERVAL="0.5",
+                    **extra)
+
+
+def test_free_and_paid_generation_end_to_end(db_settings, bot_api, tmp_path):
+    db = Database(db_settings, minconn=0, maxconn=2)
+    balances = Balances(db, UserCache())
+    balances.credit(USER, "50.00")
+    server = ServeProcess(serve_env(db_settings, bot_api), cwd=tmp_path)
+    try:
+        server.wait_ready()
+        send = http_sender(server.url, bot_api)
+        generate(send, USER, "demo-image", "кот", ("choice", 0))
+        free = bot_api.wait_for("sendPhoto", chat_id=USER)[0]
+        assert "Бесплатно" in free["caption"] and free["_multipart_bytes"] > 100
+        generate(send, USER, "demo-image-hd", "кот в HD")
+        paid = bot_api.wait_for("sendPhoto", 2, chat_id=USER)[1]
+        assert "Списано 15.00 ₽" in paid["caption"]
+        assert balances.summary(USER) == (Decimal("35.00"), Decimal("0"))
+        deadline = time.monotonic() + 5
+        while db.fetch_one("SELECT count(*) FROM generation_events")[0] < 4 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert db.fetch_all("SELECT model_id, status, is_free_applied, price_rub FROM generation_events "
+                            "ORDER BY id") == [
+            ("demo-image", "started", True, Decimal("0.00")),
+            ("demo-image", "success", True, Decimal("0.00")),
+            ("demo-image-hd", "started", False, Decimal("15.00")),
+            ("demo-image-hd", "success", False, Decimal("15.00"))]
+        assert ledger_differences(db) == []
+    finally:
+        assert server.stop() == 0
+        db.close()
+
+
+def test_kill_9_during_a_paid_generation_then_restart(db_settings, bot_api, tmp_path):
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text('[[model]]\nid = "long"\ntitle = "Долгая"\ncategory = "image"\n'
+                       'price_rub = "40.00"\nprovider = "demo"\ntimeout_s = 120\n'
+                       'inputs = [{ name = "prompt", type = "text", label = "Текст" }]\n')
+    db = Database(db_settings, minconn=0, maxconn=2)
+    balances = Balances(db, UserCache())
+    balances.credit(USER, "100.00")
+    env = serve_env(db_settings, bot_api, CATALOG_FILE=str(catalog))
+    crashed = ServeProcess(env, cwd=tmp_path, log_path=tmp_path / "crashed.log")
+    crashed.wait_ready()
+    generate(http_sender(crashed.url, bot_api), USER, "long", "!slow")
+    deadline = time.monotonic() + 10
+    while db.fetch_one("SELECT status FROM generation_jobs")[0] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert balances.summary(USER) == (Decimal("60.00"), Decimal("40.00"))
+    crashed.kill_group()
+
+    restarted = ServeProcess(env, cwd=tmp_path, log_path=tmp_path / "restarted.log")
+    try:
+        restarted.wait_ready()
+        told = bot_api.wait_for_text("прервалась из-за сбоя", USER, timeout=15)
+        assert "Деньги возвращены" in told["text"]
+        assert balances.summary(USER) == (Decimal("100.00"), Decimal("0"))
+        assert db.fetch_one("SELECT status, error_code FROM generation_jobs") == ("failed", "worker_lost")
+        time.sleep(1.5)  # several sweeps later: still told once
+        assert sum("прервалась" in m["text"] for m in bot_api.calls_to("sendMessage", USER)) == 1
+        assert ledger_differences(db) == []
+    finally:
+        restarted.stop()
+        db.close()
+
+
+def test_database_outage_free_demo_still_answers_and_all_returns(bot_api, tmp_path):
+    embedded = EmbeddedPostgres(tmp_path / "outage")
+    settings = embedded.start()
+    Migrator(settings, PluginHost(Path("/nonexistent"), env={}).load().migration_dirs()).apply()
+    server = ServeProcess(serve_env(settings, bot_api, PLUGIN_PROBE_INTERVAL="0.5",
+                                    DB_POOL_WAIT="1"), cwd=tmp_path)
+    try:
+        server.wait_ready()
+        send = http_sender(server.url, bot_api)
+        send(updates.message(USER, "/start"))
+        embedded.stop()  # the database goes away under traffic
+
+        assert any(m.get("text") == UNAVAILABLE for m in send(updates.message(USER, "💰 Баланс")))
+        generate(send, USER, "demo-text", "без базы")
+        assert "без базы" in bot_api.wait_for_text("без базы", USER)["text"]
+        sent = generate(send, USER, "demo-text-pro", "платно", ("choice", 0))
+        assert any(m.get("text") == UNAVAILABLE for m in sent)
+
+        settings = embedded.start()  # it comes back: so does everything, with no restart
+        deadline = time.monotonic() + 20
+        while True:
+            answer = [m.get("text") for m in send(updates.message(USER, "💰 Баланс"))]
+            if any(text and text.startswith("💰 Ваш баланс") for text in answer):
+                break
+            assert time.monotonic() < deadline, answer
+            time.sleep(0.5)
+        generate(send, USER, "demo-image", "снова с базой", ("choice", 0))
+        bot_api.wait_for("sendPhoto", chat_id=USER)
+    finally:
+        server.stop()
+        embedded.stop()
