@@ -67,14 +67,8 @@ def render(category: str, prompt: str, inputs: dict) -> GenerationOutput:
     seed = _seed(prompt)
     if category == "image":
         width, height = _SIZES.get(str(inputs.get("aspect_ratio")), (64, 64))
-        a, b = seed[:3], seed[3:6]
-
-        def pixel(x, y):
-            k = (x + y) / (width + height)
-            return tuple(int(a[i] * (1 - k) + b[i] * k) for i in range(3))
-
-        return GenerationOutput("image", files=(OutputFile("genbot.png", media.png(width, height, pixel),
-                                                           "image/png"),))
+        picture = media.diagonal_gradient_png(width, height, seed[:3], seed[3:6])
+        return GenerationOutput("image", files=(OutputFile("genbot.png", picture, "image/png"),))
     if category == "video":
         palette = [(seed[i % 32], seed[(i + 7) % 32], (i * 2) % 256) for i in range(128)]
         frames = [[(x + y + shift * 8) % 128 for y in range(32) for x in range(32)]
