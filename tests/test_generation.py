@@ -250,3 +250,42 @@ def test_without_the_balances_table_free_models_work_and_paid_ones_say_so(bot, b
     assert "⚠️ База временно недоступна" in [m.get("text") for m in sent]
     assert app.db.fetch_one("SELECT count(*) FROM generation_jobs") == (1,)
     assert "⚠️ База временно недоступна" in texts(send(updates.message(USER + 5, "💰 Баланс")))
+
+
+def test_two_processes_share_the_queue_without_running_a_job_twice(db_settings, bot_api, tmp_path):
+    from collections import Counter
+
+    from core.jobs import JobRunner
+    first, _ = make_app(db_settings, bot_api, tmp_path=tmp_path)
+    second, _ = make_app(db_settings, bot_api, tmp_path=tmp_path)
+    runs, lock = Counter(), threading.Lock()
+
+    def execute_with(app):
+        def execute(job):
+            with lock:
+                runs[job.id] += 1
+            app.jobs.finish(job.id, "succeeded", result={"kind": "text", "text": "ok"})
+        return execute
+
+    try:
+        model = first.catalog.get("demo-image-hd")
+        for user in range(1, 11):
+            first.balances.credit(user, "1000.00")
+        with first.db.transaction() as tx:
+            for i in range(200):
+                first.jobs.create(tx, user_id=1 + i % 10, chat_id=1, model=model,
+                                  inputs={"prompt": str(i)}, draft_key=f"share:{i}")
+        runners = [JobRunner(app.jobs, execute_with(app), threads=4, poll_s=0.05).start()
+                   for app in (first, second)]
+        deadline = time.monotonic() + 30
+        while sum(runs.values()) < 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for runner in runners:
+            runner.stop()
+        assert len(runs) == 200 and set(runs.values()) == {1}
+        assert first.db.fetch_one("SELECT count(*) FROM generation_jobs WHERE status = 'succeeded'") == (200,)
+        assert first.db.fetch_one("SELECT count(*) FROM balance_reservations WHERE status = 'captured'") == (200,)
+        assert ledger_differences(first.db) == []
+    finally:
+        first.close()
+        second.close()
