@@ -153,9 +153,7 @@ class PluginHost:
         self._db = None
         self.missing_tables: set[str] = set()
         self.on_users_table_back = None
-        if self.env.get("GENBOT_TRACE_PLUGINS"):
-            self.pm.trace.root.setwriter(lambda message: log.info("trace: %s", message.rstrip()))
-            self.pm.enable_tracing()
+        self.trace = bool(self.env.get("GENBOT_TRACE_PLUGINS"))
 
     # -- loading and configuring -------------------------------------------------------
 
@@ -203,7 +201,10 @@ class PluginHost:
 
     def _declared(self, plugin: Plugin, hook_name: str):
         impl = self._impl(plugin, hook_name)
-        return impl.function() if impl is not None else None
+        result = impl.function() if impl is not None else None
+        if self.trace and impl is not None:
+            log.info("trace: %s.%s() -> %r", plugin.name, hook_name, result)
+        return result
 
     def _fail(self, plugin: Plugin, reason: str, exc: BaseException | None = None) -> None:
         plugin.state, plugin.reason = FAILED, reason
@@ -327,6 +328,10 @@ class PluginHost:
             except Exception:
                 log.exception("plugin %s: hook %s failed", plugin.name, hook_name)
                 continue
+            if self.trace:
+                shown = ", ".join(f"{k}={v!r}" for k, v in arguments.items()
+                                  if k not in ("app", "settings"))
+                log.info("trace: %s.%s(%s) -> %r", plugin.name, hook_name, shown, result)
             if result is not None:
                 results.append((plugin, result))
         return results

@@ -12,7 +12,7 @@ from core.balances import ledger_differences
 from core.web import create_web_app
 from tests.support import updates
 from tests.support.app import exchange, make_app, texts
-from tests.support.flows import draft, generate
+from tests.support.flows import draft, generate, reply_markup
 
 USER = 800
 
@@ -224,8 +224,7 @@ def test_repeat_and_save_to_a_project(bot, bot_api):
     project_id = app.db.fetch_one("SELECT id FROM projects")[0]
     generate(send, USER, "demo-image", "кот", ("choice", 0))
     job = wait_job(app)
-    markup = __import__("tests.support.flows", fromlist=["x"]).reply_markup(
-        bot_api.wait_for("sendPhoto", chat_id=USER)[-1])
+    markup = reply_markup(bot_api.wait_for("sendPhoto", chat_id=USER)[-1])
     buttons = {b["text"]: b["callback_data"] for row in markup["inline_keyboard"] for b in row}
     assert buttons["🔁 Повторить"] == f"gen:r:{job.id}"
     assert buttons["💾 В проект: Альбом"] == f"prj:save:{job.id}:{project_id}"

@@ -9,7 +9,12 @@ from decimal import Decimal
 import pytest
 
 from core.balances import ledger_differences
-from plugins.providers.kie import RateLimiter, callback_signature, retry_after_seconds
+from plugins.providers.kie import (
+    RateLimiter,
+    callback_signature,
+    provider_for,
+    retry_after_seconds,
+)
 from tests.support import updates
 from tests.support.app import SECRET, exchange, make_app
 from tests.support.fake_kie import RESULT_URL, FakeKie
@@ -70,14 +75,14 @@ def test_success_by_polling(kie, bot_api):
     assert created["model"] == "flux-kontext-pro"
     assert created["input"] == {"prompt": "космос", "aspect_ratio": "1:1"}
     assert created["callBackUrl"] == (f"https://bot.example.test/kie/callback/{job.id}/"
-                                      f"{callback_signature(app._kie_provider.callback_secret, job.id)}")
+                                      f"{callback_signature(provider_for(app).callback_secret, job.id)}")
     assert bot_api.wait_for("sendPhoto", chat_id=USER)[0]["photo"] == RESULT_URL
     assert app.balances.summary(USER) == (Decimal("100.00") - PRICE, Decimal("0"))
     assert ledger_differences(app.db) == []
 
 
 def post_callback(client, app, job_id, record, signature=None):
-    signature = signature or callback_signature(app._kie_provider.callback_secret, job_id)
+    signature = signature or callback_signature(provider_for(app).callback_secret, job_id)
     return client.post(f"/kie/callback/{job_id}/{signature}", json={"code": 200, "data": record})
 
 
@@ -92,7 +97,7 @@ def test_success_by_callback(kie, bot_api):
     while app.jobs.get(job_id).task_id is None:
         time.sleep(0.05)
     assert post_callback(client, app, job_id, fake.success_record("task-1"), "0" * 32).status_code == 403
-    assert client.post(f"/kie/callback/{job_id}/{callback_signature(app._kie_provider.callback_secret, job_id)}",
+    assert client.post(f"/kie/callback/{job_id}/{callback_signature(provider_for(app).callback_secret, job_id)}",
                        data=b"garbage").status_code == 400
     assert post_callback(client, app, job_id, fake.success_record("task-1")).status_code == 200
     job = finished_job(app)

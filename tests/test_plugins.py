@@ -229,3 +229,9 @@ def test_stats_counts_the_last_day(served):
     assert "Успешных бесплатных: 1, платных: 1" in text
     assert "Выручка: 30.00 ₽" in text
     assert "demo-image E500: boom × 1" in text
+
+
+def test_trace_switch_logs_every_hook_call(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    PluginHost(tmp_path / "none.toml", env={"GENBOT_TRACE_PLUGINS": "1"}).load()
+    assert "trace: projects.plugin_tables() -> ['projects', 'project_history']" in caplog.text

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.web import create_web_app
 from tests.support import updates
 from tests.support.app import SECRET, make_app, post_update
 
@@ -53,7 +54,7 @@ def test_concurrent_copies_of_one_update_are_processed_once(db_settings, bot_api
     answered, barrier = [], threading.Barrier(16)
 
     def deliver():
-        client = __import__("core.web", fromlist=["x"]).create_web_app(app).test_client()
+        client = create_web_app(app).test_client()
         barrier.wait()
         response = post_update(client, update)
         answered.append((response.status_code, bool(response.data)))

@@ -22,6 +22,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 
 import requests
 from flask import Response, request
@@ -267,25 +268,26 @@ def plugin_settings():
             "requests_per_second": 10.0, "max_retries": 4, "request_timeout_s": 30.0}
 
 
-def _provider(app, settings) -> KieProvider | None:
-    if not settings["api_key"]:
-        return None
-    cached = getattr(app, "_kie_provider", None)
-    if cached is None:
-        cached = KieProvider(settings, settings["callback_base_url"] or app.config.webhook_url)
-        app._kie_provider = cached
-    return cached
+# One provider per App, shared by its workers and its callback route.
+_providers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def provider_for(app, settings=None) -> KieProvider | None:
+    """The App's kie provider (None without an api_key)."""
+    if app not in _providers and settings is not None and settings["api_key"]:
+        _providers[app] = KieProvider(settings, settings["callback_base_url"] or app.config.webhook_url)
+    return _providers.get(app)
 
 
 @hookimpl
 def generation_providers(app, settings):
-    provider = _provider(app, settings)
+    provider = provider_for(app, settings)
     return [provider] if provider else []
 
 
 @hookimpl
 def web_routes(app, settings):
-    provider = _provider(app, settings)
+    provider = provider_for(app, settings)
     if provider is None:
         return []
     return [WebRoute("/kie/callback/<job_id>/<signature>", _callback_view(app, provider),
