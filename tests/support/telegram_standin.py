@@ -96,34 +96,38 @@ class BotApiStandIn:
 
     def calls_to(self, method: str, chat_id=None) -> list[dict]:
         with self._lock:
-            return [p for m, p in self.calls if m == method
-                    and (chat_id is None or str(p.get("chat_id")) == str(chat_id))]
+            return self._matching(method, chat_id)
 
-    def wait_for(self, method: str, count: int = 1, chat_id=None, timeout: float = 10.0) -> list[dict]:
+    def _matching(self, method: str, chat_id) -> list[dict]:
+        return [p for m, p in self.calls if m == method
+                and (chat_id is None or str(p.get("chat_id")) == str(chat_id))]
+
+    def _wait(self, found, explain, timeout: float):
+        """Wait until ``found()`` gives something truthy; fail with ``explain()``."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                found = [p for m, p in self.calls if m == method
-                         and (chat_id is None or str(p.get("chat_id")) == str(chat_id))]
-                if len(found) >= count:
-                    return found
+                result = found()
+                if result:
+                    return result
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"expected {count} {method} call(s), saw {len(found)}: "
-                                         f"{[m for m, _ in self.calls]}")
+                    raise AssertionError(explain())
                 self._cond.wait(left)
+
+    def wait_for(self, method: str, count: int = 1, chat_id=None, timeout: float = 10.0) -> list[dict]:
+        """At least ``count`` calls of ``method`` (to ``chat_id``): all of them."""
+        def enough():
+            calls = self._matching(method, chat_id)
+            return calls if len(calls) >= count else None
+
+        return self._wait(enough, lambda: f"expected {count} {method} call(s): "
+                                          f"{[m for m, _ in self.calls]}", timeout)
 
     def wait_for_text(self, fragment: str, chat_id=None, timeout: float = 10.0) -> dict:
         """The first sendMessage to ``chat_id`` whose text holds ``fragment``."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for method, params in self.calls:
-                    if method == "sendMessage" and fragment in str(params.get("text", "")) and (
-                            chat_id is None or str(params.get("chat_id")) == str(chat_id)):
-                        return params
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no message with {fragment!r}; sent: "
-                                         f"{[p.get('text') for m, p in self.calls if m == 'sendMessage']}")
-                self._cond.wait(left)
+        return self._wait(
+            lambda: next((p for p in self._matching("sendMessage", chat_id)
+                          if fragment in str(p.get("text", ""))), None),
+            lambda: f"no message with {fragment!r}: {[p.get('text') for p in self._matching('sendMessage', None)]}",
+            timeout)
