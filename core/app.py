@@ -1,9 +1,10 @@
 """The application object: what one serve process holds, and what plugins are given.
 
 ``App`` ties the pieces together — configuration, the database pool, the user cache,
-balances, the Bot API client and the router — and processes one update:
-``process_update(payload)`` returns the Bot API call to carry in the webhook
-response, if any.
+balances, the Bot API client, the router, the plugin host, the model catalog
+(``catalog``: the whole file; ``generation.catalog``: the models whose provider runs)
+and the job queue — and handles one webhook update: ``handle_webhook_update``
+returns the Bot API call to carry in the webhook response, if any.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ class App:
         handlers.register(self)
         self.plugins = plugins or PluginHost(config.plugins_file).load()
         self.plugins.on_users_table_back = self.user_cache.forget
-        self.generation = Generation(self, self._offered_models(), self._providers())
+        providers = self._providers()
+        self.generation = Generation(self, self._offered_models(providers), providers)
         self.generation.register()  # before plugins: a draft's text goes to the draft first
         self.plugins.install(self)
         self.balances.listeners.append(self._tell_plugins_of_balance_change)
@@ -76,15 +78,14 @@ class App:
         return {p.name: p for _plugin, found in self.plugins.call("generation_providers", app=self)
                 for p in found}
 
-    def _offered_models(self):
+    def _offered_models(self, providers: dict):
         """The catalog less models whose provider is not running (off, failed, no key)."""
-        providers = set(self._providers())
         hidden = sorted({m.provider for m in self.catalog.models.values()} - providers)
         for name in hidden:
             count = sum(1 for m in self.catalog.models.values() if m.provider == name)
             log.warning("catalog: %d model(s) use provider %r, which is not available "
                         "(switched off, failed or not configured): they are hidden", count, name)
-        return self.catalog.only_providers(providers)
+        return self.catalog.only_providers(set(providers))
 
     def start_workers(self):
         """Start this process's job workers (run.py serve does it in every worker process)."""
