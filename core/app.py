@@ -80,7 +80,7 @@ class App:
 
     def _offered_models(self, providers: dict):
         """The catalog less models whose provider is not running (off, failed, no key)."""
-        hidden = sorted({m.provider for m in self.catalog.models.values()} - providers)
+        hidden = sorted({m.provider for m in self.catalog.models.values()} - set(providers))
         for name in hidden:
             count = sum(1 for m in self.catalog.models.values() if m.provider == name)
             log.warning("catalog: %d model(s) use provider %r, which is not available "
