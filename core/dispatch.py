@@ -38,6 +38,7 @@ class Context:
     message: types.Message | None = None
     callback: types.CallbackQuery | None = None
     data: dict = field(default_factory=dict)
+    pre_checkout: types.PreCheckoutQuery | None = None
 
     @property
     def update_id(self):
@@ -49,7 +50,7 @@ class Context:
 
     @property
     def user(self) -> types.User | None:
-        source = self.callback or self.message
+        source = self.callback or self.message or self.pre_checkout
         return source.from_user if source is not None else None
 
     def reply(self, text: str, markup=None, **extra) -> None:
@@ -60,9 +61,17 @@ class Context:
     def reply_with_menu(self, text: str) -> None:
         self.reply(text, self.app.main_menu())
 
+    def answer_pre_checkout(self, ok: bool, error: str | None = None) -> None:
+        """Telegram waits at most 10 s for this: it travels in the webhook response."""
+        self.app.telegram.call_or_defer("answerPreCheckoutQuery", {
+            "pre_checkout_query_id": self.pre_checkout.id, "ok": ok,
+            "error_message": None if ok else error})
+
     def answer_or_reply(self, text: str) -> None:
         """Answer a button press as an alert, a message with a reply."""
-        if self.callback is not None:
+        if self.pre_checkout is not None:
+            self.answer_pre_checkout(False, text)
+        elif self.callback is not None:
             self.answer_callback(text, alert=True)
         else:
             self.reply(text)
@@ -88,6 +97,7 @@ class Router:
         self.buttons: dict[str, Route] = {}
         self.callbacks: dict[str, Route] = {}
         self.text_handlers: list[Route] = []
+        self.kinds: dict[str, Route] = {}
 
     def command(self, name: str, handler, owner: str = "core", *, admin_only: bool = False,
                 needs_db: bool = True) -> None:
@@ -107,9 +117,28 @@ class Router:
         """A handler offered every other text; it returns True when it took it."""
         self.text_handlers.append(Route(handler, owner, needs_db=needs_db))
 
+    def on(self, kind: str, handler, owner: str = "core") -> None:
+        """The handler of ``pre_checkout_query`` or ``successful_payment`` updates."""
+        self.kinds[kind] = Route(handler, owner)
+
     # -- dispatch --------------------------------------------------------------------
 
+    def dispatch_pre_checkout(self, ctx: Context) -> None:
+        route = self.kinds.get("pre_checkout_query")
+        if route is None:
+            ctx.answer_pre_checkout(False, t("payments_unavailable"))
+            return
+        self.run(route, ctx)
+
     def dispatch_message(self, ctx: Context) -> None:
+        if ctx.message is not None and ctx.message.successful_payment is not None:
+            route = self.kinds.get("successful_payment")
+            if route is None:
+                log.error("a successful_payment arrived and no plugin handles payments: %s",
+                          ctx.message.successful_payment.telegram_payment_charge_id)
+                return
+            self.run(route, ctx)
+            return
         text = ctx.text.strip()
         if text.startswith("/"):
             word, _, args = text[1:].partition(" ")
@@ -215,6 +244,11 @@ def install(app, bot) -> None:
         ctx = Context(app, message.from_user.id if message.from_user else None,
                       message.chat.id, message=message, data=data)
         app.router.dispatch_message(ctx)
+
+    @bot.pre_checkout_query_handler(func=lambda q: True)
+    def on_pre_checkout(query, data):
+        ctx = Context(app, query.from_user.id, query.from_user.id, data=data, pre_checkout=query)
+        app.router.dispatch_pre_checkout(ctx)
 
     @bot.callback_query_handler(func=lambda c: True)
     def on_callback(call, data):

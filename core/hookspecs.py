@@ -57,6 +57,15 @@ class Callback:
 
 
 @dataclass(frozen=True)
+class UpdateHandler:
+    """An update that is not a command, button or text: ``kind`` is ``pre_checkout_query``
+    or ``successful_payment``; ``handler(ctx)`` answers it."""
+
+    kind: str
+    handler: Callable
+
+
+@dataclass(frozen=True)
 class WebRoute:
     """An HTTP route served by the web app: ``view(**url_arguments)`` as in Flask."""
 
@@ -107,6 +116,11 @@ def callback_handlers(app, settings):
 @hookspec
 def text_handlers(app, settings):
     """Handlers offered any text nothing else took, each ``handler(ctx) -> bool`` (True: taken)."""
+
+
+@hookspec
+def update_handlers(app, settings):
+    """Handlers of payment updates, as a list of ``UpdateHandler`` (one per kind)."""
 
 
 @hookspec

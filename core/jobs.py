@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+import psycopg2.errors
 from psycopg2.extras import Json
 
 from core.balances import Balances
@@ -179,7 +180,7 @@ class JobQueue:
                 return None
             if job.reservation_id is not None:
                 if status == "succeeded":
-                    self.balances.capture(job.reservation_id, cur=tx)
+                    self._capture_or_release(tx, job)
                 else:
                     self.balances.release(job.reservation_id, cur=tx)
             if job.is_free and status != "succeeded":
@@ -188,6 +189,18 @@ class JobQueue:
                            "AND day = (%s AT TIME ZONE 'UTC')::date AND used > 0",
                            (job.user_id, job.created_at))
         return job
+
+    def _capture_or_release(self, tx, job: Job) -> None:
+        """Capture; without the ledger table, release instead: no charge without its record."""
+        tx.execute("SAVEPOINT capture")
+        try:
+            self.balances.capture(job.reservation_id, cur=tx)
+            tx.execute("RELEASE SAVEPOINT capture")
+        except psycopg2.errors.UndefinedTable:
+            tx.execute("ROLLBACK TO SAVEPOINT capture")
+            log.error("job %s: the ledger table is missing, so its %s RUB hold is released, "
+                      "not charged", job.id, job.price_rub)
+            self.balances.release(job.reservation_id, cur=tx)
 
     def claim_notification(self, job_id: int) -> bool:
         """True once per job: the caller is the one who tells the user how it ended."""

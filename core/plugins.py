@@ -38,7 +38,7 @@ from core.texts import register_texts, t
 log = logging.getLogger("genbot.plugins")
 
 BUILTIN_PLUGINS = ("plugins.generation_events", "plugins.projects", "plugins.referrals",
-                   "plugins.providers.demo", "plugins.providers.kie")
+                   "plugins.payments", "plugins.providers.demo", "plugins.providers.kie")
 ENTRY_POINT_GROUP = "genbot.plugins"
 DECLARATION_HOOKS = ("plugin_tables", "plugin_settings", "plugin_migrations", "plugin_texts")
 ENABLED, DISABLED, DEGRADED, FAILED = "enabled", "disabled", "degraded", "failed"
@@ -357,7 +357,8 @@ class PluginHost:
 
     def install(self, app) -> None:
         """Register every active plugin's buttons, commands, callbacks and text handlers."""
-        for hook_name in ("menu_buttons", "bot_commands", "callback_handlers", "text_handlers"):
+        for hook_name in ("menu_buttons", "bot_commands", "callback_handlers", "text_handlers",
+                          "update_handlers"):
             for plugin, items in self.call(hook_name, include_degraded=True, app=app):
                 try:
                     for item in items:
@@ -374,6 +375,8 @@ class PluginHost:
                                admin_only=item.admin_only)
         elif hook_name == "callback_handlers":
             app.router.callback(item.prefix, self.guard(plugin, item.handler), plugin.name)
+        elif hook_name == "update_handlers":
+            app.router.on(item.kind, self.guard(plugin, item.handler), plugin.name)
         else:
             app.router.text(self.guard(plugin, item, text_handler=True), plugin.name)
 

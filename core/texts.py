@@ -38,6 +38,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "stale_button": "Эта кнопка устарела. Откройте меню заново: /start",
         "handler_failed": "😔 Что-то пошло не так. Попробуйте ещё раз или нажмите /start.",
         "menu_placeholder": "Выберите действие",
+        "payments_unavailable": "Оплата сейчас недоступна. Попробуйте позже.",
         # generation
         "btn_free": "🎁 Бесплатные",
         "gen_category": "{title}: выберите модель.",

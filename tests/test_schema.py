@@ -81,24 +81,24 @@ def test_migrate_after_bootstrap_records_and_keeps_the_schema(empty_db_settings,
 def test_rollback_everything_then_migrate_again(core_db, reference):
     migrator = Migrator(core_db)
     undone = migrator.rollback(10)
-    assert undone == ["0004_generation", "0003_conversations", "0002_core_mechanisms",
-                      "0001_seed_schema"]
+    assert undone == ["0005_payments", "0004_generation", "0003_conversations",
+                      "0002_core_mechanisms", "0001_seed_schema"]
     assert snapshot(core_db)["tables"] == []
     assert migrator.apply() == ["0001_seed_schema", "0002_core_mechanisms", "0003_conversations",
-                               "0004_generation"]
+                               "0004_generation", "0005_payments"]
     assert snapshot(core_db) == reference
 
 
 def test_rollback_one_step(core_db):
     Migrator(core_db).rollback(1)
     tables = snapshot(core_db)["tables"]
-    assert "generation_jobs" not in tables and "conversation_state" in tables
-    assert [s.applied for s in Migrator(core_db).status()] == [True, True, True, False]
+    assert "payments" not in tables and "generation_jobs" in tables
+    assert [s.applied for s in Migrator(core_db).status()] == [True, True, True, True, False]
 
 
 @pytest.mark.parametrize("table", SEED_TABLES + ["balance_reservations", "processed_updates",
                                                   "conversation_state", "generation_jobs",
-                                                  "free_usage"])
+                                                  "free_usage", "payments", "idempotency_records"])
 def test_migrate_repairs_a_table_dropped_by_hand(core_db, reference, table):
     execute(core_db, f"DROP TABLE {table} CASCADE")
     Migrator(core_db).apply()

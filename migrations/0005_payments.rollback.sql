@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS idempotency_records;
+DROP TABLE IF EXISTS payments;

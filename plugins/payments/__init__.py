@@ -1,0 +1,325 @@
+"""payments — 💳 Пополнить: top-ups through Telegram Payments, Telegram Stars and a provider.
+
+- The menu offers the preset amounts and a custom one within ``min_topup_rub`` ..
+  ``max_topup_rub``; anything else (negative, zero, too large, not a number, NaN,
+  1e309) gets a message saying what to send.
+- An invoice carries a random payload recorded in ``idempotency_records`` with its
+  user and amount; ``pre_checkout_query`` is answered ok only when payload, user,
+  currency and total all match (the answer rides in the webhook response, well
+  within Telegram's 10 s).
+- ``successful_payment`` credits once per ``telegram_payment_charge_id`` (the unique
+  key of ``payments``), whatever Telegram re-sends.
+- Stars (``XTR``, no provider token) credit ``stars × stars_rub_per_star``; admins can
+  refund a Stars payment with ``/refund <charge id>``, once.
+- ``POST /payments/callback`` takes a signed report from an external provider
+  (see ``callback.py``).
+
+Without the ledger table the plugin is degraded: no money moves without its audit trail.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import secrets
+from decimal import ROUND_DOWN, Decimal
+
+from psycopg2.extras import Json
+from telebot import types
+
+from core.balances import InsufficientFunds, InvalidAmount, to_money
+from core.hookspecs import Button, Callback, Command, UpdateHandler, WebRoute, hookimpl
+from core.texts import t
+from plugins.payments.callback import callback_view
+from plugins.payments.credit import credit_payment
+
+log = logging.getLogger("genbot.plugins.payments")
+
+FLOW_AMOUNT = "payments:amount"
+INVOICE = "invoice"
+
+
+def _money(value) -> str:
+    return f"{Decimal(value):,.2f}".replace(",", " ")
+
+
+def _markup(rows) -> types.InlineKeyboardMarkup:
+    markup = types.InlineKeyboardMarkup()
+    for row in rows:
+        if row:
+            markup.row(*(types.InlineKeyboardButton(label, callback_data=data) for label, data in row))
+    return markup
+
+
+def _methods(settings) -> list[str]:
+    methods = []
+    if settings["provider_token"]:
+        methods.append("card")
+    if settings["stars_enabled"] and settings["stars_rub_per_star"] > 0:
+        methods.append("stars")
+    return methods
+
+
+def check_amount(settings, text: str) -> Decimal:
+    """A top-up amount from what the user typed, or ValueError with what to send."""
+    cleaned = text.strip().replace(" ", "").replace(",", ".").removesuffix("₽")
+    try:
+        amount = to_money(cleaned)
+    except InvalidAmount:
+        raise ValueError(t("pay_amount_bad", low=_money(settings["min_topup_rub"]),
+                           high=_money(settings["max_topup_rub"]))) from None
+    if not settings["min_topup_rub"] <= amount <= settings["max_topup_rub"]:
+        raise ValueError(t("pay_amount_range", low=_money(settings["min_topup_rub"]),
+                           high=_money(settings["max_topup_rub"])))
+    return amount
+
+
+# -- the menu --------------------------------------------------------------------------
+
+def show_topup(ctx, settings) -> None:
+    if not _methods(settings):
+        ctx.reply(t("payments_unavailable"))
+        return
+    presets = [(f"{amount} ₽", f"pay:a:{amount}") for amount in settings["presets"]]
+    rows = [presets[i:i + 2] for i in range(0, len(presets), 2)]
+    ctx.reply(t("pay_menu"), _markup(rows + [[(t("pay_btn_custom"), "pay:custom")]]))
+
+
+def on_callback(ctx, payload: str, settings) -> None:
+    action, _, arg = payload.partition(":")
+    ctx.answer_callback()
+    if action == "custom":
+        ctx.app.conversations.set(ctx.user_id, FLOW_AMOUNT)
+        ctx.reply(t("pay_ask_amount", low=_money(settings["min_topup_rub"]),
+                    high=_money(settings["max_topup_rub"])))
+        return
+    method, _, amount_text = arg.partition(":") if action == "m" else ("", "", arg)
+    try:
+        amount = check_amount(settings, amount_text)
+    except ValueError as exc:
+        ctx.reply(str(exc))
+        return
+    if action == "a":
+        choose_method(ctx, settings, amount)
+    elif action == "m" and method in _methods(settings):
+        send_invoice(ctx, settings, amount, method)
+    else:
+        ctx.reply(t("stale_button"))
+
+
+def choose_method(ctx, settings, amount: Decimal) -> None:
+    methods = _methods(settings)
+    if len(methods) == 1:
+        send_invoice(ctx, settings, amount, methods[0])
+        return
+    labels = {"card": t("pay_btn_card"), "stars": t("pay_btn_stars", stars=stars_for(settings, amount))}
+    ctx.reply(t("pay_choose_method", amount=_money(amount)),
+              _markup([[(labels[m], f"pay:m:{m}:{amount}")] for m in methods]))
+
+
+def on_text(ctx, settings) -> bool:
+    state = ctx.app.conversations.get(ctx.user_id)
+    if state is None or state[0] != FLOW_AMOUNT:
+        return False
+    try:
+        amount = check_amount(settings, ctx.text)
+    except ValueError as exc:
+        ctx.reply(str(exc))
+        return True
+    ctx.app.conversations.clear(ctx.user_id, FLOW_AMOUNT)
+    choose_method(ctx, settings, amount)
+    return True
+
+
+# -- invoices --------------------------------------------------------------------------
+
+def stars_for(settings, amount: Decimal) -> int:
+    return max(1, math.ceil(amount / settings["stars_rub_per_star"]))
+
+
+def send_invoice(ctx, settings, amount: Decimal, method: str) -> None:
+    payload = secrets.token_hex(16)
+    if method == "stars":
+        currency, total, token = "XTR", stars_for(settings, amount), ""
+    else:
+        currency, total, token = "RUB", int(amount * 100), settings["provider_token"]
+    ctx.app.db.execute(
+        "INSERT INTO idempotency_records (key, scope, user_id, data) VALUES (%s, %s, %s, %s)",
+        (f"invoice:{payload}", INVOICE, ctx.user_id,
+         Json({"amount_rub": str(amount), "currency": currency, "total": total})))
+    ctx.app.telegram.bot.send_invoice(
+        ctx.chat_id, title=t("pay_invoice_title", amount=_money(amount)),
+        description=t("pay_invoice_description", amount=_money(amount)),
+        invoice_payload=payload, provider_token=token, currency=currency,
+        prices=[types.LabeledPrice(t("pay_invoice_title", amount=_money(amount)), total)])
+
+
+def _invoice(app, payload: str):
+    row = app.db.fetch_one("SELECT user_id, data FROM idempotency_records WHERE key = %s "
+                           "AND scope = %s AND created_at > NOW() - INTERVAL '24 hours'",
+                           (f"invoice:{payload}", INVOICE))
+    return (row[0], row[1]) if row else (None, None)
+
+
+def on_pre_checkout(ctx, settings) -> None:
+    query = ctx.pre_checkout
+    user_id, invoice = _invoice(ctx.app, query.invoice_payload or "")
+    if invoice is None or user_id != query.from_user.id:
+        ctx.answer_pre_checkout(False, t("pay_invoice_stale"))
+    elif query.currency != invoice["currency"] or query.total_amount != invoice["total"]:
+        log.warning("pre-checkout of user %s refused: %s %s does not match the invoice (%s %s)",
+                    user_id, query.total_amount, query.currency, invoice["total"], invoice["currency"])
+        ctx.answer_pre_checkout(False, t("pay_invoice_stale"))
+    else:
+        ctx.answer_pre_checkout(True)
+
+
+def on_successful_payment(ctx, settings) -> None:
+    paid = ctx.message.successful_payment
+    _user, invoice = _invoice(ctx.app, paid.invoice_payload or "")
+    if paid.currency == "XTR":
+        source = "stars"
+        rate = Decimal(invoice["amount_rub"]) / invoice["total"] if invoice else settings["stars_rub_per_star"]
+        amount = (rate * paid.total_amount).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    else:
+        source = "telegram"
+        amount = (Decimal(paid.total_amount) / 100).quantize(Decimal("0.01"))
+    if credit_payment(ctx.app, source=source, external_id=paid.telegram_payment_charge_id,
+                      user_id=ctx.user_id, amount_rub=amount, currency=paid.currency,
+                      total_amount=paid.total_amount):
+        ctx.reply(t("pay_credited", amount=_money(amount),
+                    balance=_money(ctx.app.balances.get(ctx.user_id))))
+    else:
+        log.info("successful_payment %s delivered again: credited once already",
+                 paid.telegram_payment_charge_id)
+
+
+# -- Stars refunds -----------------------------------------------------------------------
+
+def refund_stars(app, charge_id: str) -> str:
+    """Refund a Stars payment once: 'refunded', 'already', 'unknown', 'spent' or 'failed'."""
+    try:
+        with app.db.transaction() as tx:
+            tx.execute("UPDATE payments SET status = 'refunding', updated_at = NOW() "
+                       "WHERE source = 'stars' AND external_id = %s AND status = 'credited' "
+                       "RETURNING user_id, amount_rub", (charge_id,))
+            row = tx.fetchone()
+            if row is None:
+                tx.execute("SELECT 1 FROM payments WHERE source = 'stars' AND external_id = %s",
+                           (charge_id,))
+                return "unknown" if tx.fetchone() is None else "already"
+            user_id, amount = row
+            app.balances.debit(user_id, amount, reason=f"refund of Stars payment {charge_id}", cur=tx)
+    except InsufficientFunds:
+        return "spent"  # the whole transaction rolled back: the payment stays credited
+    try:
+        app.telegram.bot.refund_star_payment(user_id, charge_id)
+    except Exception as exc:
+        if "CHARGE_ALREADY_REFUNDED" not in str(exc):
+            log.error("refundStarPayment %s failed: %s; the money goes back to the balance", charge_id, exc)
+            with app.db.transaction() as tx:
+                tx.execute("UPDATE payments SET status = 'credited', updated_at = NOW() "
+                           "WHERE source = 'stars' AND external_id = %s AND status = 'refunding'",
+                           (charge_id,))
+                if tx.rowcount == 1:
+                    app.balances.credit(user_id, amount, kind="refund",
+                                        reason=f"Stars refund {charge_id} failed", cur=tx)
+            return "failed"
+    app.db.execute("UPDATE payments SET status = 'refunded', updated_at = NOW() "
+                   "WHERE source = 'stars' AND external_id = %s", (charge_id,))
+    return "refunded"
+
+
+def refund_command(ctx, args: str) -> None:
+    charge_id = args.strip()
+    if not charge_id:
+        ctx.reply(t("pay_refund_usage"))
+        return
+    ctx.reply(t(f"pay_refund_{refund_stars(ctx.app, charge_id)}", charge=charge_id))
+
+
+# -- hooks ---------------------------------------------------------------------------------
+
+@hookimpl
+def plugin_tables():
+    return ["payment_transactions", "payments", "idempotency_records"]
+
+
+@hookimpl
+def plugin_settings():
+    return {"provider_token": "", "stars_enabled": True, "stars_rub_per_star": Decimal("1.50"),
+            "presets": [100, 500, 1000, 5000], "min_topup_rub": Decimal("10.00"),
+            "max_topup_rub": Decimal("100000.00"), "callback_secret": ""}
+
+
+@hookimpl
+def plugin_texts():
+    return {"ru": {
+        "btn_topup": "💳 Пополнить",
+        "pay_menu": "💳 Пополнение баланса. Выберите сумму:",
+        "pay_btn_custom": "Другая сумма",
+        "pay_btn_card": "💳 Картой (Telegram Payments)",
+        "pay_btn_stars": "⭐ Telegram Stars ({stars} ⭐)",
+        "pay_choose_method": "Пополнить на {amount} ₽. Как оплатить?",
+        "pay_ask_amount": "Отправьте сумму в рублях от {low} до {high}, например 250. /cancel — отмена.",
+        "pay_amount_bad": "Это не сумма. Отправьте число рублей от {low} до {high}, например 250.",
+        "pay_amount_range": "Сумма должна быть от {low} до {high} ₽. Отправьте другую.",
+        "pay_invoice_title": "Пополнение на {amount} ₽",
+        "pay_invoice_description": "Пополнение баланса генераций на {amount} ₽.",
+        "pay_invoice_stale": "Счёт устарел или не совпадает. Откройте 💳 Пополнить заново.",
+        "pay_credited": "✅ Баланс пополнен на {amount} ₽. Теперь на балансе {balance} ₽.",
+        "pay_refund_usage": "Укажите платёж: /refund <telegram_payment_charge_id>",
+        "pay_refund_refunded": "Звёзды по платежу {charge} возвращены, баланс уменьшен.",
+        "pay_refund_already": "Платёж {charge} уже возвращён.",
+        "pay_refund_unknown": "Платёж Stars {charge} не найден.",
+        "pay_refund_spent": "Нельзя вернуть {charge}: на балансе меньше суммы пополнения.",
+        "pay_refund_failed": "Telegram не принял возврат {charge}; баланс восстановлен. Попробуйте позже.",
+    }}
+
+
+@hookimpl
+def menu_buttons(app, settings):
+    return [Button(t("btn_topup"), lambda ctx: show_topup(ctx, settings), order=75)]
+
+
+@hookimpl
+def callback_handlers(app, settings):
+    return [Callback("pay", lambda ctx, payload: on_callback(ctx, payload, settings))]
+
+
+@hookimpl
+def text_handlers(app, settings):
+    return [lambda ctx: on_text(ctx, settings)]
+
+
+@hookimpl
+def bot_commands(app, settings):
+    return [Command("refund", refund_command, admin_only=True)]
+
+
+@hookimpl
+def update_handlers(app, settings):
+    return [UpdateHandler("pre_checkout_query", lambda ctx: on_pre_checkout(ctx, settings)),
+            UpdateHandler("successful_payment", lambda ctx: on_successful_payment(ctx, settings))]
+
+
+def callback_secret(settings) -> str:
+    return settings["callback_secret"] or os.environ.get("PAYMENT_CALLBACK_SECRET", "")
+
+
+@hookimpl
+def web_routes(app, settings):
+    secret = callback_secret(settings)
+    if not secret:
+        log.warning("PAYMENT_CALLBACK_SECRET is not set: POST /payments/callback refuses every call")
+
+    def notify(user_id, amount):
+        try:
+            app.telegram.bot.send_message(user_id, t("pay_credited", amount=_money(amount),
+                                                     balance=_money(app.balances.get(user_id))))
+        except Exception:
+            log.exception("could not tell user %s about a top-up", user_id)
+
+    return [WebRoute("/payments/callback", callback_view(app, settings, secret, notify),
+                     methods=("POST",))]
