@@ -14,6 +14,7 @@ import sys
 
 from core import logs
 from core.catalog import CatalogError
+from core.cleanup import run_cleanup
 from core.config import Config, ConfigError, load_config
 from core.db import UNAVAILABLE_ERRORS, connect_once
 from core.migrations import MigrationLocked, Migrator
@@ -109,14 +110,44 @@ def _prepare_plugins(config: Config, settings) -> None:
     app = App(config, settings)  # the same host a worker builds, probed once
     try:
         log.info("%s", app.plugins.summary())
-        recovered = app.jobs.recover()
-        for job in recovered:
-            app.generation.complete(job)
-        log.info("startup cleanup: %d generation job(s) of stopped workers settled", len(recovered))
-        for plugin, counts in app.plugins.call("startup_cleanup", app=app):
-            log.info("startup cleanup by %s: %s", plugin.name, counts)
+        run_cleanup(app)
     finally:
         app.close()
+
+
+def cmd_cleanup(config: Config, _args) -> int:
+    from core.app import App
+
+    with database(config) as (settings, _embedded):
+        app = App(config, settings)
+        try:
+            counts = run_cleanup(app)
+        finally:
+            app.close()
+    for name, count in counts.items():
+        print(f"{name}: {count}")
+    return 0
+
+
+def cmd_doctor(config: Config, args) -> int:
+    import json
+
+    from core import doctor
+    from core.db import Database
+
+    with database(config) as (settings, _embedded):
+        db = Database(settings, minconn=0, maxconn=2)
+        try:
+            host = _host(config)
+            host.probe(db)
+            findings = doctor.run_checks(db, host, _migrator(config, settings), config.job_lock_ttl_s)
+        finally:
+            db.close()
+    if args.json:
+        print(json.dumps(doctor.as_json(findings), ensure_ascii=False, indent=2))
+    else:
+        print(doctor.as_text(findings))
+    return doctor.exit_code(findings)
 
 
 def cmd_plugins(config: Config, args) -> int:
@@ -194,13 +225,16 @@ def build_parser() -> argparse.ArgumentParser:
                          help="clear a migration lock left by a killed migrator")
     plugins = sub.add_parser("plugins", help="list plugins: version, source, state, hooks")
     plugins.add_argument("--json", action="store_true", help="print JSON")
+    sub.add_parser("cleanup", help="settle what crashes left: dead jobs, stale holds, old records")
+    doctor = sub.add_parser("doctor", help="check tables, keys, migrations, plugins, jobs and the ledger")
+    doctor.add_argument("--json", action="store_true", help="print JSON")
     rollback = sub.add_parser("rollback", help="undo the last migration(s)")
     rollback.add_argument("-n", type=int, default=1, help="how many migrations to undo (default 1)")
     return parser
 
 
 COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "rollback": cmd_rollback,
-            "plugins": cmd_plugins}
+            "plugins": cmd_plugins, "cleanup": cmd_cleanup, "doctor": cmd_doctor}
 
 
 def main(argv=None) -> int:

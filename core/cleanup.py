@@ -1,0 +1,95 @@
+"""Startup cleanup: what a crash or a long outage leaves behind, settled in bounded batches.
+
+Run by ``run.py serve`` before the web server accepts requests, and on demand by
+``run.py cleanup``. Every step is a conditional update or a delete of rows picked with
+``FOR UPDATE SKIP LOCKED``, so two processes cleaning at once never settle the same
+thing twice:
+
+- generation jobs whose worker stopped (no heartbeat for ``JOB_LOCK_TTL``): failed,
+  their holds released, their users told;
+- money held for more than an hour: released — through its job when it has one, so
+  the job cannot later capture it;
+- idempotency records older than 24 hours: deleted;
+- processed update ids older than 7 days: deleted (Telegram re-sends for a day at most).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from core.db import UNAVAILABLE_ERRORS
+
+log = logging.getLogger("genbot.cleanup")
+
+HOLD_MAX_AGE = "1 hour"
+IDEMPOTENCY_MAX_AGE = "24 hours"
+PROCESSED_UPDATES_MAX_AGE = "7 days"
+
+
+def _batches(max_batches: int, step) -> int:
+    total = 0
+    for _ in range(max_batches):
+        done = step()
+        total += done
+        if done == 0:
+            break
+    return total
+
+
+def release_stale_holds(app, batch: int) -> int:
+    rows = app.db.fetch_all(
+        "SELECT r.id, j.id FROM balance_reservations r "
+        "LEFT JOIN generation_jobs j ON j.reservation_id = r.id "
+        f"WHERE r.status = 'held' AND r.created_at < NOW() - INTERVAL '{HOLD_MAX_AGE}' "
+        "ORDER BY r.id LIMIT %s FOR UPDATE OF r SKIP LOCKED", (batch,))
+    released = 0
+    for reservation_id, job_id in rows:
+        if job_id is not None:
+            job = app.jobs.finish(job_id, "failed", expect=("queued", "running"),
+                                  error_code="stale_hold", error_message="held for over an hour")
+            if job is not None:
+                released += 1
+                app.generation.complete(job)
+                continue
+        if app.balances.release(reservation_id):
+            released += 1
+    return released
+
+
+def _delete_old(app, table: str, column: str, age: str, batch: int) -> int:
+    return app.db.execute(
+        f"DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} "
+        f"WHERE {column} < NOW() - INTERVAL '{age}' LIMIT %s FOR UPDATE SKIP LOCKED)", (batch,))
+
+
+def run_cleanup(app, *, batch: int = 500, max_batches: int = 20) -> dict[str, int]:
+    """Settle what is left behind; returns what was done, by name."""
+    counts: dict[str, int] = {}
+    steps = {
+        "jobs_of_stopped_workers": lambda: _recover_jobs(app, batch),
+        "stale_holds_released": lambda: release_stale_holds(app, batch),
+        "idempotency_records_deleted":
+            lambda: _delete_old(app, "idempotency_records", "created_at", IDEMPOTENCY_MAX_AGE, batch),
+        "processed_updates_deleted":
+            lambda: _delete_old(app, "processed_updates", "received_at", PROCESSED_UPDATES_MAX_AGE, batch),
+    }
+    for name, step in steps.items():
+        try:
+            counts[name] = _batches(max_batches, step)
+        except UNAVAILABLE_ERRORS:
+            raise
+        except Exception as exc:  # a missing table skips its step, not the others
+            log.warning("cleanup step %s skipped: %s", name, str(exc).strip().splitlines()[0])
+            counts[name] = 0
+    for plugin, result in app.plugins.call("startup_cleanup", app=app):
+        for name, count in dict(result).items():
+            counts[f"{plugin.name}.{name}"] = int(count)
+    log.info("cleanup: %s", ", ".join(f"{name} {count}" for name, count in counts.items()))
+    return counts
+
+
+def _recover_jobs(app, batch: int) -> int:
+    recovered = app.jobs.recover(limit=batch)
+    for job in recovered:
+        app.generation.complete(job)
+    return len(recovered)

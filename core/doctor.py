@@ -1,0 +1,136 @@
+"""``run.py doctor``: the seed's Monitoring section as one command, with what to do.
+
+Each check gives findings with a severity (``critical`` makes the exit code 1) and the
+command that fixes them. The checks use the seed's own queries where it has them
+(tables, foreign keys, recent failures).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from core.balances import ledger_differences
+
+# The seed's "Check Table Existence" and "Check FK Constraints" queries.
+SEED_TABLES_QUERY = "SELECT tablename FROM pg_tables WHERE schemaname = 'public';"
+SEED_FK_QUERY = """
+SELECT conname, conrelid::regclass, confrelid::regclass
+FROM pg_constraint
+WHERE contype = 'f';
+"""
+CORE_TABLES = ("users", "balances", "balance_reservations", "processed_updates",
+               "conversation_state", "generation_jobs", "free_usage", "payments",
+               "idempotency_records", "payment_transactions")
+EXPECTED_FOREIGN_KEYS = (
+    "balances_user_id_fkey", "generation_events_user_id_fkey", "projects_user_id_fkey",
+    "project_history_project_id_fkey", "project_history_user_id_fkey",
+    "referrals_referrer_id_fkey", "referrals_referred_id_fkey",
+    "payment_transactions_user_id_fkey", "balance_reservations_user_id_fkey",
+    "generation_jobs_user_id_fkey", "payments_user_id_fkey")
+
+
+@dataclass
+class Finding:
+    check: str
+    severity: str  # ok, warning, critical
+    message: str
+    fix: str = ""
+    details: list = field(default_factory=list)
+
+
+def run_checks(db, host, migrator, lock_ttl_s: float) -> list[Finding]:
+    findings: list[Finding] = []
+    present = {r[0] for r in db.fetch_all(SEED_TABLES_QUERY)}
+    missing_core = [t for t in CORE_TABLES if t not in present]
+    plugin_tables = {t: p.name for p in host.plugins.values() if p.active for t in p.tables}
+    missing_optional = sorted(t for t in plugin_tables if t not in present and t not in CORE_TABLES)
+    if "users" in missing_core:
+        findings.append(Finding("tables", "critical", "the users table is missing: genbot cannot serve",
+                                "python run.py migrate"))
+    elif missing_core:
+        findings.append(Finding("tables", "critical", f"core tables missing: {', '.join(missing_core)}",
+                                "python run.py migrate", missing_core))
+    if missing_optional:
+        findings.append(Finding("tables", "warning", "plugin tables missing (their plugins are "
+                                f"degraded): {', '.join(missing_optional)}", "python run.py migrate",
+                                missing_optional))
+    if not missing_core and not missing_optional:
+        findings.append(Finding("tables", "ok", f"{len(present)} tables present"))
+
+    foreign_keys = {r[0] for r in db.fetch_all(SEED_FK_QUERY)}
+    # A key of a missing table is the tables check's finding, not this one's.
+    absent = [name for name in EXPECTED_FOREIGN_KEYS
+              if name not in foreign_keys and _table_of(name, present)]
+    findings.append(Finding("foreign_keys", "critical", f"foreign keys missing: {', '.join(absent)}",
+                            "python run.py migrate", absent) if absent else
+                    Finding("foreign_keys", "ok", f"{len(foreign_keys)} foreign keys in place"))
+
+    pending = migrator.pending()
+    findings.append(Finding("migrations", "warning", f"pending migrations: {', '.join(pending)}",
+                            "python run.py migrate", pending) if pending else
+                    Finding("migrations", "ok", "every migration applied"))
+
+    troubled = [p for p in host.plugins.values() if p.state in ("degraded", "failed")]
+    findings.append(Finding("plugins", "warning", "; ".join(f"{p.name} {p.state}: {p.reason}" for p in troubled),
+                            "python run.py plugins") if troubled else
+                    Finding("plugins", "ok", host.summary()))
+
+    if "generation_events" in present:
+        failures = db.fetch_all(
+            "SELECT model_id, error_code, error_message, COUNT(*) FROM generation_events "
+            "WHERE status IN ('failed', 'timeout') AND created_at > NOW() - INTERVAL '24 hours' "
+            "GROUP BY model_id, error_code, error_message ORDER BY COUNT(*) DESC LIMIT 10")
+        findings.append(Finding("recent_failures", "warning" if failures else "ok",
+                                f"{sum(r[3] for r in failures)} failed or timed-out generations in 24 h"
+                                if failures else "no failed generations in 24 h", "",
+                                [list(map(str, r)) for r in failures]))
+
+    if "balance_reservations" in present:
+        stuck = db.fetch_all("SELECT id, user_id, amount_rub FROM balance_reservations "
+                             "WHERE status = 'held' AND created_at < NOW() - INTERVAL '1 hour' "
+                             "ORDER BY id LIMIT 50")
+        findings.append(Finding("stuck_reservations", "warning", f"{len(stuck)} holds older than 1 h",
+                                "python run.py cleanup", [list(map(str, r)) for r in stuck])
+                        if stuck else Finding("stuck_reservations", "ok", "no holds older than 1 h"))
+    if "generation_jobs" in present:
+        dead = db.fetch_all("SELECT id, user_id, model_id FROM generation_jobs WHERE status = 'running' "
+                            "AND heartbeat_at < NOW() - make_interval(secs => %s) ORDER BY id LIMIT 50",
+                            (lock_ttl_s,))
+        findings.append(Finding("dead_jobs", "warning", f"{len(dead)} running jobs without a heartbeat",
+                                "python run.py cleanup", [list(map(str, r)) for r in dead])
+                        if dead else Finding("dead_jobs", "ok", "no dead jobs"))
+
+    if {"balances", "payment_transactions", "balance_reservations"} <= present:
+        differences = ledger_differences(db)
+        findings.append(Finding(
+            "ledger", "critical",
+            f"{len(differences)} user(s) whose balance + held differs from the ledger",
+            "investigate each user: compare payment_transactions with balances",
+            [{"user_id": u, "balance": str(b), "held": str(h), "ledger": str(total)}
+             for u, b, h, total in differences]) if differences else
+            Finding("ledger", "ok", "balance + held = ledger for every user"))
+    return findings
+
+
+def _table_of(fk_name: str, present: set[str]) -> bool:
+    """Whether the table a foreign key belongs to exists (its name is the key's prefix)."""
+    return any(fk_name.startswith(table + "_") for table in present)
+
+
+def exit_code(findings: list[Finding]) -> int:
+    return 1 if any(f.severity == "critical" for f in findings) else 0
+
+
+def as_json(findings: list[Finding]) -> dict:
+    return {"healthy": exit_code(findings) == 0, "findings": [asdict(f) for f in findings]}
+
+
+def as_text(findings: list[Finding]) -> str:
+    marks = {"ok": "✓", "warning": "!", "critical": "✗"}
+    lines = []
+    for f in findings:
+        lines.append(f"{marks[f.severity]} {f.check}: {f.message}" + (f"  → {f.fix}" if f.fix and f.severity != "ok" else ""))
+        for detail in f.details[:20]:
+            lines.append(f"    {detail}")
+    lines.append("healthy" if exit_code(findings) == 0 else "critical problems found")
+    return "\n".join(lines)
