@@ -15,7 +15,7 @@ import logging
 import re
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from core import logs
 from core.db import UNAVAILABLE_ERRORS
@@ -59,6 +59,8 @@ def _guarded_view(plugin, view):
             return _json({"error": f"{plugin.name} unavailable: {plugin.reason}"}, 503)
         try:
             return view(**kwargs)
+        except HTTPException:
+            raise  # 413 and friends keep their status
         except Exception:
             log.exception("plugin %s: route %s failed", plugin.name, request.path)
             return _json({"error": "internal error"}, 500)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
-import os
+import re
 import secrets
 from decimal import ROUND_DOWN, Decimal
 
@@ -61,17 +61,21 @@ def _methods(settings) -> list[str]:
     return methods
 
 
+_PLAIN_NUMBER = re.compile(r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$")
+
+
 def check_amount(settings, text: str) -> Decimal:
     """A top-up amount from what the user typed, or ValueError with what to send."""
     cleaned = text.strip().replace(" ", "").replace(",", ".").removesuffix("₽")
+    low, high = _money(settings["min_topup_rub"]), _money(settings["max_topup_rub"])
+    if not _PLAIN_NUMBER.match(cleaned):
+        raise ValueError(t("pay_amount_bad", low=low, high=high))
     try:
         amount = to_money(cleaned)
-    except InvalidAmount:
-        raise ValueError(t("pay_amount_bad", low=_money(settings["min_topup_rub"]),
-                           high=_money(settings["max_topup_rub"]))) from None
+    except InvalidAmount:  # zero or negative: a number, just not one we take
+        raise ValueError(t("pay_amount_range", low=low, high=high)) from None
     if not settings["min_topup_rub"] <= amount <= settings["max_topup_rub"]:
-        raise ValueError(t("pay_amount_range", low=_money(settings["min_topup_rub"]),
-                           high=_money(settings["max_topup_rub"])))
+        raise ValueError(t("pay_amount_range", low=low, high=high))
     return amount
 
 
@@ -304,13 +308,9 @@ def update_handlers(app, settings):
             UpdateHandler("successful_payment", lambda ctx: on_successful_payment(ctx, settings))]
 
 
-def callback_secret(settings) -> str:
-    return settings["callback_secret"] or os.environ.get("PAYMENT_CALLBACK_SECRET", "")
-
-
 @hookimpl
 def web_routes(app, settings):
-    secret = callback_secret(settings)
+    secret = settings["callback_secret"] or app.plugins.env.get("PAYMENT_CALLBACK_SECRET", "")
     if not secret:
         log.warning("PAYMENT_CALLBACK_SECRET is not set: POST /payments/callback refuses every call")
 
