@@ -129,8 +129,12 @@ async def _worker(host, port, path, headers: bytes, bodies, latencies, statuses)
     try:
         while bodies:
             body = bodies.pop()
+            extra = b""
+            if isinstance(body, tuple):  # (body, its own headers)
+                body, own = body
+                extra = "".join(f"{k}: {v}\r\n" for k, v in own.items()).encode()
             request = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-                       f"Content-Length: {len(body)}\r\n").encode() + headers + b"\r\n" + body
+                       f"Content-Length: {len(body)}\r\n").encode() + headers + extra + b"\r\n" + body
             started = time.perf_counter()
             writer.write(request)
             status_line = await reader.readline()
@@ -157,8 +161,11 @@ async def _worker(host, port, path, headers: bytes, bodies, latencies, statuses)
         writer.close()
 
 
-def drive(url: str, path: str, bodies: list[bytes], headers: dict, concurrency: int) -> LoadResult:
-    """Send every body once, ``concurrency`` at a time; measure each answer."""
+def drive(url: str, path: str, bodies: list, headers: dict, concurrency: int) -> LoadResult:
+    """Send every body once, ``concurrency`` at a time; measure each answer.
+
+    A body is bytes, or (bytes, headers of its own) such as a per-body signature.
+    """
     host, port = url.replace("http://", "").split(":")
     header_bytes = "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode()
     queue = list(reversed(bodies))

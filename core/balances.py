@@ -141,6 +141,39 @@ class Balances:
             raise ValueError(f"credit kind must be one of topup, refund, referral, not {kind!r}")
         return self._change(user_id, amount, kind, reason, cur)
 
+    def credit_once(self, user_id: int, amount, *, claim: str, claim_params: dict,
+                    kind: str = "topup", reason: str | None = None) -> Decimal | None:
+        """Credit once per ``claim``, in one statement with it; None if claimed before.
+
+        ``claim`` is an ``INSERT … ON CONFLICT DO NOTHING RETURNING 1`` that returns a
+        row only the first time (a payment's unique id). The claim, the balance (its row
+        made if missing) and the ledger row are one statement: they commit together or
+        not at all, in a single round trip.
+        """
+        amount = to_money(amount)
+        if LEDGER_SIGNS.get(kind) != 1:
+            raise ValueError(f"credit kind must be one of topup, refund, referral, not {kind!r}")
+        sql = (f"WITH claimed AS ({claim}), moved AS ("
+               "INSERT INTO balances (user_id, balance_rub) "
+               "SELECT %(user_id)s, %(amount)s WHERE EXISTS (SELECT 1 FROM claimed) "
+               "ON CONFLICT (user_id) DO UPDATE SET "
+               "balance_rub = COALESCE(balances.balance_rub, 0) + EXCLUDED.balance_rub, "
+               "updated_at = NOW() RETURNING balance_rub), logged AS ("
+               "INSERT INTO payment_transactions (user_id, amount_rub, type, reason) "
+               "SELECT %(user_id)s, %(amount)s, %(kind)s, %(reason)s WHERE EXISTS (SELECT 1 FROM moved)) "
+               "SELECT (SELECT balance_rub FROM moved)")
+        params = {**claim_params, "user_id": user_id, "amount": amount, "kind": kind, "reason": reason}
+        ensure_user_id(self.db, self.users, user_id)
+        try:
+            balance = self.db.fetch_one(sql, params)[0]
+        except psycopg2.errors.ForeignKeyViolation:  # the cache outlived the user's row
+            self.users.forget(user_id)
+            ensure_user_id(self.db, self.users, user_id, force=True)
+            balance = self.db.fetch_one(sql, params)[0]
+        if balance is not None:
+            self._notify(BalanceChange(user_id, amount, kind, reason, balance))
+        return balance
+
     def debit(self, user_id: int, amount, *, kind: str = "deduction", reason: str | None = None,
               cur=None) -> Decimal:
         """Take money, or raise ``InsufficientFunds``. Returns the new balance."""

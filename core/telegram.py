@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import time
 
@@ -75,6 +76,9 @@ class TelegramApi:
         self.bot = telebot.TeleBot(token or LOCAL_TOKEN, threaded=False,
                                    use_class_middlewares=True, validate_token=False)
         self.calls = 0
+        self._later: queue.Queue = queue.Queue(maxsize=10_000)
+        self._later_lock = threading.Lock()
+        self._later_thread: threading.Thread | None = None
 
     # -- the outbox ------------------------------------------------------------------
 
@@ -96,6 +100,27 @@ class TelegramApi:
             box.held = (method, params)
             return
         apihelper._make_request(self.bot.token, method, params=params, method="post")
+
+    def send_later(self, method: str, params: dict) -> None:
+        """A Bot API call made by a background thread, so a request need not wait for it."""
+        with self._later_lock:
+            if self._later_thread is None:
+                self._later_thread = threading.Thread(target=self._send_queued, name="bot-api-later",
+                                                      daemon=True)
+                self._later_thread.start()
+        try:
+            self._later.put_nowait((method, params))
+        except queue.Full:
+            log.error("Bot API queue full: %s to %s dropped", method, params.get("chat_id"))
+
+    def _send_queued(self) -> None:
+        while True:
+            method, params = self._later.get()
+            try:
+                apihelper._make_request(self.bot.token, method, params=params, method="post")
+            except Exception as exc:
+                log.warning("Bot API %s to %s failed: %s", method, params.get("chat_id"),
+                            str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
     def reply(self, chat_id: int, text: str, markup=None, **extra) -> None:
         """Send a message (maybe as the webhook response); returns nothing."""

@@ -48,6 +48,9 @@ _UPSERT_USER_ONLY = "WITH " + _USER_CTE.format(guard="") + " SELECT " + CREATED
 _NAME_LIMIT = 256
 
 
+_NAMES_UNKNOWN = ("\x00unknown",)  # matches no real names tuple
+
+
 class UserCache:
     """Thread-safe TTL cache of users known to be written with the given names."""
 
@@ -73,6 +76,13 @@ class UserCache:
         with self._lock:
             entry = self._entries.get(user_id)
             return entry is not None and entry[0] >= time.monotonic()
+
+    def remember_id(self, user_id: int) -> None:
+        """The user's row exists but their names were not written: ``known`` yes, ``fresh`` no."""
+        with self._lock:
+            entry = self._entries.get(user_id)
+        if entry is None or entry[0] < time.monotonic():
+            self.remember(user_id, _NAMES_UNKNOWN)
 
     def remember(self, user_id: int, names: tuple) -> None:
         if self.ttl_s <= 0:
@@ -148,3 +158,4 @@ def ensure_user_id(db: Database, cache: UserCache, user_id: int, *, cur=None,
         cur.execute(_ENSURE_ID, {"id": user_id})
     else:
         db.execute(_ENSURE_ID, {"id": user_id})
+        cache.remember_id(user_id)

@@ -188,3 +188,43 @@ def test_ledger_check_finds_a_difference(db, balances):
     balances.credit(13, "10")
     db.execute("UPDATE balances SET balance_rub = 11 WHERE user_id = 13")
     assert ledger_differences(db) == [(13, Decimal("11.00"), Decimal("0"), Decimal("10.00"))]
+
+
+CLAIM = ("INSERT INTO idempotency_records (key, scope) VALUES (%(key)s, 'test') "
+         "ON CONFLICT (key) DO NOTHING RETURNING 1")
+
+
+def test_credit_once_credits_once_per_claim(db, balances):
+    assert balances.credit_once(20, "30.00", claim=CLAIM, claim_params={"key": "k1"}) == Decimal("30.00")
+    assert balances.credit_once(20, "30.00", claim=CLAIM, claim_params={"key": "k1"}) is None
+    assert balances.credit_once(20, "5.00", claim=CLAIM, claim_params={"key": "k2"}) == Decimal("35.00")
+    assert ledger_total(db, 20) == Decimal("35.00")
+    assert ledger_differences(db) == []
+
+
+def test_credit_once_for_a_user_whose_rows_vanished(db):
+    cache = UserCache()
+    balances = Balances(db, cache)
+    balances.credit(21, "1.00")
+    db.execute("DELETE FROM payment_transactions WHERE user_id = 21")
+    db.execute("DELETE FROM balances WHERE user_id = 21")
+    db.execute("DELETE FROM users WHERE user_id = 21")
+    assert balances.credit_once(21, "4.00", claim=CLAIM, claim_params={"key": "k3"}) == Decimal("4.00")
+    assert ledger_differences(db) == []
+
+
+def test_credit_once_under_concurrency(db, user_cache):
+    balances = Balances(db, user_cache)
+    barrier, results = threading.Barrier(20), []
+
+    def press():
+        barrier.wait()
+        results.append(balances.credit_once(22, "7.00", claim=CLAIM, claim_params={"key": "same"}))
+
+    threads = [threading.Thread(target=press) for _ in range(20)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(results, key=lambda r: r is None) == [Decimal("7.00")] + [None] * 19
+    assert balances.get(22) == Decimal("7.00")

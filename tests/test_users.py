@@ -98,3 +98,12 @@ def test_users_restored_without_balance_rows_get_one(db, user_cache):
     db.execute("INSERT INTO users (user_id) VALUES (782)")
     ensure_user_exists(db, user_cache, 782, None, "Restored", None)
     assert db.fetch_one("SELECT balance_rub FROM balances WHERE user_id = 782")[0] == 0
+
+
+def test_ensure_user_id_is_cached_without_hiding_names(db, user_cache):
+    ensure_user_id(db, user_cache, 783)
+    before = db.queries
+    ensure_user_id(db, user_cache, 783)
+    assert db.queries == before  # known: no query
+    assert ensure_user_exists(db, user_cache, 783, "named", "Named", None) is False
+    assert db.fetch_one("SELECT username FROM users WHERE user_id = 783") == ("named",)

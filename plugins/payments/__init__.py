@@ -189,11 +189,11 @@ def on_successful_payment(ctx, settings) -> None:
     else:
         source = "telegram"
         amount = (Decimal(paid.total_amount) / 100).quantize(Decimal("0.01"))
-    if credit_payment(ctx.app, source=source, external_id=paid.telegram_payment_charge_id,
-                      user_id=ctx.user_id, amount_rub=amount, currency=paid.currency,
-                      total_amount=paid.total_amount):
-        ctx.reply(t("pay_credited", amount=_money(amount),
-                    balance=_money(ctx.app.balances.get(ctx.user_id))))
+    balance = credit_payment(ctx.app, source=source, external_id=paid.telegram_payment_charge_id,
+                             user_id=ctx.user_id, amount_rub=amount, currency=paid.currency,
+                             total_amount=paid.total_amount)
+    if balance is not None:
+        ctx.reply(t("pay_credited", amount=_money(amount), balance=_money(balance)))
     else:
         log.info("successful_payment %s delivered again: credited once already",
                  paid.telegram_payment_charge_id)
@@ -314,12 +314,10 @@ def web_routes(app, settings):
     if not secret:
         log.warning("PAYMENT_CALLBACK_SECRET is not set: POST /payments/callback refuses every call")
 
-    def notify(user_id, amount):
-        try:
-            app.telegram.bot.send_message(user_id, t("pay_credited", amount=_money(amount),
-                                                     balance=_money(app.balances.get(user_id))))
-        except Exception:
-            log.exception("could not tell user %s about a top-up", user_id)
+    def notify(user_id, amount, balance):
+        # Sent from a background thread: the provider's callback is answered at once.
+        app.telegram.send_later("sendMessage", {"chat_id": user_id, "text": t(
+            "pay_credited", amount=_money(amount), balance=_money(balance))})
 
     return [WebRoute("/payments/callback", callback_view(app, settings, secret, notify),
                      methods=("POST",))]

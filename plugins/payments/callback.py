@@ -76,13 +76,13 @@ def callback_view(app, settings, secret: str, notify):
         if status != "succeeded":
             log.info("payment %s for user %s is %s: nothing to credit", payment_id, user_id, status)
             return _answer(200, {"ok": True, "credited": False})
-        credited = credit_payment(app, source="provider", external_id=payment_id, user_id=user_id,
-                                  amount_rub=amount)
-        if credited:
+        balance = credit_payment(app, source="provider", external_id=payment_id, user_id=user_id,
+                                 amount_rub=amount)
+        if balance is not None:
             log.info("payment %s credited %s RUB to user %s", payment_id, amount, user_id)
-            notify(user_id, amount)
+            notify(user_id, amount, balance)
         else:
             log.info("payment %s seen before: not credited again", payment_id)
-        return _answer(200, {"ok": True, "credited": credited})
+        return _answer(200, {"ok": True, "credited": balance is not None})
 
     return payments_callback

@@ -63,7 +63,9 @@ def record_referral(app, settings, referrer_id: int, referred_id: int) -> bool:
 def reward_first_topup(app, settings, referred_id: int) -> bool:
     """Pay the referrer of ``referred_id`` if not paid yet; exactly once."""
     reward = Decimal(str(settings["reward_rub"]))
-    if reward <= 0:
+    if reward <= 0 or app.db.fetch_one(  # the common case, no reward pending: one cheap read
+            "SELECT 1 FROM referrals WHERE referred_id = %s AND COALESCE(reward_rub, 0) = 0",
+            (referred_id,)) is None:
         return False
     with app.db.transaction() as tx:
         tx.execute("UPDATE referrals SET reward_rub = %s WHERE referred_id = %s "
