@@ -13,7 +13,7 @@ import logging
 
 from telebot import types
 
-from core import dispatch, handlers, logs
+from core import dispatch, handlers, logs, metrics
 from core.balances import Balances
 from core.catalog import load_catalog
 from core.config import Config, DatabaseSettings
@@ -135,15 +135,20 @@ class App:
 
     def handle_webhook_update(self, update_id: int, payload: dict) -> dict | None:
         """Dedupe, then process; a handler's exception is logged, never re-raised."""
+        kind = metrics.update_type(payload)
         with logs.bound(update_id=update_id):
             if not self.updates.claim(update_id, sender_of(payload)):
                 log.info("update %s already processed: dropped", update_id)
+                metrics.UPDATES.labels(kind, "duplicate").inc()
                 return None
             try:
-                return self.process_update(payload)
+                reply = self.process_update(payload)
             except Exception:
                 log.exception("update %s failed", update_id)
+                metrics.UPDATES.labels(kind, "error").inc()
                 return None
+            metrics.UPDATES.labels(kind, "processed").inc()
+            return reply
 
     def close(self) -> None:
         if self.runner is not None:

@@ -7,12 +7,16 @@ run); 2 the configuration is wrong (the message names the variable).
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import logging
+import os
 import signal
 import sys
+from pathlib import Path
 
 from core import logs
+from core.backup import BackupError
 from core.catalog import CatalogError
 from core.cleanup import run_cleanup
 from core.config import Config, ConfigError, load_config
@@ -72,7 +76,17 @@ def _apply_migrations(config: Config, settings) -> None:
     log.info("migrations: %s", f"applied {', '.join(applied)}" if applied else "schema up to date")
 
 
+def _metrics_dir() -> None:
+    """Each gunicorn worker writes its counters here; /metrics sums them (before any import)."""
+    import shutil
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="genbot-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    atexit.register(shutil.rmtree, folder, True)
+
+
 def cmd_serve(config: Config, _args) -> int:
+    _metrics_dir()
     from core.server import serve
 
     with database(config) as (settings, embedded):
@@ -84,6 +98,8 @@ def cmd_serve(config: Config, _args) -> int:
         _prepare_plugins(config, settings)
         if config.bot_token is None:
             log.info("no BOT_TOKEN: local mode, nothing is sent to Telegram")
+        elif config.bot_mode == "polling":
+            log.info("BOT_MODE=polling: updates come from getUpdates, not the webhook")
         elif config.webhook_url:
             _set_webhook(config)
 
@@ -92,6 +108,9 @@ def cmd_serve(config: Config, _args) -> int:
             from core.web import create_web_app
             app = App(config, settings)
             app.start_workers()
+            if config.bot_mode == "polling":
+                from core.polling import Poller
+                Poller(app).start()
             build.app = app
             return create_web_app(app)
 
@@ -113,6 +132,29 @@ def _prepare_plugins(config: Config, settings) -> None:
         run_cleanup(app)
     finally:
         app.close()
+
+
+def cmd_chat(config: Config, args) -> int:
+    import dataclasses
+
+    from core.app import App
+    from core.console import Console
+
+    if "LOG_LEVEL" not in os.environ:
+        logging.getLogger().setLevel(logging.ERROR)  # the conversation, not the logs
+    local = dataclasses.replace(config, bot_token=None, webhook_secret=None)
+    with database(config) as (settings, embedded):
+        if embedded is not None or config.auto_migrate:
+            _apply_migrations(config, settings)
+        if not _users_table_present(settings):
+            raise CommandError("the users table is missing. Create the schema with: python run.py migrate")
+        app = App(local, settings)
+        try:
+            app.start_workers()
+            Console(app, config.data_dir / "chat-files", user_id=args.user_id).run()
+        finally:
+            app.close()
+    return 0
 
 
 def cmd_cleanup(config: Config, _args) -> int:
@@ -148,6 +190,23 @@ def cmd_doctor(config: Config, args) -> int:
     else:
         print(doctor.as_text(findings))
     return doctor.exit_code(findings)
+
+
+def cmd_backup(config: Config, args) -> int:
+    import datetime
+
+    from core.backup import backup
+    target = Path(args.file or f"backup_{datetime.date.today():%Y%m%d}.sql")
+    with database(config) as (settings, _embedded):
+        backup(settings, target)
+    return 0
+
+
+def cmd_restore(config: Config, args) -> int:
+    from core.backup import restore
+    with database(config) as (settings, _embedded):
+        restore(settings, Path(args.file), force=args.force)
+    return 0
 
 
 def cmd_plugins(config: Config, args) -> int:
@@ -225,6 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="clear a migration lock left by a killed migrator")
     plugins = sub.add_parser("plugins", help="list plugins: version, source, state, hooks")
     plugins.add_argument("--json", action="store_true", help="print JSON")
+    backup = sub.add_parser("backup", help="write the database to a SQL file (pg_dump)")
+    backup.add_argument("file", nargs="?", help="where to write (default backup_YYYYMMDD.sql)")
+    restore = sub.add_parser("restore", help="load a SQL backup into the database (psql)")
+    restore.add_argument("file", help="the backup to load")
+    restore.add_argument("--force", action="store_true", help="replace a database that has tables")
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal (no Telegram needed)")
+    chat.add_argument("--user-id", type=int, default=100_000_001, help="the Telegram id you play")
     sub.add_parser("cleanup", help="settle what crashes left: dead jobs, stale holds, old records")
     doctor = sub.add_parser("doctor", help="check tables, keys, migrations, plugins, jobs and the ledger")
     doctor.add_argument("--json", action="store_true", help="print JSON")
@@ -234,7 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "rollback": cmd_rollback,
-            "plugins": cmd_plugins, "cleanup": cmd_cleanup, "doctor": cmd_doctor}
+            "plugins": cmd_plugins, "cleanup": cmd_cleanup, "doctor": cmd_doctor,
+            "backup": cmd_backup, "restore": cmd_restore, "chat": cmd_chat}
 
 
 def main(argv=None) -> int:
@@ -253,6 +320,9 @@ def main(argv=None) -> int:
         print(f"genbot: {exc}", file=sys.stderr)
         return 1
     except MigrationLocked as exc:
+        print(f"genbot: {exc}", file=sys.stderr)
+        return 1
+    except BackupError as exc:
         print(f"genbot: {exc}", file=sys.stderr)
         return 1
     except CatalogError as exc:

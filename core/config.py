@@ -79,6 +79,7 @@ class Config:
     job_heartbeat_s: float = 5.0
     job_sweep_s: float = 15.0
     log_level: str = "INFO"
+    bot_mode: str = "webhook"
 
     @property
     def embedded(self) -> bool:
@@ -219,6 +220,11 @@ def load_config(env=None) -> Config:
     pool_max = _int(env, "DB_POOL_MAX", 20, 1, 1000)
     if pool_min > pool_max:
         raise ConfigError(f"DB_POOL_MIN ({pool_min}) must not exceed DB_POOL_MAX ({pool_max})")
+    bot_mode = (env.get("BOT_MODE") or "webhook").strip().lower()
+    if bot_mode not in ("webhook", "polling"):
+        raise ConfigError(f"BOT_MODE must be webhook or polling, got {bot_mode!r}")
+    if bot_mode == "polling" and not token:
+        raise ConfigError("BOT_MODE=polling needs BOT_TOKEN")
     log_level = (env.get("LOG_LEVEL") or "INFO").strip().upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -234,7 +240,8 @@ def load_config(env=None) -> Config:
         admin_ids=frozenset(admin_ids),
         plugins_file=Path(env.get("PLUGINS_FILE") or "plugins.toml"),
         auto_migrate=_bool(env, "AUTO_MIGRATE", False),
-        web_workers=_int(env, "WEB_CONCURRENCY", 2, 1, 64),
+        # One poller: in polling mode a single worker process polls.
+        web_workers=1 if bot_mode == "polling" else _int(env, "WEB_CONCURRENCY", 2, 1, 64),
         web_threads=_int(env, "WEB_THREADS", 16, 1, 256),
         db_pool_min=pool_min,
         db_pool_max=pool_max,
@@ -251,4 +258,5 @@ def load_config(env=None) -> Config:
         job_heartbeat_s=_float(env, "JOB_HEARTBEAT", 5.0, 0.1, 3600.0),
         job_sweep_s=_float(env, "JOB_SWEEP_INTERVAL", 15.0, 0.1, 3600.0),
         log_level=log_level,
+        bot_mode=bot_mode,
     )

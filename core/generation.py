@@ -20,7 +20,7 @@ import time
 
 from telebot import types
 
-from core import logs
+from core import logs, metrics
 from core.balances import InsufficientFunds
 from core.catalog import CATEGORIES
 from core.db import UNAVAILABLE_ERRORS
@@ -368,6 +368,7 @@ class Generation:
                 log.exception("job %s: could not tell user %s", job.id, job.user_id)
 
     def _emit_finished(self, job: Job, duration_ms) -> None:
+        metrics.GENERATIONS.labels(job.model_id, job.status).inc()
         status = {"succeeded": "success", "cancelled": "failed"}.get(job.status, job.status)
         self.app.plugins.call("generation_finished", app=self.app, event=GenerationEvent(
             user_id=job.user_id, chat_id=job.chat_id, model_id=job.model_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from core import admin
 from core.dispatch import DEGRADED_ERRORS
 from core.texts import t
 
@@ -43,6 +44,7 @@ def cancel(ctx, *_args) -> None:
 
 
 def register(app) -> None:
+    admin.register(app)
     app.router.command("start", start, needs_db=False)
     app.router.command("help", help_, needs_db=False)
     app.router.command("balance", balance)

@@ -101,6 +101,12 @@ class TelegramApi:
             return
         apihelper._make_request(self.bot.token, method, params=params, method="post")
 
+    def call(self, method: str, params: dict):
+        """A Bot API call now, with objects (keyboards) encoded as Telegram expects."""
+        encoded = {k: json.dumps(v) if isinstance(v, (dict, list)) else v
+                   for k, v in params.items() if v is not None}
+        return apihelper._make_request(self.bot.token, method, params=encoded, method="post")
+
     def send_later(self, method: str, params: dict) -> None:
         """A Bot API call made by a background thread, so a request need not wait for it."""
         with self._later_lock:
@@ -147,7 +153,7 @@ class TelegramApi:
         method = url.rsplit("/", 1)[-1]
         self.calls += 1
         if self.local:
-            return _FakeResponse(self._answer_locally(method, params or {}))
+            return _FakeResponse(self._answer_locally(method, params or {}, files or {}))
         started = time.monotonic()
         response = self._session().request(http_method, url, params=params, files=files,
                                            timeout=timeout, proxies=proxies)
@@ -155,12 +161,22 @@ class TelegramApi:
                   (time.monotonic() - started) * 1000)
         return response
 
-    def _answer_locally(self, method: str, params: dict) -> dict:
+    def _answer_locally(self, method: str, params: dict, files: dict) -> dict:
         """No token: nothing leaves the process; the local sink (chat console) sees it."""
         if self._local_sink is not None:
-            self._local_sink(method, dict(params))
+            uploads = {}
+            for key, value in files.items():  # (name, file object) or InputFile
+                name, handle = value if isinstance(value, tuple) else (key, value)
+                data = handle.read() if hasattr(handle, "read") else bytes(handle)
+                uploads[key] = (name, data)
+            self._local_sink(method, dict(params), uploads)
+        elif method.startswith("send"):
+            log.info("local mode, not sent: %s to %s: %s", method, params.get("chat_id"),
+                     str(params.get("text") or params.get("caption") or "")[:100])
         result: object = True
-        if method.startswith("send") or method.startswith("edit"):
+        if method == "getUpdates":
+            result = []
+        elif method.startswith("send") or method.startswith("edit"):
             with self._ids_lock:
                 message_id = next(self._message_ids)
             chat_id = params.get("chat_id", 0)

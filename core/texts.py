@@ -38,6 +38,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "stale_button": "Эта кнопка устарела. Откройте меню заново: /start",
         "handler_failed": "😔 Что-то пошло не так. Попробуйте ещё раз или нажмите /start.",
         "menu_placeholder": "Выберите действие",
+        "admin_user_usage": "Укажите id пользователя: /user 123456789",
+        "admin_user_unknown": "Пользователь {user_id} не найден.",
+        "admin_adjust_usage": "Формат: /adjust <id> <+сумма|-сумма> <причина, от 3 символов>",
+        "admin_adjust_bad_amount": "Сумма не подходит: {error}",
+        "admin_adjust_short": "Нельзя списать больше баланса ({balance} ₽).",
+        "admin_adjusted": "Баланс {user_id} изменён на {change} ₽, теперь {balance} ₽. Запись в журнале сделана.",
         "payments_unavailable": "Оплата сейчас недоступна. Попробуйте позже.",
         # generation
         "btn_free": "🎁 Бесплатные",

@@ -17,7 +17,7 @@ import re
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from core import logs
+from core import logs, metrics
 from core.db import UNAVAILABLE_ERRORS
 
 log = logging.getLogger("genbot.web")
@@ -81,6 +81,13 @@ def create_web_app(app) -> Flask:
 
     @web.post("/webhook")
     def webhook():
+        with metrics.WEBHOOK_SECONDS.time():
+            response = answer_webhook()
+        if response.status_code != 200:
+            metrics.UPDATES.labels("unknown", f"rejected_{response.status_code}").inc()
+        return response
+
+    def answer_webhook():
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not secret or not hmac.compare_digest(given, secret):
             log.warning("webhook: wrong or missing secret token from %s", request.remote_addr)
@@ -102,6 +109,12 @@ def create_web_app(app) -> Flask:
         if reply is not None:
             return _json(reply)
         return Response(status=200)
+
+    @web.get("/metrics")
+    def metrics_view():
+        body, content_type = metrics.render(app)
+        return Response(body, mimetype=content_type.split(";")[0],
+                        headers={"Content-Type": content_type})
 
     @web.get("/healthz")
     def healthz():

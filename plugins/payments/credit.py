@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from core.metrics import PAYMENTS
+
 _CLAIM = ("INSERT INTO payments (source, external_id, user_id, amount_rub, currency, total_amount) "
           "VALUES (%(source)s, %(external_id)s, %(user_id)s, %(amount)s, %(currency)s, %(total)s) "
           "ON CONFLICT (source, external_id) DO NOTHING RETURNING 1")
@@ -18,7 +20,9 @@ _CLAIM = ("INSERT INTO payments (source, external_id, user_id, amount_rub, curre
 def credit_payment(app, *, source: str, external_id: str, user_id: int, amount_rub: Decimal,
                    currency: str = "RUB", total_amount: int | None = None) -> Decimal | None:
     """The new balance if this call credited the payment; None if it was credited before."""
-    return app.balances.credit_once(
+    balance = app.balances.credit_once(
         user_id, amount_rub, claim=_CLAIM, reason=f"{source} payment {external_id}"[:200],
         claim_params={"source": source, "external_id": external_id, "currency": currency,
                       "total": total_amount})
+    PAYMENTS.labels(source, "duplicate" if balance is None else "credited").inc()
+    return balance

@@ -26,6 +26,7 @@ class BotApiStandIn:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._next_id = 1000
+        self.pending_updates: list[dict] = []  # served by getUpdates (polling mode)
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -70,7 +71,23 @@ class BotApiStandIn:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
+    def push_update(self, update: dict) -> None:
+        with self._cond:
+            self.pending_updates.append(update)
+
+    def _get_updates(self, params: dict) -> list[dict]:
+        offset = int(params.get("offset") or 0)
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 0.5)
+        while True:
+            with self._cond:
+                self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
+                if self.pending_updates or time.monotonic() >= deadline:
+                    return list(self.pending_updates)
+            time.sleep(0.05)
+
     def record(self, method: str, params: dict):
+        if method == "getUpdates":
+            return self._get_updates(params)
         with self._cond:
             self.calls.append((method, params))
             self._next_id += 1
