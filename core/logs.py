@@ -58,7 +58,7 @@ class ContextFields(logging.Filter):
 class RedactSecrets(logging.Filter):
     """Replace known secret values, and anything shaped like a bot token, with ***."""
 
-    _token_shape = re.compile(r"\b\d{5,20}:[A-Za-z0-9_-]{30,}\b")
+    _token_shape = re.compile(r"(?<![0-9])\d{5,20}:[A-Za-z0-9_-]{30,}")  # also inside .../bot<token>/
 
     def __init__(self, secrets=()):
         super().__init__()
