@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from core.config import DatabaseSettings
-from core.db import connect_once
+from core.db import query_once
 from core.embedded import pg_bin_dir
 
 
@@ -80,13 +80,7 @@ def backup(settings: DatabaseSettings, target: Path, out=sys.stderr) -> Path:
 
 
 def table_count(settings: DatabaseSettings) -> int:
-    conn = connect_once(settings)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
-            return cur.fetchone()[0]
-    finally:
-        conn.close()
+    return query_once(settings, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")[0]
 
 
 def restore(settings: DatabaseSettings, source: Path, force: bool = False, out=sys.stderr) -> None:

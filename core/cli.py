@@ -20,7 +20,7 @@ from core.backup import BackupError
 from core.catalog import CatalogError
 from core.cleanup import run_cleanup
 from core.config import Config, ConfigError, load_config
-from core.db import UNAVAILABLE_ERRORS, connect_once
+from core.db import UNAVAILABLE_ERRORS, query_once
 from core.migrations import MigrationLocked, Migrator
 
 log = logging.getLogger("genbot.cli")
@@ -51,13 +51,7 @@ def database(config: Config):
 
 
 def _users_table_present(settings) -> bool:
-    conn = connect_once(settings)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT to_regclass('public.users') IS NOT NULL")
-            return cur.fetchone()[0]
-    finally:
-        conn.close()
+    return query_once(settings, "SELECT to_regclass('public.users') IS NOT NULL")[0]
 
 
 def _host(config: Config):

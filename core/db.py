@@ -180,6 +180,17 @@ def connect_once(settings: DatabaseSettings, **extra):
     return conn
 
 
+def query_once(settings: DatabaseSettings, sql: str, params=None):
+    """One row of one query on a connection of its own (commands, before any pool)."""
+    conn = connect_once(settings)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchone()
+    finally:
+        conn.close()
+
+
 @contextlib.contextmanager
 def in_transaction(db: Database, cur=None):
     """Use the caller's transaction when given one, or open a new one."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from core.balances import ledger_differences
+from core.migrations import CORE_TABLES
 
 # The seed's "Check Table Existence" and "Check FK Constraints" queries.
 SEED_TABLES_QUERY = "SELECT tablename FROM pg_tables WHERE schemaname = 'public';"
@@ -18,9 +19,6 @@ SELECT conname, conrelid::regclass, confrelid::regclass
 FROM pg_constraint
 WHERE contype = 'f';
 """
-CORE_TABLES = ("users", "balances", "balance_reservations", "processed_updates",
-               "conversation_state", "generation_jobs", "free_usage", "payments",
-               "idempotency_records", "payment_transactions")
 EXPECTED_FOREIGN_KEYS = (
     "balances_user_id_fkey", "generation_events_user_id_fkey", "projects_user_id_fkey",
     "project_history_project_id_fkey", "project_history_user_id_fkey",

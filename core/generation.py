@@ -27,6 +27,7 @@ from core.db import UNAVAILABLE_ERRORS
 from core.dispatch import DEGRADED_ERRORS
 from core.events import GenerationEvent
 from core.jobs import FreeQuotaExhausted, Job
+from core.menu import inline_keyboard
 from core.providers import (
     FinishedElsewhere,
     GenerationFailed,
@@ -49,15 +50,6 @@ def _money(value) -> str:
 
 def _price(model) -> str:
     return t("gen_price_free") if model.free else t("gen_price", price=_money(model.price_rub))
-
-
-def _markup(rows) -> types.InlineKeyboardMarkup:
-    markup = types.InlineKeyboardMarkup()
-    for row in rows:
-        if row:
-            markup.row(*(b if isinstance(b, types.InlineKeyboardButton)
-                         else types.InlineKeyboardButton(b[0], callback_data=b[1]) for b in row))
-    return markup
 
 
 class Generation:
@@ -91,7 +83,7 @@ class Generation:
 
     def show_models(self, ctx, models, heading: str) -> None:
         rows = [[(f"{m.title} — {_price(m)}", f"gen:m:{m.id}")] for m in models]
-        ctx.reply(heading, _markup(rows + [[(t("gen_btn_menu"), "gen:menu")]]))
+        ctx.reply(heading, inline_keyboard(rows + [[(t("gen_btn_menu"), "gen:menu")]]))
 
     def show_free(self, ctx) -> None:
         try:
@@ -136,12 +128,12 @@ class Generation:
         if field.type == "choice":
             rows = [[(("• " if c == field.default else "") + c, f"gen:c:{i}")]
                     for i, c in enumerate(field.choices)]
-            ctx.reply(t("gen_ask_choice", label=field.label), _markup(rows + [skip, cancel]))
+            ctx.reply(t("gen_ask_choice", label=field.label), inline_keyboard(rows + [skip, cancel]))
         elif field.type == "image":
-            ctx.reply(t("gen_ask_image", label=field.label), _markup([skip, cancel]))
+            ctx.reply(t("gen_ask_image", label=field.label), inline_keyboard([skip, cancel]))
         else:
             ctx.reply(t("gen_ask_text", label=field.label, limit=field.max_length),
-                      _markup([skip, cancel]))
+                      inline_keyboard([skip, cancel]))
 
     def _accept(self, ctx, model, draft, value) -> None:
         field = model.inputs[draft["step"]]
@@ -202,7 +194,7 @@ class Generation:
                 lines.append(t("gen_confirm_balance", balance=_money(self.app.balances.get(ctx.user_id))))
         except DEGRADED_ERRORS:
             pass
-        ctx.reply("\n".join(lines), _markup([
+        ctx.reply("\n".join(lines), inline_keyboard([
             [(t("gen_btn_go", price=_price(model)), f"gen:go:{draft['token']}")],
             [(t("gen_btn_cancel"), "gen:x")]]))
 
@@ -286,7 +278,7 @@ class Generation:
             request_id=logs.current("request_id")))
         progress = self.app.telegram.bot.send_message(
             ctx.chat_id, t("gen_started", model=model.title),
-            reply_markup=_markup([[(t("gen_btn_cancel_job"), f"gen:cancel:{job_id}")]]))
+            reply_markup=inline_keyboard([[(t("gen_btn_cancel_job"), f"gen:cancel:{job_id}")]]))
         self.app.jobs.set_progress_message(job_id, progress.message_id)
         if self.runner is not None:
             self.runner.wake()
@@ -394,7 +386,7 @@ class Generation:
                        else t("gen_done_paid", model=title, price=_money(job.price_rub)))
             self._edit_progress(job, caption)
             self._send_output(job.chat_id, GenerationOutput.from_json(job.result), caption,
-                              self._result_markup(job))
+                              self._resultinline_keyboard(job))
             return
         if job.error_code == "worker_lost":
             text = t("gen_lost", model=title)
@@ -404,13 +396,13 @@ class Generation:
             reason = (job.error_message or job.error_code or "ошибка")[:120]
             text = t("gen_failed_free" if job.is_free else "gen_failed", model=title, reason=reason)
         self._edit_progress(job, text)
-        self.app.telegram.bot.send_message(job.chat_id, text, reply_markup=_markup([
+        self.app.telegram.bot.send_message(job.chat_id, text, reply_markup=inline_keyboard([
             [(t("gen_btn_repeat"), f"gen:r:{job.id}"), (t("gen_btn_menu"), "gen:menu")]]))
 
-    def _result_markup(self, job: Job) -> types.InlineKeyboardMarkup:
+    def _resultinline_keyboard(self, job: Job) -> types.InlineKeyboardMarkup:
         extra = [button for _plugin, buttons in self.app.plugins.call(
             "result_buttons", app=self.app, result=self.result_of(job)) for button in buttons]
-        return _markup([[(t("gen_btn_repeat"), f"gen:r:{job.id}")]] + [[b] for b in extra]
+        return inline_keyboard([[(t("gen_btn_repeat"), f"gen:r:{job.id}")]] + [[b] for b in extra]
                        + [[(t("gen_btn_menu"), "gen:menu")]])
 
     def _send_output(self, chat_id: int, output: GenerationOutput, caption: str, markup) -> None:
@@ -459,7 +451,7 @@ class Generation:
             try:
                 output = provider.generate(request)
                 self._send_output(chat_id, output, t("gen_done_free", model=title),
-                                  _markup([[(t("gen_btn_menu"), "gen:menu")]]))
+                                  inline_keyboard([[(t("gen_btn_menu"), "gen:menu")]]))
             except GenerationFailed as exc:
                 self.app.telegram.bot.send_message(chat_id, t("gen_failed_free", model=title,
                                                               reason=exc.message[:120]))

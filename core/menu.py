@@ -1,4 +1,5 @@
-"""The main menu: a reply keyboard built from the buttons the core and plugins add.
+"""The main menu (a reply keyboard built from the buttons the core and plugins add),
+and ``inline_keyboard`` for the buttons under a message.
 
 Each button has an ``order`` (lower first) and is laid out two to a row. The router
 must know a handler for every label shown here: ``Menu.add`` is only ever called
@@ -41,3 +42,13 @@ class Menu:
             markup.add(*(types.KeyboardButton(label) for label in self.labels()))
             self._keyboard = markup
         return self._keyboard
+
+
+def inline_keyboard(rows) -> types.InlineKeyboardMarkup:
+    """Rows of ``(label, callback data)`` pairs (or ready buttons); empty rows are skipped."""
+    markup = types.InlineKeyboardMarkup()
+    for row in rows:
+        if row:
+            markup.row(*(b if isinstance(b, types.InlineKeyboardButton)
+                         else types.InlineKeyboardButton(b[0], callback_data=b[1]) for b in row))
+    return markup

@@ -27,6 +27,10 @@ log = logging.getLogger("genbot.migrations")
 
 CORE_MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 LOCK_WAIT_S = 60.0
+# The core's own tables (the plugins declare theirs): /readyz and doctor look for these.
+CORE_TABLES = ("users", "balances", "balance_reservations", "payment_transactions",
+               "processed_updates", "conversation_state", "generation_jobs", "free_usage",
+               "payments", "idempotency_records")
 
 
 class MigrationLocked(Exception):

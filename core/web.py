@@ -19,12 +19,11 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from core import logs, metrics
 from core.db import UNAVAILABLE_ERRORS
+from core.migrations import CORE_TABLES
 
 log = logging.getLogger("genbot.web")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-CORE_TABLES = ("users", "balances", "balance_reservations", "payment_transactions",
-               "processed_updates")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 

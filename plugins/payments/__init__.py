@@ -30,6 +30,7 @@ from telebot import types
 
 from core.balances import InsufficientFunds, InvalidAmount, to_money
 from core.hookspecs import Button, Callback, Command, UpdateHandler, WebRoute, hookimpl
+from core.menu import inline_keyboard
 from core.texts import t
 from plugins.payments.callback import callback_view
 from plugins.payments.credit import credit_payment
@@ -42,14 +43,6 @@ INVOICE = "invoice"
 
 def _money(value) -> str:
     return f"{Decimal(value):,.2f}".replace(",", " ")
-
-
-def _markup(rows) -> types.InlineKeyboardMarkup:
-    markup = types.InlineKeyboardMarkup()
-    for row in rows:
-        if row:
-            markup.row(*(types.InlineKeyboardButton(label, callback_data=data) for label, data in row))
-    return markup
 
 
 def _methods(settings) -> list[str]:
@@ -87,7 +80,7 @@ def show_topup(ctx, settings) -> None:
         return
     presets = [(f"{amount} ₽", f"pay:a:{amount}") for amount in settings["presets"]]
     rows = [presets[i:i + 2] for i in range(0, len(presets), 2)]
-    ctx.reply(t("pay_menu"), _markup(rows + [[(t("pay_btn_custom"), "pay:custom")]]))
+    ctx.reply(t("pay_menu"), inline_keyboard(rows + [[(t("pay_btn_custom"), "pay:custom")]]))
 
 
 def on_callback(ctx, payload: str, settings) -> None:
@@ -119,7 +112,7 @@ def choose_method(ctx, settings, amount: Decimal) -> None:
         return
     labels = {"card": t("pay_btn_card"), "stars": t("pay_btn_stars", stars=stars_for(settings, amount))}
     ctx.reply(t("pay_choose_method", amount=_money(amount)),
-              _markup([[(labels[m], f"pay:m:{m}:{amount}")] for m in methods]))
+              inline_keyboard([[(labels[m], f"pay:m:{m}:{amount}")] for m in methods]))
 
 
 def on_text(ctx, settings) -> bool:

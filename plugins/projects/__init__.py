@@ -12,6 +12,7 @@ from psycopg2.extras import Json
 from telebot import types
 
 from core.hookspecs import Button, Callback, hookimpl
+from core.menu import inline_keyboard
 from core.texts import t
 from core.users import ensure_user_id
 
@@ -20,13 +21,6 @@ FLOW_NEW, FLOW_RENAME = "projects:new", "projects:rename"
 
 class ProjectError(ValueError):
     """A user mistake, with the text that tells them what to do."""
-
-
-def _markup(rows) -> types.InlineKeyboardMarkup:
-    markup = types.InlineKeyboardMarkup()
-    for row in rows:
-        markup.row(*(types.InlineKeyboardButton(label, callback_data=data) for label, data in row))
-    return markup
 
 
 def _clean_name(settings, text: str) -> tuple[str, str | None]:
@@ -94,7 +88,7 @@ def show_list(ctx, settings) -> None:
     buttons = [[(f"📁 {name}", f"prj:open:{pid}")] for pid, name in rows]
     buttons.append([(t("prj_btn_new"), "prj:new")])
     text = t("prj_list", count=len(rows)) if rows else t("prj_list_empty")
-    ctx.reply(text, _markup(buttons))
+    ctx.reply(text, inline_keyboard(buttons))
 
 
 def show_project(ctx, project_id: int) -> None:
@@ -104,7 +98,7 @@ def show_project(ctx, project_id: int) -> None:
         return
     pid, name, description, count = project
     text = t("prj_card", name=name, description=description or "—", count=count)
-    ctx.reply(text, _markup([
+    ctx.reply(text, inline_keyboard([
         [(t("prj_btn_history"), f"prj:hist:{pid}:0")],
         [(t("prj_btn_rename"), f"prj:ren:{pid}"), (t("prj_btn_delete"), f"prj:del:{pid}")],
         [(t("prj_btn_back"), "prj:list")]]))
@@ -123,7 +117,7 @@ def show_history(ctx, settings, project_id: int, page: int) -> None:
     total = project[3]
     if not rows:
         ctx.reply(t("prj_history_empty", name=project[1]),
-                  _markup([[(t("prj_btn_back"), f"prj:open:{project_id}")]]))
+                  inline_keyboard([[(t("prj_btn_back"), f"prj:open:{project_id}")]]))
         return
     lines = [t("prj_history_head", name=project[1], page=page + 1,
                pages=(total + size - 1) // size)]
@@ -135,8 +129,7 @@ def show_history(ctx, settings, project_id: int, page: int) -> None:
         nav.append(("⬅️", f"prj:hist:{project_id}:{page - 1}"))
     if (page + 1) * size < total:
         nav.append(("➡️", f"prj:hist:{project_id}:{page + 1}"))
-    ctx.reply("\n".join(lines), _markup([nav, [(t("prj_btn_back"), f"prj:open:{project_id}")]]
-                                        if nav else [[(t("prj_btn_back"), f"prj:open:{project_id}")]]))
+    ctx.reply("\n".join(lines), inline_keyboard([nav, [(t("prj_btn_back"), f"prj:open:{project_id}")]]))
 
 
 def on_callback(ctx, payload: str, settings) -> None:
@@ -176,7 +169,7 @@ def on_callback(ctx, payload: str, settings) -> None:
         if project is None:
             ctx.reply(t("prj_not_found"))
             return
-        ctx.reply(t("prj_confirm_delete", name=project[1], count=project[3]), _markup([
+        ctx.reply(t("prj_confirm_delete", name=project[1], count=project[3]), inline_keyboard([
             [(t("prj_btn_delete_yes"), f"prj:delok:{project_id}"),
              (t("prj_btn_cancel"), f"prj:open:{project_id}")]]))
     elif action == "delok":
