@@ -103,8 +103,9 @@ class Generation:
         if inputs:
             draft["step"] = len(model.inputs)
         else:
-            ctx.reply(t("gen_model_card", title=model.title, description=model.description,
-                        price=_price(model)).replace("\n\n", "\n"))
+            description = f"{model.description}\n" if model.description else ""
+            ctx.reply(t("gen_model_card", title=model.title, description=description,
+                        price=_price(model)))
         self._save(ctx, draft)
         self.ask_next(ctx, model, draft)
 

@@ -52,7 +52,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "gen_free_list_offline": "🎁 Бесплатные модели.",
         "gen_price_free": "бесплатно",
         "gen_price": "{price} ₽",
-        "gen_model_card": "{title}\n{description}\nСтоимость: {price}",
+        "gen_model_card": "{title}\n{description}Стоимость: {price}",
         "gen_ask_text": "✏️ {label} (до {limit} символов).",
         "gen_ask_choice": "🔘 {label}:",
         "gen_ask_image": "🖼 {label}. Пришлите фото или ссылку http(s)://…",
