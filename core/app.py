@@ -39,8 +39,9 @@ def sender_of(payload: dict) -> dict | None:
     """The ``from`` of an update as Telegram sent it, or None."""
     for name in _SENDER_FIELDS:
         part = payload.get(name)
-        if isinstance(part, dict) and isinstance(part.get("from"), dict):
-            return part["from"]
+        sender = part.get("from") if isinstance(part, dict) else None
+        if isinstance(sender, dict) and type(sender.get("id")) is int and 0 < sender["id"] < 2**63:
+            return sender
     return None
 
 

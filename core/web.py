@@ -102,8 +102,8 @@ def create_web_app(app) -> Flask:
         except (ValueError, UnicodeDecodeError):
             return _json({"error": "body is not JSON"}, 400)
         update_id = payload.get("update_id") if isinstance(payload, dict) else None
-        if type(update_id) is not int or update_id < 0:
-            return _json({"error": "update_id missing or not a non-negative integer"}, 400)
+        if type(update_id) is not int or not 0 <= update_id < 2**63:
+            return _json({"error": "update_id missing or not a non-negative 64-bit integer"}, 400)
         reply = app.handle_webhook_update(update_id, payload)
         if reply is not None:
             return _json(reply)
