@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 
 from core.config import DatabaseSettings
-from core.db import connect_once
+from core.db import query_once
 from core.embedded import EmbeddedPostgres
 from core.migrations import Migrator
 
@@ -46,13 +46,7 @@ class BenchPostgres:
         return self
 
     def sql(self, statement: str, params=None, dbname: str = "postgres"):
-        conn = connect_once(self.settings(dbname))
-        try:
-            with conn.cursor() as cur:
-                cur.execute(statement, params)
-                return cur.fetchall() if cur.description else None
-        finally:
-            conn.close()
+        return query_once(self.settings(dbname), statement, params)
 
     def settings(self, dbname: str) -> DatabaseSettings:
         return DatabaseSettings(host=self.admin.host, port=self.admin.port, dbname=dbname,

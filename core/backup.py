@@ -80,7 +80,7 @@ def backup(settings: DatabaseSettings, target: Path, out=sys.stderr) -> Path:
 
 
 def table_count(settings: DatabaseSettings) -> int:
-    return query_once(settings, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")[0]
+    return query_once(settings, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")[0][0]
 
 
 def restore(settings: DatabaseSettings, source: Path, force: bool = False, out=sys.stderr) -> None:

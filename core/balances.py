@@ -110,12 +110,6 @@ class Balances:
             row = tx.fetchone()
         return row[0] if row else Decimal("0.00")
 
-    def held(self, user_id: int, *, cur=None) -> Decimal:
-        with in_transaction(self.db, cur) as tx:
-            tx.execute("SELECT COALESCE(SUM(amount_rub), 0) FROM balance_reservations "
-                       "WHERE user_id = %s AND status = 'held'", (user_id,))
-            return tx.fetchone()[0]
-
     def summary(self, user_id: int) -> tuple[Decimal, Decimal]:
         """(balance, held) in one query."""
         row = self.db.fetch_one(

@@ -51,7 +51,7 @@ def database(config: Config):
 
 
 def _users_table_present(settings) -> bool:
-    return query_once(settings, "SELECT to_regclass('public.users') IS NOT NULL")[0]
+    return query_once(settings, "SELECT to_regclass('public.users') IS NOT NULL")[0][0]
 
 
 def _host(config: Config):

@@ -180,13 +180,16 @@ def connect_once(settings: DatabaseSettings, **extra):
     return conn
 
 
-def query_once(settings: DatabaseSettings, sql: str, params=None):
-    """One row of one query on a connection of its own (commands, before any pool)."""
+def query_once(settings: DatabaseSettings, sql: str, params=None) -> list | None:
+    """Run one statement on a connection of its own (commands, tests, benchmarks).
+
+    Returns its rows, or None for a statement that returns none.
+    """
     conn = connect_once(settings)
     try:
         with conn.cursor() as cur:
             cur.execute(sql, params)
-            return cur.fetchone()
+            return cur.fetchall() if cur.description else None
     finally:
         conn.close()
 

@@ -17,6 +17,7 @@ import re
 import secrets
 import threading
 import time
+from decimal import Decimal
 
 from telebot import types
 
@@ -366,7 +367,7 @@ class Generation:
         self.app.plugins.call("generation_finished", app=self.app, event=GenerationEvent(
             user_id=job.user_id, chat_id=job.chat_id, model_id=job.model_id,
             category=job.category, status=status, is_free_applied=job.is_free,
-            price_rub=job.price_rub if job.status == "succeeded" else job.price_rub * 0,
+            price_rub=job.price_rub if job.status == "succeeded" else Decimal("0"),
             request_id=job.request_id, task_id=job.task_id, error_code=job.error_code,
             error_message=job.error_message, duration_ms=duration_ms))
 

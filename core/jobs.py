@@ -139,10 +139,6 @@ class JobQueue:
         return _job(self.db.fetch_one(f"SELECT {_COLUMNS} FROM generation_jobs WHERE id = %s",
                                       (job_id,)))
 
-    def by_task_id(self, provider: str, task_id: str) -> Job | None:
-        return _job(self.db.fetch_one(f"SELECT {_COLUMNS} FROM generation_jobs "
-                                      f"WHERE task_id = %s AND provider = %s", (task_id, provider)))
-
     def is_running(self, job_id: int) -> bool:
         row = self.db.fetch_one("SELECT status FROM generation_jobs WHERE id = %s", (job_id,))
         return row is not None and row[0] == "running"

@@ -40,7 +40,6 @@ log = logging.getLogger("genbot.plugins")
 BUILTIN_PLUGINS = ("plugins.generation_events", "plugins.projects", "plugins.referrals",
                    "plugins.payments", "plugins.providers.demo", "plugins.providers.kie")
 ENTRY_POINT_GROUP = "genbot.plugins"
-DECLARATION_HOOKS = ("plugin_tables", "plugin_settings", "plugin_migrations", "plugin_texts")
 ENABLED, DISABLED, DEGRADED, FAILED = "enabled", "disabled", "degraded", "failed"
 
 
@@ -191,7 +190,7 @@ class PluginHost:
         plugin.module = module
         self.plugins[plugin.name] = plugin
         self.pm.register(module, name=plugin.name)
-        plugin.hooks = sorted(impl_hook for impl_hook in (h.name for h in self.pm.get_hookcallers(module) or []))
+        plugin.hooks = sorted(caller.name for caller in self.pm.get_hookcallers(module) or [])
         plugin.tables = list(self._declared(plugin, "plugin_tables") or [])
         plugin.defaults = dict(self._declared(plugin, "plugin_settings") or {})
         migrations = self._declared(plugin, "plugin_migrations")

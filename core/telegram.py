@@ -75,7 +75,6 @@ class TelegramApi:
         apihelper.CUSTOM_REQUEST_SENDER = self._send
         self.bot = telebot.TeleBot(token or LOCAL_TOKEN, threaded=False,
                                    use_class_middlewares=True, validate_token=False)
-        self.calls = 0
         self._later: queue.Queue = queue.Queue(maxsize=10_000)
         self._later_lock = threading.Lock()
         self._later_thread: threading.Thread | None = None
@@ -151,7 +150,6 @@ class TelegramApi:
             apihelper._make_request(self.bot.token, held_method, params=held_params,
                                     method="post")
         method = url.rsplit("/", 1)[-1]
-        self.calls += 1
         if self.local:
             return _FakeResponse(self._answer_locally(method, params or {}, files or {}))
         started = time.monotonic()

@@ -12,7 +12,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from core.db import Database, connect_once
+from core.db import Database, query_once
 from tests.support import updates
 from tests.support.app import SECRET, TOKEN, exchange, make_app, texts
 from tests.support.pg import url_for
@@ -22,14 +22,7 @@ from tests.support.serve import RUN_PY, ServeProcess, base_env, run_cli
 ADMIN, STRANGER = 77, 78
 
 
-def sql(settings, statement, params=None):
-    conn = connect_once(settings)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(statement, params)
-            return cur.fetchall() if cur.description else None
-    finally:
-        conn.close()
+sql = query_once
 
 
 def test_doctor_names_each_problem_and_exits_1(db_settings, tmp_path):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.db import connect_once
+from core.db import query_once
 from core.migrations import CORE_MIGRATIONS_DIR, Migrator, render_bootstrap
 from tests.support.schema import YOYO_TABLES, run_psql, snapshot
 
@@ -17,14 +17,7 @@ SEED_TABLES = ["users", "balances", "generation_events", "projects", "project_hi
                "referrals", "payment_transactions"]
 
 
-def execute(settings, sql, params=None):
-    conn = connect_once(settings)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else None
-    finally:
-        conn.close()
+execute = query_once
 
 
 @pytest.fixture

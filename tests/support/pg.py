@@ -11,7 +11,7 @@ import os
 from urllib.parse import quote
 
 from core.config import DatabaseSettings
-from core.db import connect_once
+from core.db import query_once
 from core.embedded import EmbeddedPostgres
 
 TEMPLATE = "genbot_template"
@@ -32,12 +32,7 @@ class TestPostgres:
                                 user=self.admin.user)
 
     def _admin(self, sql: str) -> None:
-        conn = connect_once(self.admin)
-        try:
-            with conn.cursor() as cur:
-                cur.execute(sql)
-        finally:
-            conn.close()
+        query_once(self.admin, sql)
 
     def create(self, template: str | None = None, name: str | None = None) -> DatabaseSettings:
         name = name or f"t{os.getpid()}_{next(_names)}"
