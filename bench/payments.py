@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 
+import bench.harness as h
 from bench.harness import ROOT, BenchPostgres, drive, machine, start_standin, wait_http
 from core.embedded import pg_bin_dir
 from plugins.payments.callback import signature_of
@@ -93,7 +94,15 @@ def main() -> None:
                                   start_new_session=True)
         try:
             wait_http(f"http://127.0.0.1:{port}/healthz")
+            # CPU per callback of each party on the shared cores: where the time goes.
+            parties = {"genbot (gunicorn)": lambda: h.tree(server.pid), "PostgreSQL": pg.server_processes,
+                       "Bot API stand-in": lambda: h.tree(standin.pid)}
+            before = {name: h.cpu_seconds(procs()) for name, procs in parties.items()}
+            sender_before = time.process_time()
             result = drive(f"http://127.0.0.1:{port}", "/payments/callback", load, {}, args.concurrency)
+            cpu_ms = {name: (h.cpu_seconds(procs()) - before[name]) * 1000 / len(load)
+                      for name, procs in parties.items()}
+            cpu_ms["load generator"] = (time.process_time() - sender_before) * 1000 / len(load)
             # The same server answering the same POSTs with no work at all (405 from the
             # router): how fast the HTTP stack itself goes on this machine.
             floor = drive(f"http://127.0.0.1:{port}", "/healthz", load, {}, args.concurrency)
@@ -120,6 +129,12 @@ def main() -> None:
     print(f"pgbench credit transactions/s {ceiling:7.0f}   (same statements, {args.concurrency} clients)")
     print(f"\ngenbot / ceiling: {result.rate / ceiling:.2f}   web stack alone / ceiling: "
           f"{floor.rate / ceiling:.2f}")
+    cores = os.cpu_count() or 1
+    print(f"\nCPU per callback (all {cores} cores are shared by everyone below):")
+    for name, ms in cpu_ms.items():
+        print(f"  {name:20s} {ms:6.3f} ms")
+    print(f"  {'total':20s} {sum(cpu_ms.values()):6.3f} ms  -> at most "
+          f"{cores * 1000 / sum(cpu_ms.values()):.0f} callbacks/s on {cores} cores")
 
 
 if __name__ == "__main__":

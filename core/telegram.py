@@ -1,8 +1,8 @@
 """The Bot API client: pyTelegramBotAPI, pointed at ``TELEGRAM_API_URL``.
 
 All Bot API calls go through ``apihelper.CUSTOM_REQUEST_SENDER``, which genbot owns:
-a keep-alive HTTP session per thread, no token in any log line, and the *reply
-outbox*. Telegram lets the answer to a webhook request carry one Bot API call, so
+one keep-alive urllib3 pool per process (a third of the CPU ``requests`` spends on
+the same call), no token in any log line, and the *reply outbox*. Telegram lets the answer to a webhook request carry one Bot API call, so
 the first reply of an update that nobody needs a result from (``reply``) is held in
 the outbox and returned as the webhook response: the user sees it without an
 outbound round trip. Any real call made later in the same update first sends the
@@ -16,12 +16,15 @@ import logging
 import queue
 import threading
 import time
+from urllib.parse import urlencode
 
-import requests
 import telebot
+import urllib3
 from telebot import apihelper
 
 log = logging.getLogger("genbot.telegram")
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 LOCAL_TOKEN = "0:local-mode-no-telegram-token-configured"
 
@@ -60,6 +63,29 @@ class _FakeResponse:
         return self._payload
 
 
+class _HttpResponse:
+    """The parts of a ``requests.Response`` that pyTelegramBotAPI reads."""
+
+    def __init__(self, response: urllib3.BaseHTTPResponse):
+        self.status_code = response.status
+        self.reason = response.reason
+        self.content = response.data
+        self.text = self.content.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.content)
+
+
+def _file_fields(files: dict) -> dict:
+    """telebot's files (a file object, bytes, or (name, either)) as urllib3 multipart fields."""
+    fields = {}
+    for key, value in files.items():
+        name, handle = value if isinstance(value, tuple) else (key, value)
+        data = handle.read() if hasattr(handle, "read") else handle
+        fields[key] = (name or key, data if isinstance(data, bytes) else bytes(data))
+    return fields
+
+
 class TelegramApi:
     """One per process: owns the TeleBot object and how its calls leave the process."""
 
@@ -78,6 +104,8 @@ class TelegramApi:
         self._later: queue.Queue = queue.Queue(maxsize=10_000)
         self._later_lock = threading.Lock()
         self._later_thread: threading.Thread | None = None
+        # Thread-safe; block=False opens an extra connection rather than wait for one.
+        self._http = urllib3.PoolManager(maxsize=16, block=False, retries=False)
 
     # -- the outbox ------------------------------------------------------------------
 
@@ -136,12 +164,6 @@ class TelegramApi:
 
     # -- the transport ---------------------------------------------------------------
 
-    def _session(self) -> requests.Session:
-        session = getattr(self._thread, "session", None)
-        if session is None:
-            session = self._thread.session = requests.Session()
-        return session
-
     def _send(self, http_method, url, params=None, files=None, timeout=None, proxies=None):
         box = getattr(self._thread, "outbox", None)
         if box is not None and box.held is not None:
@@ -153,11 +175,21 @@ class TelegramApi:
         if self.local:
             return _FakeResponse(self._answer_locally(method, params or {}, files or {}))
         started = time.monotonic()
-        response = self._session().request(http_method, url, params=params, files=files,
-                                           timeout=timeout, proxies=proxies)
-        log.debug("bot api %s -> %s in %.0f ms", method, response.status_code,
+        connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        options = {"timeout": urllib3.Timeout(connect=connect, read=read)}
+        if files:  # as telebot sends them: parameters in the query, files as multipart
+            if params:
+                url = f"{url}?{urlencode(params)}"
+            response = self._http.request(http_method.upper(), url, fields=_file_fields(files),
+                                          **options)
+        elif params:
+            response = self._http.request(http_method.upper(), url, body=urlencode(params),
+                                          headers=_FORM, **options)
+        else:
+            response = self._http.request(http_method.upper(), url, **options)
+        log.debug("bot api %s -> %s in %.0f ms", method, response.status,
                   (time.monotonic() - started) * 1000)
-        return response
+        return _HttpResponse(response)
 
     def _answer_locally(self, method: str, params: dict, files: dict) -> dict:
         """No token: nothing leaves the process; the local sink (chat console) sees it."""
