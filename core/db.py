@@ -31,6 +31,23 @@ class PoolTimeout(psycopg2.OperationalError):
 class _KeepAlivePool(psycopg2.pool.ThreadedConnectionPool):
     """Keeps every healthy returned connection instead of closing those beyond minconn."""
 
+    def _connect(self, key=None):
+        try:
+            return super()._connect(key)
+        except psycopg2.OperationalError as exc:
+            if "options" not in self._kwargs or "unsupported startup parameter" not in str(exc):
+                raise
+        # PgBouncer refuses the startup ``options`` that carry statement_timeout (a
+        # session setting means nothing under transaction pooling): connect without
+        # them, once and for all, and leave the timeout to the server.
+        user = self._kwargs.get("user") or "genbot"
+        log.warning("the database refused statement_timeout as a startup option (PgBouncer "
+                    "does): connecting without it, so the server's statement_timeout applies; "
+                    "set it there: ALTER ROLE %s SET statement_timeout = %s", user,
+                    self._kwargs["options"].rpartition("=")[2])
+        del self._kwargs["options"]
+        return super()._connect(key)
+
     def _putconn(self, conn, key=None, close=False):
         if not close and not conn.closed:
             status = conn.info.transaction_status

@@ -310,14 +310,15 @@ class Generation:
             model = self.catalog.get(job.model_id)
             provider = self.providers.get(job.provider)
             if model is None or provider is None:
-                self.finish(job.id, "failed", error_code="model_unavailable",
-                            error_message=f"model {job.model_id} or provider {job.provider} is not available")
+                self._finish_from_worker(job, "failed", error_code="model_unavailable",
+                                         error_message=f"model {job.model_id} or provider "
+                                                       f"{job.provider} is not available")
                 return
             self._edit_progress(job, t("gen_running", model=model.title))
             request = GenerationRequest(
                 job_id=job.id, user_id=job.user_id, model=model, inputs=job.inputs,
                 deadline=time.monotonic() + job.timeout_s,
-                finished=lambda: not self.app.jobs.is_running(job.id),
+                finished=lambda: self._finished_elsewhere(job.id),
                 set_task_id=lambda task_id: self.app.jobs.set_task_id(job.id, task_id))
             started = time.monotonic()
             try:
@@ -325,19 +326,47 @@ class Generation:
             except FinishedElsewhere:
                 return
             except GenerationTimeout as exc:
-                self.finish(job.id, "timeout", error_code="timeout", error_message=exc.message,
-                            started=started)
+                self._finish_from_worker(job, "timeout", error_code="timeout",
+                                         error_message=exc.message, started=started)
                 return
             except GenerationFailed as exc:
-                self.finish(job.id, "failed", error_code=exc.code, error_message=exc.message,
-                            started=started)
+                self._finish_from_worker(job, "failed", error_code=exc.code,
+                                         error_message=exc.message, started=started)
                 return
             except Exception as exc:
                 log.exception("provider %s failed on job %s", job.provider, job.id)
-                self.finish(job.id, "failed", error_code="provider_error",
-                            error_message=f"{type(exc).__name__}: {exc}"[:500], started=started)
+                self._finish_from_worker(job, "failed", error_code="provider_error",
+                                         error_message=f"{type(exc).__name__}: {exc}"[:500],
+                                         started=started)
                 return
-            self.finish(job.id, "succeeded", output=output, started=started)
+            self._finish_from_worker(job, "succeeded", output=output, started=started)
+
+    def _finished_elsewhere(self, job_id: int) -> bool:
+        """Did a sweeper or a provider callback end this job? Not known while the
+        database is away: then the worker carries on."""
+        try:
+            return not self.app.jobs.is_running(job_id)
+        except UNAVAILABLE_ERRORS:
+            return False
+
+    def _finish_from_worker(self, job: Job, status: str, **details) -> bool:
+        """``finish``, retried while the database is away, so a result in hand is not
+        thrown away by an outage. The worker keeps the job (and its heartbeat) until
+        the lock TTL; past it a sweeper may settle the job, and a late finish then
+        changes nothing, since finishing is a conditional transition."""
+        give_up = time.monotonic() + self.app.config.job_lock_ttl_s
+        delay = 0.5
+        while True:
+            try:
+                return self.finish(job.id, status, **details)
+            except UNAVAILABLE_ERRORS as exc:
+                if time.monotonic() + delay > give_up:
+                    raise
+                log.warning("job %s: database unavailable while finishing (%s); retrying in %.1f s",
+                            job.id, str(exc).strip().splitlines()[0] if str(exc).strip()
+                            else type(exc).__name__, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     def finish(self, job_id: int, status: str, *, output: GenerationOutput | None = None,
                error_code: str | None = None, error_message: str | None = None,

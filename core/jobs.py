@@ -194,7 +194,7 @@ class JobQueue:
             tx.execute("RELEASE SAVEPOINT capture")
         except psycopg2.errors.UndefinedTable:
             tx.execute("ROLLBACK TO SAVEPOINT capture")
-            log.error("job %s: the ledger table is missing, so its %s RUB hold is released, "
+            log.error("job %s: the ledger table payment_transactions is missing, so its %s RUB hold is released, "
                       "not charged", job.id, job.price_rub)
             self.balances.release(job.reservation_id, cur=tx)
 

@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from core import logs, metrics
 from core.db import UNAVAILABLE_ERRORS
+from core.dispatch import DEGRADED_ERRORS
 from core.migrations import CORE_TABLES
 
 log = logging.getLogger("genbot.web")
@@ -51,7 +52,8 @@ def readiness(app) -> tuple[dict, int]:
 
 
 def _guarded_view(plugin, view):
-    """A plugin's route: 503 while the plugin is degraded, 500 (logged) if it raises."""
+    """A plugin's route: 503 while the plugin is degraded or the database is away (the
+    caller should retry), 500 (logged) if it raises."""
 
     def guarded(**kwargs):
         if plugin.state != "enabled":
@@ -60,6 +62,10 @@ def _guarded_view(plugin, view):
             return view(**kwargs)
         except HTTPException:
             raise  # 413 and friends keep their status
+        except DEGRADED_ERRORS as exc:  # the message names the missing table, if that is it
+            log.warning("plugin %s: route %s: database unavailable: %s", plugin.name, request.path,
+                        str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+            return _json({"error": "database temporarily unavailable, retry later"}, 503)
         except Exception:
             log.exception("plugin %s: route %s failed", plugin.name, request.path)
             return _json({"error": "internal error"}, 500)
