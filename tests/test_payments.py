@@ -246,3 +246,15 @@ def test_doctor_is_clean_and_then_names_a_ledger_difference(bot, db_settings, tm
     ledger = next(f for f in json.loads(broken.stdout)["findings"] if f["check"] == "ledger")
     assert ledger["severity"] == "critical"
     assert ledger["details"] == [{"user_id": USER, "balance": "99.00", "held": "0", "ledger": "10.00"}]
+
+
+def test_a_table_gone_before_the_probe_notices_answers_503_naming_it(bot, caplog):
+    app, _send, client = bot
+    app.db.execute("DROP TABLE payments")  # the plugin is still "enabled": no probe ran yet
+    raw = json.dumps({"payment_id": "gone-1", "user_id": USER, "amount_rub": "10.00",
+                      "status": "succeeded"}).encode()
+    response = client.post("/payments/callback", data=raw, headers={"X-Signature": signature_of(SECRET, raw)})
+    assert response.status_code == 503  # the provider retries later; nothing was credited
+    assert "retry later" in response.get_json()["error"]
+    assert 'relation "payments" does not exist' in caplog.text
+    assert app.balances.summary(USER) == (Decimal("0"), Decimal("0"))
