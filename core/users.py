@@ -87,10 +87,13 @@ class UserCache:
     def remember(self, user_id: int, names: tuple) -> None:
         if self.ttl_s <= 0:
             return
+        now = time.monotonic()
         with self._lock:
-            self._entries[user_id] = (time.monotonic() + self.ttl_s, names)
+            self._entries[user_id] = (now + self.ttl_s, names)
             self._entries.move_to_end(user_id)
-            while len(self._entries) > self.max_entries:
+            # Oldest first (one TTL for all): drop the expired, so memory follows the
+            # users of the last TTL, not every user ever seen.
+            while len(self._entries) > self.max_entries or next(iter(self._entries.values()))[0] < now:
                 self._entries.popitem(last=False)
 
     def forget(self, user_id: int | None = None) -> None:

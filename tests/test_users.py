@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -107,3 +108,12 @@ def test_ensure_user_id_is_cached_without_hiding_names(db, user_cache):
     assert db.queries == before  # known: no query
     assert ensure_user_exists(db, user_cache, 783, "named", "Named", None) is False
     assert db.fetch_one("SELECT username FROM users WHERE user_id = 783") == ("named",)
+
+
+def test_expired_users_leave_the_cache():
+    cache = UserCache(ttl_s=0.05)
+    for user_id in range(1, 1001):
+        cache.remember(user_id, ("Иван",))
+    time.sleep(0.1)
+    cache.remember(5000, ("Анна",))
+    assert len(cache._entries) == 1 and cache.known(5000) and not cache.known(1)
