@@ -71,7 +71,7 @@ def test_fifty_threads_debiting_never_go_below_zero(db, user_cache):
     balances = Balances(db, user_cache)
     balances.credit(5, "100.00")
     ok, short, errors = [], [], []
-    barrier = threading.Barrier(50)
+    barrier = threading.Barrier(50, timeout=30)
 
     def spend():
         barrier.wait()
@@ -128,7 +128,7 @@ def test_hold_beyond_balance_is_refused_and_leaves_no_reservation(db, balances):
 def test_hold_with_a_key_holds_once_under_concurrency(db, user_cache):
     balances = Balances(db, user_cache)
     balances.credit(9, "100")
-    results, barrier = [], threading.Barrier(20)
+    results, barrier = [], threading.Barrier(20, timeout=30)
 
     def press():
         barrier.wait()
@@ -147,7 +147,7 @@ def test_concurrent_captures_and_releases_settle_each_hold_once(db, user_cache):
     balances = Balances(db, user_cache)
     balances.credit(10, "100")
     holds = [balances.hold(10, "10") for _ in range(5)]
-    barrier = threading.Barrier(10)
+    barrier = threading.Barrier(10, timeout=30)
 
     def settle(res, capture):
         barrier.wait()
@@ -215,7 +215,7 @@ def test_credit_once_for_a_user_whose_rows_vanished(db):
 
 def test_credit_once_under_concurrency(db, user_cache):
     balances = Balances(db, user_cache)
-    barrier, results = threading.Barrier(20), []
+    barrier, results = threading.Barrier(20, timeout=30), []
 
     def press():
         barrier.wait()

@@ -76,7 +76,7 @@ def test_a_failed_transaction_rolls_back(db):
 
 def test_pool_keeps_connections_beyond_min(db_settings):
     db = Database(db_settings, minconn=1, maxconn=4)
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=30)
 
     def use():
         with db.connection() as conn:

@@ -155,10 +155,11 @@ def test_twenty_concurrent_confirms_make_one_job_and_one_hold(bot, bot_api):
     app, send, _ = bot
     app.balances.credit(USER, "100.00")
     token = draft(send, USER, "demo-image-hd", "двойной тап")
-    barrier, statuses = threading.Barrier(20), []
+    barrier, statuses = threading.Barrier(20, timeout=30), []
+    web = create_web_app(app)  # built once: CPython 3.11 can trip building one per thread at once
 
     def press():
-        client = create_web_app(app).test_client()
+        client = web.test_client()
         barrier.wait()
         statuses.append(client.post("/webhook", json=updates.callback(USER, f"gen:go:{token}"),
                                     headers={"X-Telegram-Bot-Api-Secret-Token": "test-webhook-secret"}

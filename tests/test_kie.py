@@ -120,7 +120,7 @@ def test_callback_and_polling_at_once_send_one_message(kie, bot_api):
             break
         time.sleep(0.01)
     job_id = row[0]
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(8, timeout=30)
 
     def callback():
         barrier.wait()

@@ -46,7 +46,7 @@ def test_unchanged_names_do_not_touch_updated_at(db):
 
 
 def test_twenty_threads_racing_on_a_new_user_make_one_row(db):
-    errors, barrier = [], threading.Barrier(20)
+    errors, barrier = [], threading.Barrier(20, timeout=30)
 
     def racer():
         cache = UserCache()  # each thread as its own process would: no shared cache
