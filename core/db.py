@@ -3,7 +3,9 @@
 psycopg2's ``ThreadedConnectionPool`` raises at once when it is exhausted and closes
 every returned connection beyond ``minconn``; genbot instead waits for a free
 connection up to ``wait_s`` and keeps up to ``maxconn`` connections open, so a burst
-of traffic does not pay a new connection per request.
+of traffic does not pay a new connection per request. A connection beyond
+``minconn`` left idle for ``idle_s`` is closed, so the count follows the load back
+down after a burst instead of staying at its peak.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 
 import psycopg2
 import psycopg2.extensions
@@ -29,7 +32,15 @@ class PoolTimeout(psycopg2.OperationalError):
 
 
 class _KeepAlivePool(psycopg2.pool.ThreadedConnectionPool):
-    """Keeps every healthy returned connection instead of closing those beyond minconn."""
+    """Keeps healthy returned connections instead of closing those beyond minconn; closes
+    the ones beyond ``keep`` that stayed idle for ``idle_s``."""
+
+    keep = 0
+    idle_s = 60.0
+
+    def __init__(self, *args, **kwargs):
+        self._idle_since: dict[int, float] = {}
+        super().__init__(*args, **kwargs)
 
     def _connect(self, key=None):
         try:
@@ -56,12 +67,19 @@ class _KeepAlivePool(psycopg2.pool.ThreadedConnectionPool):
             elif status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
                 conn.rollback()
         if close or conn.closed:
+            self._idle_since.pop(id(conn), None)
             return super()._putconn(conn, key, close=True)
         if key is None:
             key = self._rused.get(id(conn))
-        self._pool.append(conn)
+        now = time.monotonic()
+        self._idle_since[id(conn)] = now
+        self._pool.append(conn)  # getconn takes from the end: the oldest idle sit in front
         del self._used[key]
         del self._rused[id(conn)]
+        while len(self._pool) > self.keep and now - self._idle_since[id(self._pool[0])] > self.idle_s:
+            oldest = self._pool.pop(0)
+            del self._idle_since[id(oldest)]
+            oldest.close()
 
 
 class Database:
@@ -69,7 +87,7 @@ class Database:
 
     def __init__(self, settings: DatabaseSettings, *, minconn: int = 5, maxconn: int = 20,
                  wait_s: float = 10.0, statement_timeout_ms: int = 30_000,
-                 application_name: str = "genbot"):
+                 application_name: str = "genbot", idle_s: float = 60.0):
         self.settings = settings
         self.maxconn = maxconn
         self.wait_s = wait_s
@@ -85,6 +103,7 @@ class Database:
         # Connections are opened on demand; a database that is down at start-up must
         # not stop the process from coming up and answering.
         self._pool = _KeepAlivePool(0, maxconn, **kwargs)
+        self._pool.keep, self._pool.idle_s = minconn, idle_s
         self._warm(minconn)
 
     def _counting_cursor(self):

@@ -8,7 +8,7 @@ import time
 import psycopg2
 import pytest
 
-from core.db import Database, PoolTimeout
+from core.db import Database, PoolTimeout, query_once
 
 
 def test_an_exhausted_pool_waits_with_a_bound_then_recovers(db_settings):
@@ -89,4 +89,26 @@ def test_pool_keeps_connections_beyond_min(db_settings):
     for th in threads:
         th.join()
     assert len(db._pool._pool) == 4  # all four stayed open for the next burst
+    db.close()
+
+
+def test_idle_connections_beyond_min_are_closed_after_idle_s(db_settings):
+    db = Database(db_settings, minconn=1, maxconn=4, idle_s=0.2)
+    barrier = threading.Barrier(4, timeout=30)
+
+    def use():
+        with db.connection():
+            barrier.wait()
+
+    threads = [threading.Thread(target=use) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    backends = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    assert len(db._pool._pool) == 4
+    time.sleep(0.3)
+    db.fetch_one("SELECT 1")  # the next return of a connection trims the long-idle ones
+    assert len(db._pool._pool) == 1
+    assert query_once(db_settings, backends)[0][0] == 1  # closed on the server too
     db.close()
