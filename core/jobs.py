@@ -194,8 +194,8 @@ class JobQueue:
             tx.execute("RELEASE SAVEPOINT capture")
         except psycopg2.errors.UndefinedTable:
             tx.execute("ROLLBACK TO SAVEPOINT capture")
-            log.error("job %s: the ledger table payment_transactions is missing, so its %s RUB hold is released, "
-                      "not charged", job.id, job.price_rub)
+            log.error("job %s: the ledger table payment_transactions is missing, so its %s RUB "
+                      "hold is released, not charged", job.id, job.price_rub)
             self.balances.release(job.reservation_id, cur=tx)
 
     def claim_notification(self, job_id: int) -> bool:

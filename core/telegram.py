@@ -1,11 +1,12 @@
 """The Bot API client: pyTelegramBotAPI, pointed at ``TELEGRAM_API_URL``.
 
 All Bot API calls go through ``apihelper.CUSTOM_REQUEST_SENDER``, which genbot owns:
-one keep-alive urllib3 pool per process (a third of the CPU ``requests`` spends on
-the same call), no token in any log line, and the *reply outbox*. Telegram lets the answer to a webhook request carry one Bot API call, so
-the first reply of an update that nobody needs a result from (``reply``) is held in
-the outbox and returned as the webhook response: the user sees it without an
-outbound round trip. Any real call made later in the same update first sends the
+one keep-alive urllib3 pool per process (it takes about a third of the CPU that
+``requests`` spent on the same call), no token in any log line, and the *reply
+outbox*. Telegram lets the answer to a webhook request carry one Bot API call, so the
+first reply of an update that nobody needs a result from (``reply``) is held in the
+outbox and returned as the webhook response: the user sees it without an outbound
+round trip. Any real call made later in the same update first sends the
 held one, so messages never change order.
 """
 
