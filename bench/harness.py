@@ -118,6 +118,20 @@ class LoadResult:
         return statistics.median(self.latencies_ms)
 
 
+async def read_headers(reader) -> tuple[int, bool]:
+    """After the status line: (Content-Length, whether the server closes the connection)."""
+    length, close = 0, False
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            return length, close
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value.strip())
+        elif name.lower() == "connection" and value.strip().lower() == "close":
+            close = True
+
+
 async def _worker(host, port, path, headers: bytes, bodies, latencies, statuses):
     reader, writer = await asyncio.open_connection(host, port)
     try:
@@ -132,17 +146,7 @@ async def _worker(host, port, path, headers: bytes, bodies, latencies, statuses)
             started = time.perf_counter()
             writer.write(request)
             status_line = await reader.readline()
-            length = 0
-            close = False
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value.strip())
-                elif name.lower() == "connection" and value.strip().lower() == "close":
-                    close = True
+            length, close = await read_headers(reader)
             if length:
                 await reader.readexactly(length)
             latencies.append((time.perf_counter() - started) * 1000)

@@ -47,7 +47,16 @@ from pathlib import Path
 
 import psutil
 
-from bench.harness import ROOT, BenchPostgres, cpu_seconds, machine, start_standin, tree, wait_http
+from bench.harness import (
+    ROOT,
+    BenchPostgres,
+    cpu_seconds,
+    machine,
+    read_headers,
+    start_standin,
+    tree,
+    wait_http,
+)
 from core.balances import ledger_differences
 from core.db import Database, query_once
 from plugins.payments.callback import signature_of
@@ -97,16 +106,7 @@ class Connection:
         if not status_line:
             self.close()
             raise ConnectionError("server closed the connection")
-        length, close = 0, False
-        while True:
-            line = await self.reader.readline()
-            if line in (b"\r\n", b""):
-                break
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.lower() == "content-length":
-                length = int(value.strip())
-            elif name.lower() == "connection" and value.strip().lower() == "close":
-                close = True
+        length, close = await read_headers(self.reader)
         data = await self.reader.readexactly(length) if length else b""
         if close:
             self.close()
