@@ -61,6 +61,7 @@ from core.balances import ledger_differences
 from core.db import Database, query_once
 from plugins.payments.callback import signature_of
 from tests.support import updates
+from tests.support.flows import find_confirm_token
 from tests.support.pg import url_for
 from tests.support.serve import free_port
 
@@ -235,7 +236,7 @@ class Soak:
         await self.webhook(conn, kind, updates.callback(user, f"gen:m:{model}", next(self.update_ids)))
         answer = await self.webhook(conn, kind, updates.message(user, f"soak {model} {user}",
                                                                 next(self.update_ids)))
-        token = _confirm_token(answer)
+        token = find_confirm_token([answer] if answer else [])
         if token is None:
             self.flow_errors[f"{model}: no confirm button in the answer"] += 1
             return False
@@ -309,18 +310,6 @@ class Soak:
 
 class TimeUp(Exception):
     pass
-
-
-def _confirm_token(answer: dict | None) -> str | None:
-    markup = (answer or {}).get("reply_markup") or {}
-    if isinstance(markup, str):
-        markup = json.loads(markup)
-    for row in markup.get("inline_keyboard", []):
-        for button in row:
-            data = button.get("callback_data") or ""
-            if data.startswith("gen:go:"):
-                return data.split(":", 2)[2]
-    return None
 
 
 # -- what the server holds ----------------------------------------------------------------

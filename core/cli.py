@@ -323,8 +323,7 @@ def main(argv=None) -> int:
         print(f"genbot: catalog error: {exc}", file=sys.stderr)
         return 2
     except UNAVAILABLE_ERRORS as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"genbot: cannot reach the database: {first}", file=sys.stderr)
+        print(f"genbot: cannot reach the database: {logs.first_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -19,6 +19,7 @@ import psycopg2
 import psycopg2.extensions
 import psycopg2.pool
 
+from core import logs
 from core.config import DatabaseSettings
 
 log = logging.getLogger("genbot.db")
@@ -35,12 +36,10 @@ class _KeepAlivePool(psycopg2.pool.ThreadedConnectionPool):
     """Keeps healthy returned connections instead of closing those beyond minconn; closes
     the ones beyond ``keep`` that stayed idle for ``idle_s``."""
 
-    keep = 0
-    idle_s = 60.0
-
-    def __init__(self, *args, **kwargs):
+    def __init__(self, minconn: int, maxconn: int, *, keep: int, idle_s: float, **connect_kwargs):
+        self.keep, self.idle_s = keep, idle_s
         self._idle_since: dict[int, float] = {}
-        super().__init__(*args, **kwargs)
+        super().__init__(minconn, maxconn, **connect_kwargs)
 
     def _connect(self, key=None):
         try:
@@ -102,8 +101,7 @@ class Database:
         self.queries = 0  # statements sent, for benchmarks and /metrics
         # Connections are opened on demand; a database that is down at start-up must
         # not stop the process from coming up and answering.
-        self._pool = _KeepAlivePool(0, maxconn, **kwargs)
-        self._pool.keep, self._pool.idle_s = minconn, idle_s
+        self._pool = _KeepAlivePool(0, maxconn, keep=minconn, idle_s=idle_s, **kwargs)
         self._warm(minconn)
 
     def _counting_cursor(self):
@@ -123,7 +121,7 @@ class Database:
                 conns.append(self._pool.getconn())
         except UNAVAILABLE_ERRORS as exc:
             log.warning("database not reachable at start (%s): %s", self.settings.describe(),
-                        str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+                        logs.first_line(exc))
         finally:
             for conn in conns:
                 self._pool.putconn(conn)

@@ -185,7 +185,7 @@ class Router:
                 return route.handler(ctx, *args)
         except DEGRADED_ERRORS as exc:
             log.warning("%s handler %s: database unavailable: %s", route.owner,
-                        getattr(route.handler, "__name__", route.handler), _first_line(exc))
+                        getattr(route.handler, "__name__", route.handler), logs.first_line(exc))
             self._apologise(ctx, t("db_unavailable"))
             return True
         except Exception:
@@ -200,11 +200,6 @@ class Router:
             ctx.answer_or_reply(text)
         except Exception:
             log.exception("could not tell the user about a failed handler")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class EnsureUserMiddleware(BaseMiddleware):
@@ -228,7 +223,7 @@ class EnsureUserMiddleware(BaseMiddleware):
         except DEGRADED_ERRORS as exc:
             # Handlers still run: free work does not need the database.
             data["db_unavailable"] = True
-            log.warning("could not write user %s: %s", user.id, _first_line(exc))
+            log.warning("could not write user %s: %s", user.id, logs.first_line(exc))
         return None
 
     def post_process(self, obj, data, exception):

@@ -363,8 +363,7 @@ class Generation:
                 if time.monotonic() + delay > give_up:
                     raise
                 log.warning("job %s: database unavailable while finishing (%s); retrying in %.1f s",
-                            job.id, str(exc).strip().splitlines()[0] if str(exc).strip()
-                            else type(exc).__name__, delay)
+                            job.id, logs.first_line(exc), delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
 

@@ -127,3 +127,9 @@ def start_request(request_id: str | None = None) -> str:
     rid = request_id or uuid.uuid4().hex[:12]
     _fields.set({"request_id": rid})
     return rid
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception's first line for a one-line log message, or its type when it says nothing."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

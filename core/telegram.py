@@ -23,6 +23,8 @@ import telebot
 import urllib3
 from telebot import apihelper
 
+from core import logs
+
 log = logging.getLogger("genbot.telegram")
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -154,7 +156,7 @@ class TelegramApi:
                 apihelper._make_request(self.bot.token, method, params=params, method="post")
             except Exception as exc:
                 log.warning("Bot API %s to %s failed: %s", method, params.get("chat_id"),
-                            str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                            logs.first_line(exc))
 
     def reply(self, chat_id: int, text: str, markup=None, **extra) -> None:
         """Send a message (maybe as the webhook response); returns nothing."""

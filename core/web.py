@@ -64,7 +64,7 @@ def _guarded_view(plugin, view):
             raise  # 413 and friends keep their status
         except DEGRADED_ERRORS as exc:  # the message names the missing table, if that is it
             log.warning("plugin %s: route %s: database unavailable: %s", plugin.name, request.path,
-                        str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+                        logs.first_line(exc))
             return _json({"error": "database temporarily unavailable, retry later"}, 503)
         except Exception:
             log.exception("plugin %s: route %s failed", plugin.name, request.path)

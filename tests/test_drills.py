@@ -27,6 +27,7 @@ from tests.support.flows import generate, http_sender
 from tests.support.pg import url_for
 from tests.support.serve import ServeProcess, base_env, free_port
 from tests.support.traffic import UNAVAILABLE, Traffic, job_endings_told
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.drill
 CALLBACK_SECRET = "drill-callback-secret"
@@ -48,15 +49,6 @@ def fund(settings) -> Database:
     for user_id in USERS:
         balances.credit(user_id, "100.00", reason="drill starting balance")
     return db
-
-
-def wait_until(check, timeout: float, explain):
-    """Wait for ``check()``; ``explain`` is a message or a function that makes one."""
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, explain() if callable(explain) else explain
-        time.sleep(0.2)
-    return result
 
 
 def balance_answer(server) -> str:

@@ -33,6 +33,7 @@ from tests.support.balancer import HAProxy, PgBouncer
 from tests.support.flows import confirm_token
 from tests.support.pg import url_for
 from tests.support.serve import ServeProcess, base_env, run_cli
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.drill
 CALLBACK_SECRET = "provider-callback-secret"
@@ -195,14 +196,6 @@ def transcript(bot_api, conversation: Conversation) -> tuple[Counter, Counter]:
                     .replace(chat, "<id>").partition(" Теперь на балансе")[0])
                    for m in seen if m["method"] != "editMessageText")
     return said, Counter(m["text"] for m in seen if m["method"] == "editMessageText")
-
-
-def wait_until(check, timeout: float = 30.0, explain=lambda: ""):
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, explain()
-        time.sleep(0.1)
-    return result
 
 
 def settled(db: Database, jobs: int):

@@ -26,12 +26,20 @@ def http_sender(server_url: str, bot_api):
     return send
 
 
-def confirm_token(sent: list[dict]) -> str:
+def find_confirm_token(sent: list[dict]) -> str | None:
+    """The token of the last "✅ Запустить" button among ``sent``, if there is one."""
     for message in reversed(sent):
         for data in inline_buttons(message).values():
             if data and data.startswith("gen:go:"):
                 return data.split(":", 2)[2]
-    raise AssertionError(f"no confirm button in {[m.get('text') for m in sent]}")
+    return None
+
+
+def confirm_token(sent: list[dict]) -> str:
+    token = find_confirm_token(sent)
+    if token is None:
+        raise AssertionError(f"no confirm button in {[m.get('text') for m in sent]}")
+    return token
 
 
 def draft(send, user_id: int, model_id: str, *answers) -> str:

@@ -21,6 +21,7 @@ import requests
 from plugins.payments.callback import signature_of
 from tests.support import updates
 from tests.support.app import SECRET, inline_buttons
+from tests.support.flows import find_confirm_token
 
 UNAVAILABLE = "⚠️ База временно недоступна"
 
@@ -122,11 +123,9 @@ class Traffic:
                 sent = self.send(session, updates.callback(user_id, f"gen:c:{answer[1]}"))
             else:
                 sent = self.send(session, updates.message(user_id, answer))
-        for message in sent:  # no confirm button while the database is away: fine
-            for data in inline_buttons(message).values():
-                if data and data.startswith("gen:go:"):
-                    self.send(session, updates.callback(user_id, data))
-                    return
+        token = find_confirm_token(sent)  # none while the database is away: fine
+        if token is not None:
+            self.send(session, updates.callback(user_id, f"gen:go:{token}"))
 
     def _free_generation(self, session, rng, user_id):
         self._generate(session, user_id, "demo-text", f"бесплатно {next(self._ids)}")
