@@ -63,7 +63,7 @@ class App:
         self.menu = Menu()
         self.catalog = load_catalog(config.catalog_file)
         self.jobs = JobQueue(self.db, self.balances, free_quota=config.free_daily_quota,
-                             lock_ttl_s=config.job_lock_ttl_s)
+                             lock_ttl_s=config.job_lock_ttl_s, max_active=config.max_active_jobs)
         handlers.register(self)
         self.plugins = plugins or PluginHost(config.plugins_file).load()
         self.plugins.on_users_table_back = self.user_cache.forget

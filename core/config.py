@@ -75,6 +75,7 @@ class Config:
     catalog_file: Path = Path("catalog.toml")
     free_daily_quota: int = 10
     job_workers: int = 4
+    max_active_jobs: int = 3
     job_lock_ttl_s: float = 60.0
     job_heartbeat_s: float = 5.0
     job_sweep_s: float = 15.0
@@ -254,6 +255,7 @@ def load_config(env=None) -> Config:
         catalog_file=_catalog_file(env),
         free_daily_quota=_int(env, "FREE_DAILY_QUOTA", 10, 0, 100_000),
         job_workers=_int(env, "JOB_WORKERS", 4, 0, 256),
+        max_active_jobs=_int(env, "MAX_ACTIVE_JOBS", 3, 1, 100_000),
         job_lock_ttl_s=_float(env, "JOB_LOCK_TTL", 60.0, 1.0, 86_400.0),
         job_heartbeat_s=_float(env, "JOB_HEARTBEAT", 5.0, 0.1, 3600.0),
         job_sweep_s=_float(env, "JOB_SWEEP_INTERVAL", 15.0, 0.1, 3600.0),

@@ -27,7 +27,7 @@ from core.catalog import CATEGORIES
 from core.db import UNAVAILABLE_ERRORS
 from core.dispatch import DEGRADED_ERRORS
 from core.events import GenerationEvent
-from core.jobs import FreeQuotaExhausted, Job
+from core.jobs import FreeQuotaExhausted, Job, TooManyActiveJobs
 from core.menu import inline_keyboard
 from core.providers import (
     FinishedElsewhere,
@@ -261,6 +261,9 @@ class Generation:
         except FreeQuotaExhausted as exc:
             ctx.answer_callback()
             ctx.reply(t("gen_quota", quota=exc.quota))
+            return
+        except TooManyActiveJobs as exc:
+            ctx.answer_callback(t("gen_too_many", limit=exc.limit), alert=True)
             return
         except UNAVAILABLE_ERRORS:
             if model.free and getattr(self.providers[model.provider], "offline", False):

@@ -30,6 +30,7 @@ from core.db import UNAVAILABLE_ERRORS, Database
 log = logging.getLogger("genbot.jobs")
 
 TERMINAL = ("succeeded", "failed", "timeout", "cancelled")
+_ACTIVE_LOCK_CLASS = 0x6A6F62  # pg_advisory_xact_lock's first key for "a user's jobs"
 _COLUMNS = ("id, user_id, chat_id, model_id, category, provider, inputs, price_rub, is_free, "
             "reservation_id, status, timeout_s, task_id, progress_message_id, request_id, "
             "result, error_code, error_message, started_at, finished_at, created_at")
@@ -39,6 +40,14 @@ class FreeQuotaExhausted(Exception):
     def __init__(self, quota: int):
         super().__init__(f"free quota of {quota} a day used up")
         self.quota = quota
+
+
+class TooManyActiveJobs(Exception):
+    """The user already has ``limit`` jobs queued or running."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"{limit} jobs already queued or running")
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -72,17 +81,23 @@ def _job(row) -> Job | None:
 
 class JobQueue:
     def __init__(self, db: Database, balances: Balances, *, free_quota: int = 10,
-                 lock_ttl_s: float = 60.0):
+                 lock_ttl_s: float = 60.0, max_active: int | None = None):
         self.db = db
         self.balances = balances
         self.free_quota = free_quota
         self.lock_ttl_s = lock_ttl_s
+        self.max_active = max_active  # per user, queued + running; None: no cap
 
     # -- creating ---------------------------------------------------------------------
 
     def create(self, tx, *, user_id: int, chat_id: int, model, inputs: dict, draft_key: str,
                request_id: str | None = None) -> tuple[int, bool]:
-        """Queue a job inside the caller's transaction. (job id, False) for a repeated draft."""
+        """Queue a job inside the caller's transaction. (job id, False) for a repeated draft.
+
+        Raises ``TooManyActiveJobs`` when the user already has ``max_active`` jobs.
+        """
+        if self.max_active is not None:
+            self._check_active(tx, user_id, draft_key)
         tx.execute(
             "INSERT INTO generation_jobs (user_id, chat_id, model_id, category, provider, inputs, "
             "price_rub, is_free, draft_key, timeout_s, request_id) "
@@ -106,6 +121,18 @@ class JobQueue:
         tx.execute("NOTIFY genbot_jobs")
         return job_id, True
 
+    def _check_active(self, tx, user_id: int, draft_key: str) -> None:
+        # Serialises one user's confirms (two taps at once cannot both pass the count);
+        # the lock is the transaction's, so other users never wait on it.
+        tx.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_ACTIVE_LOCK_CLASS, user_id % 2**31))
+        tx.execute("SELECT count(*) FILTER (WHERE status IN ('queued', 'running')), "
+                   "bool_or(draft_key = %s) FROM generation_jobs "
+                   "WHERE user_id = %s AND (status IN ('queued', 'running') OR draft_key = %s)",
+                   (draft_key, user_id, draft_key))
+        active, repeated = tx.fetchone()
+        if active >= self.max_active and not repeated:
+            raise TooManyActiveJobs(self.max_active)
+
     def _use_free_generation(self, tx, user_id: int) -> None:
         tx.execute(
             "INSERT INTO free_usage (user_id, day, used) VALUES (%(u)s, (NOW() AT TIME ZONE 'UTC')::date, 1) "
@@ -123,12 +150,19 @@ class JobQueue:
     # -- running ----------------------------------------------------------------------
 
     def claim(self, worker: str) -> Job | None:
+        """Take the next job, fairly: the oldest job of the user with fewest jobs running.
+
+        A user's backlog therefore never holds back another user's next job by more
+        than the jobs already running; among equals the queue stays first in, first out.
+        """
         return _job(self.db.fetch_one(
             f"UPDATE generation_jobs SET status = 'running', locked_by = %s, attempts = attempts + 1, "
             f"heartbeat_at = NOW(), started_at = NOW(), updated_at = NOW(), "
             f"deadline_at = NOW() + make_interval(secs => timeout_s) "
-            f"WHERE id = (SELECT id FROM generation_jobs WHERE status = 'queued' "
-            f"ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING {_COLUMNS}", (worker,)))
+            f"WHERE id = (SELECT q.id FROM generation_jobs q WHERE q.status = 'queued' "
+            f"ORDER BY (SELECT count(*) FROM generation_jobs r WHERE r.user_id = q.user_id "
+            f"AND r.status = 'running'), q.id FOR UPDATE SKIP LOCKED LIMIT 1) "
+            f"RETURNING {_COLUMNS}", (worker,)))
 
     def heartbeat(self, job_ids: list[int]) -> None:
         if job_ids:

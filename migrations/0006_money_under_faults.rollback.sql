@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS idx_generation_jobs_active_user;
