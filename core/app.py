@@ -45,6 +45,11 @@ def sender_of(payload: dict) -> dict | None:
     return None
 
 
+def _is_payment(payload: dict) -> bool:
+    message = payload.get("message")
+    return isinstance(message, dict) and "successful_payment" in message
+
+
 class App:
     def __init__(self, config: Config, database: DatabaseSettings, *, local_sink=None,
                  plugins: PluginHost | None = None):
@@ -125,25 +130,40 @@ class App:
     # -- one update --------------------------------------------------------------------
 
     def process_update(self, payload: dict) -> dict | None:
-        """Handle one update; return the call to put in the webhook response, if any."""
+        """Handle one update; return the call to put in the webhook response, if any.
+
+        Raises ``RedeliveryNeeded`` when the update's work must be tried again.
+        """
         update = types.Update.de_json(payload)
         self.telegram.open_outbox()
+        dispatch.begin_update()
         try:
             self.telegram.bot.process_new_updates([update])
         finally:
             response = self.telegram.close_outbox()
+        reason = dispatch.redelivery_reason()
+        if reason is not None:
+            raise dispatch.RedeliveryNeeded(reason)
         return response
 
     def handle_webhook_update(self, update_id: int, payload: dict) -> dict | None:
-        """Dedupe, then process; a handler's exception is logged, never re-raised."""
+        """Dedupe, then process; a handler's exception is logged, never re-raised.
+
+        The one exception: a payment (``RedeliveryNeeded``), which is never claimed as
+        processed here — its charge id is its dedupe key, and the credit and that key
+        commit together — so that a re-sent payment is always handled again.
+        """
         kind = metrics.update_type(payload)
         with logs.bound(update_id=update_id):
-            if not self.updates.claim(update_id, sender_of(payload)):
+            if not _is_payment(payload) and not self.updates.claim(update_id, sender_of(payload)):
                 log.info("update %s already processed: dropped", update_id)
                 metrics.UPDATES.labels(kind, "duplicate").inc()
                 return None
             try:
                 reply = self.process_update(payload)
+            except dispatch.RedeliveryNeeded:
+                metrics.UPDATES.labels(kind, "redelivery").inc()
+                raise
             except Exception:
                 log.exception("update %s failed", update_id)
                 metrics.UPDATES.labels(kind, "error").inc()

@@ -165,7 +165,7 @@ class Balances:
             ensure_user_id(self.db, self.users, user_id, force=True)
             balance = self.db.fetch_one(sql, params)[0]
         if balance is not None:
-            self._notify(BalanceChange(user_id, amount, kind, reason, balance))
+            self._notify(BalanceChange(user_id, amount, kind, reason, balance), None)
         return balance
 
     def debit(self, user_id: int, amount, *, kind: str = "deduction", reason: str | None = None,
@@ -184,7 +184,7 @@ class Balances:
             return balance
 
         balance = self._run(user_id, move, cur)
-        self._notify(BalanceChange(user_id, delta, kind, reason, balance))
+        self._notify(BalanceChange(user_id, delta, kind, reason, balance), cur)
         return balance
 
     def hold(self, user_id: int, amount, *, reason: str | None = None,
@@ -223,7 +223,7 @@ class Balances:
             tx.execute("SELECT COALESCE(balance_rub, 0) FROM balances WHERE user_id = %s",
                        (user_id,))
             balance = tx.fetchone()[0]
-        self._notify(BalanceChange(user_id, -amount, "deduction", reason, balance))
+        self._notify(BalanceChange(user_id, -amount, "deduction", reason, balance), cur)
         return True
 
     def release(self, reservation_id: int, *, cur=None) -> bool:
@@ -272,13 +272,21 @@ class Balances:
             with self.db.transaction() as tx:
                 return work(tx)
 
-    def _notify(self, change: BalanceChange) -> None:
-        for listener in self.listeners:
-            try:
-                listener(change)
-            except Exception:
-                log.exception("balance-change listener %r failed for user %s",
-                              getattr(listener, "__name__", listener), change.user_id)
+    def _notify(self, change: BalanceChange, cur) -> None:
+        """Tell the listeners once the change is committed: inside a caller's
+        transaction (``cur``), only when and if that transaction commits."""
+        def tell():
+            for listener in self.listeners:
+                try:
+                    listener(change)
+                except Exception:
+                    log.exception("balance-change listener %r failed for user %s",
+                                  getattr(listener, "__name__", listener), change.user_id)
+
+        if cur is None:
+            tell()
+        else:
+            cur.after_commit(tell)
 
 
 def ledger_differences(db: Database, limit: int = 100) -> list[tuple[int, Decimal, Decimal, Decimal]]:

@@ -112,6 +112,14 @@ class Database:
                 database.queries += 1  # a racy += only ever undercounts a benchmark figure
                 return super().execute(query, vars)
 
+            def after_commit(self, callback) -> None:
+                """Call ``callback()`` once this cursor's transaction has committed, and
+                never if it rolls back (at once for a statement that commits itself)."""
+                if self.connection.autocommit:
+                    _call_isolated(callback)
+                else:
+                    self.__dict__.setdefault("_after_commit", []).append(callback)
+
         return CountingCursor
 
     def _warm(self, count: int) -> None:
@@ -165,6 +173,8 @@ class Database:
                 with conn.cursor() as cur:
                     yield cur
                 conn.commit()
+                for callback in cur.__dict__.pop("_after_commit", ()):
+                    _call_isolated(callback)
             except BaseException:
                 if not conn.closed:
                     try:
@@ -202,6 +212,14 @@ class Database:
             self._pool.closeall()
         except psycopg2.pool.PoolError:
             pass
+
+
+def _call_isolated(callback) -> None:
+    """An after-commit callback's failure is logged: the transaction stands."""
+    try:
+        callback()
+    except Exception:
+        log.exception("after-commit callback %s failed", getattr(callback, "__name__", callback))
 
 
 def connect_once(settings: DatabaseSettings, **extra):

@@ -11,6 +11,7 @@ update carries is left without an answer.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,6 +27,30 @@ log = logging.getLogger("genbot.dispatch")
 
 # Errors after which the right answer is the seed's degradation message.
 DEGRADED_ERRORS = UNAVAILABLE_ERRORS + (psycopg2.errors.UndefinedTable,)
+
+
+class RedeliveryNeeded(Exception):
+    """An update whose work must not be lost did not commit: answer so Telegram re-sends it.
+
+    Raised by ``App.handle_webhook_update`` after a ``successful_payment`` could not be
+    credited (or recorded): the webhook answers 503, the poller does not move past it.
+    """
+
+
+_update = threading.local()
+
+
+def begin_update() -> None:
+    _update.redeliver = None
+
+
+def redelivery_reason() -> str | None:
+    """Why the update being handled on this thread must come again, if it must."""
+    return getattr(_update, "redeliver", None)
+
+
+def _ask_for_redelivery(reason: str) -> None:
+    _update.redeliver = reason
 
 
 @dataclass
@@ -89,6 +114,7 @@ class Route:
     owner: str  # "core" or a plugin's name: who to blame in the log
     admin_only: bool = False
     needs_db: bool = True  # False: answers even when the sender could not be written
+    must_commit: bool = False  # True: on any failure the update is re-sent, not answered
 
 
 class Router:
@@ -118,8 +144,12 @@ class Router:
         self.text_handlers.append(Route(handler, owner, needs_db=needs_db))
 
     def on(self, kind: str, handler, owner: str = "core") -> None:
-        """The handler of ``pre_checkout_query`` or ``successful_payment`` updates."""
-        self.kinds[kind] = Route(handler, owner)
+        """The handler of ``pre_checkout_query`` or ``successful_payment`` updates.
+
+        A ``successful_payment`` is money already taken from the user: if its handler
+        fails in any way, the update is answered so that Telegram sends it again.
+        """
+        self.kinds[kind] = Route(handler, owner, must_commit=kind == "successful_payment")
 
     # -- dispatch --------------------------------------------------------------------
 
@@ -168,6 +198,8 @@ class Router:
 
     def run(self, route: Route, ctx: Context, *args):
         """Run a handler so that whatever it does wrong, the user gets an answer."""
+        if route.must_commit:
+            return self._run_or_redeliver(route, ctx, *args)
         if route.needs_db and ctx.data.get("db_unavailable"):
             # The sender could not even be written: the database or `users` is gone.
             self._apologise(ctx, t("db_unavailable"))
@@ -192,6 +224,23 @@ class Router:
             log.exception("%s handler %s failed", route.owner,
                           getattr(route.handler, "__name__", route.handler))
             self._apologise(ctx, t("handler_failed"))
+            return True
+
+    @staticmethod
+    def _run_or_redeliver(route: Route, ctx: Context, *args):
+        """No apology: the update comes again until its handler succeeds."""
+        paid = ctx.message.successful_payment if ctx.message is not None else None
+        charge = getattr(paid, "telegram_payment_charge_id", None)
+        try:
+            if ctx.data.get("db_unavailable"):
+                raise RedeliveryNeeded("the sender could not be written: database unavailable")
+            return route.handler(ctx, *args)
+        except Exception as exc:
+            log.error("successful_payment %s of user %s not recorded (%s handler: %s): "
+                      "asking Telegram to send it again", charge, ctx.user_id, route.owner,
+                      logs.first_line(exc), exc_info=not isinstance(exc, DEGRADED_ERRORS
+                                                                    + (RedeliveryNeeded,)))
+            _ask_for_redelivery(f"successful_payment {charge}: {logs.first_line(exc)}")
             return True
 
     @staticmethod

@@ -98,6 +98,9 @@ def run_checks(db, host, migrator, lock_ttl_s: float) -> list[Finding]:
                                 "python run.py cleanup", [list(map(str, r)) for r in dead])
                         if dead else Finding("dead_jobs", "ok", "no dead jobs"))
 
+    if "payments" in present:
+        findings.append(_unsettled_payments(db))
+
     if {"balances", "payment_transactions", "balance_reservations"} <= present:
         differences = ledger_differences(db)
         findings.append(Finding(
@@ -108,6 +111,24 @@ def run_checks(db, host, migrator, lock_ttl_s: float) -> list[Finding]:
              for u, b, h, total in differences]) if differences else
             Finding("ledger", "ok", "balance + held = ledger for every user"))
     return findings
+
+
+def _unsettled_payments(db) -> Finding:
+    """Money Telegram took that is not (yet) on a balance: payments matching no invoice,
+    and Stars refunds whose outcome is not known."""
+    rows = db.fetch_all(
+        "SELECT status, source, external_id, user_id, currency, total_amount, review_reason "
+        "FROM payments WHERE status = 'review' OR (status = 'refunding' "
+        "AND updated_at < NOW() - INTERVAL '1 minute') ORDER BY id LIMIT 50")
+    if not rows:
+        return Finding("payments", "ok", "every payment credited or refunded")
+    review = sum(1 for r in rows if r[0] == "review")
+    return Finding("payments", "warning",
+                   f"{review} payment(s) await review (recorded, not credited), "
+                   f"{len(rows) - review} refund(s) with an unknown outcome",
+                   "an admin settles each: /settle <charge id> credit <amount> | refund; "
+                   "refunds: python run.py cleanup",
+                   [" ".join(map(str, r)) for r in rows])
 
 
 def _table_of(fk_name: str, present: set[str]) -> bool:

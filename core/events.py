@@ -24,3 +24,15 @@ class GenerationEvent:
     duration_ms: int | None = None
 
     STATUSES = ("started", "success", "failed", "timeout")
+
+
+@dataclass(frozen=True)
+class PaymentEvent:
+    """A real payment (Telegram Payments, Stars or the signed provider callback) that was
+    credited, or later refunded; never an admin adjustment, a reward or a correction."""
+
+    source: str  # 'telegram', 'stars', 'provider'
+    external_id: str  # the charge id or the provider's payment id: unique per source
+    user_id: int
+    amount_rub: Decimal
+    status: str  # 'credited' or 'refunded'

@@ -156,6 +156,16 @@ def balance_changed(app, settings, change):
 
 
 @hookspec
+def payment_credited(app, settings, payment):
+    """A real payment was credited (committed); ``payment`` is a ``core.events.PaymentEvent``."""
+
+
+@hookspec
+def payment_refunded(app, settings, payment):
+    """A credited payment was refunded (committed); ``payment.status`` is ``refunded``."""
+
+
+@hookspec
 def result_buttons(app, settings, result):
     """Inline buttons to offer under a generation's result, as a list of InlineKeyboardButton."""
 

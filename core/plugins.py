@@ -33,6 +33,7 @@ import psycopg2.errors
 
 from core import hookspecs
 from core.db import UNAVAILABLE_ERRORS
+from core.dispatch import RedeliveryNeeded
 from core.texts import register_texts, t
 
 log = logging.getLogger("genbot.plugins")
@@ -343,6 +344,8 @@ class PluginHost:
             if plugin.state == DEGRADED:
                 if text_handler:
                     return False
+                if ctx.message is not None and ctx.message.successful_payment is not None:
+                    raise RedeliveryNeeded(f"plugin {plugin.name} degraded: {plugin.reason}")
                 ctx.answer_or_reply(t("db_unavailable"))
                 return True
             try:

@@ -13,6 +13,8 @@ import threading
 
 from telebot import apihelper
 
+from core.dispatch import RedeliveryNeeded
+
 log = logging.getLogger("genbot.polling")
 
 
@@ -54,8 +56,14 @@ class Poller:
                 update_id = raw.get("update_id")
                 if type(update_id) is not int:
                     continue
+                try:
+                    reply = self.app.handle_webhook_update(update_id, raw)
+                except RedeliveryNeeded:
+                    # Not past this update: getUpdates gives it again after the pause.
+                    self._stop.wait(pause)
+                    pause = min(pause * 2, 60)
+                    break
                 offset = update_id + 1
-                reply = self.app.handle_webhook_update(update_id, raw)
                 if reply is not None:
                     method = reply.pop("method")
                     try:

@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from core import logs, metrics
 from core.db import UNAVAILABLE_ERRORS
-from core.dispatch import DEGRADED_ERRORS
+from core.dispatch import DEGRADED_ERRORS, RedeliveryNeeded
 from core.migrations import CORE_TABLES
 
 log = logging.getLogger("genbot.web")
@@ -110,7 +110,10 @@ def create_web_app(app) -> Flask:
         update_id = payload.get("update_id") if isinstance(payload, dict) else None
         if type(update_id) is not int or not 0 <= update_id < 2**63:
             return _json({"error": "update_id missing or not a non-negative 64-bit integer"}, 400)
-        reply = app.handle_webhook_update(update_id, payload)
+        try:
+            reply = app.handle_webhook_update(update_id, payload)
+        except RedeliveryNeeded:  # Telegram re-sends an update that gets a non-2xx answer
+            return _json({"error": "not recorded yet, send it again"}, 503)
         if reply is not None:
             return _json(reply)
         return Response(status=200)

@@ -10,6 +10,8 @@ import pytest
 
 from core.balances import ledger_differences
 from core.cleanup import run_cleanup
+from core.doctor import run_checks
+from core.migrations import Migrator
 from plugins.payments.callback import signature_of
 from tests.support import updates
 from tests.support.app import exchange, make_app, texts
@@ -23,7 +25,8 @@ def bot(db_settings, bot_api, tmp_path):
     app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, ADMIN_IDS=str(ADMIN),
                            PAYMENT_CALLBACK_SECRET=SECRET, plugins_toml=(
                                '[payments]\nprovider_token = "test-provider-token"\n'
-                               'stars_rub_per_star = "2.00"\n'))
+                               'stars_rub_per_star = "2.00"\nrefund_timeout_s = 0.5\n'
+                               'refund_settle_after_s = 0\n'))
     yield app, (lambda update: exchange(client, bot_api, update)), client
     app.close()
 
@@ -44,6 +47,12 @@ def successful_payment(user_id, payload, currency, total, charge_id, update_id=N
         "currency": currency, "total_amount": total, "invoice_payload": payload,
         "telegram_payment_charge_id": charge_id, "provider_payment_charge_id": f"prov-{charge_id}"}
     return update
+
+
+def pay_stars(send, bot_api, user_id, payload, stars, charge_id):
+    """The user pays a Stars invoice: Telegram records it and sends successful_payment."""
+    bot_api.star_payment(user_id, charge_id, stars)
+    return send(successful_payment(user_id, payload, "XTR", stars, charge_id))
 
 
 def invoice_for(bot_api, user_id):
@@ -110,7 +119,7 @@ def test_stars_credit_at_the_rate_and_refund_once(bot, bot_api):
     invoice = invoice_for(bot_api, USER)
     assert invoice["currency"] == "XTR" and invoice.get("provider_token", "") == ""
     assert json.loads(invoice["prices"])[0]["amount"] == 50  # 100 ₽ at 2 ₽ a star
-    send(successful_payment(USER, invoice["payload"], "XTR", 50, "stars-1"))
+    pay_stars(send, bot_api, USER, invoice["payload"], 50, "stars-1")
     assert app.balances.get(USER) == Decimal("100.00")
     assert "возвращены" in texts(send(updates.message(ADMIN, "/refund stars-1")))[0]
     assert bot_api.calls_to("refundStarPayment")[-1]["telegram_payment_charge_id"] == "stars-1"
@@ -124,7 +133,7 @@ def test_stars_credit_at_the_rate_and_refund_once(bot, bot_api):
 def test_a_spent_stars_payment_is_not_refunded(bot, bot_api):
     app, send, _ = bot
     send(updates.callback(USER, "pay:m:stars:100"))
-    send(successful_payment(USER, invoice_for(bot_api, USER)["payload"], "XTR", 50, "stars-2"))
+    pay_stars(send, bot_api, USER, invoice_for(bot_api, USER)["payload"], 50, "stars-2")
     app.balances.debit(USER, "60.00", reason="spent on generations")
     assert "меньше суммы" in texts(send(updates.message(ADMIN, "/refund stars-2")))[0]
     assert app.db.fetch_one("SELECT status FROM payments WHERE external_id = 'stars-2'") == ("credited",)
@@ -258,3 +267,124 @@ def test_a_table_gone_before_the_probe_notices_answers_503_naming_it(bot, caplog
     assert "retry later" in response.get_json()["error"]
     assert 'relation "payments" does not exist' in caplog.text
     assert app.balances.summary(USER) == (Decimal("0"), Decimal("0"))
+
+
+# -- only what genbot invoiced is credited ------------------------------------------------
+
+@pytest.mark.parametrize("case", ["unknown payload", "wrong currency", "wrong total", "other payer"])
+def test_a_payment_that_matches_no_invoice_credits_nothing_and_waits_for_review(bot, bot_api, case):
+    app, send, _ = bot
+    send(updates.callback(USER, "pay:m:card:250"))
+    payload = invoice_for(bot_api, USER)["payload"]
+    payer, currency, total = USER, "RUB", 25000
+    if case == "unknown payload":
+        payload, currency, total = "made-up", "USD", 12345
+    elif case == "wrong currency":
+        currency = "EUR"
+    elif case == "wrong total":
+        total = 2500
+    else:
+        payer = USER + 1
+    said = texts(send(successful_payment(payer, payload, currency, total, "odd-1")))
+    assert "не совпал со счётом" in said[0] and "odd-1" in said[0]
+    assert texts(send(successful_payment(payer, payload, currency, total, "odd-1"))) == []  # re-sent
+    assert app.balances.summary(payer) == (Decimal("0"), Decimal("0"))
+    assert app.db.fetch_all("SELECT status, amount_rub FROM payments") == [("review", None)]
+    assert ledger_differences(app.db) == []
+    [finding] = [f for f in run_checks(app.db, app.plugins, Migrator(app.db.settings), 60)
+                 if f.check == "payments"]
+    assert finding.severity == "warning" and "odd-1" in finding.details[0]
+
+    assert "Такой команды нет" in texts(send(updates.message(payer, "/settle odd-1 credit 250")))[0]
+    assert "зачислено 250.00" in texts(send(updates.message(ADMIN, "/settle odd-1 credit 250")))[0]
+    assert "нет" in texts(send(updates.message(ADMIN, "/settle odd-1 credit 250")))[0]  # once
+    assert app.balances.get(payer) == Decimal("250.00")
+    assert app.db.fetch_all("SELECT status, amount_rub FROM payments") == [("credited", Decimal("250.00"))]
+    assert ledger_differences(app.db) == []
+
+
+def test_a_stars_payment_under_review_is_refunded_by_the_admin(bot, bot_api):
+    app, send, _ = bot
+    pay_stars(send, bot_api, USER, "made-up", 7, "odd-stars")
+    assert app.db.fetch_one("SELECT status FROM payments") == ("review",)
+    assert "возвращён" in texts(send(updates.message(ADMIN, "/settle odd-stars refund")))[0]
+    assert bot_api.refunded_charges() == ["odd-stars"]
+    assert app.db.fetch_one("SELECT status FROM payments") == ("refunded",)
+    assert app.balances.summary(USER) == (Decimal("0"), Decimal("0"))
+
+
+def test_a_stars_invoice_credits_its_roubles_exactly(bot, bot_api):
+    app, send, _ = bot
+    send(updates.callback(USER, "pay:m:stars:25"))  # 25 ₽ at 2 ₽ a star: 13 stars
+    invoice = invoice_for(bot_api, USER)
+    assert json.loads(invoice["prices"])[0]["amount"] == 13
+    pay_stars(send, bot_api, USER, invoice["payload"], 13, "stars-25")
+    assert app.balances.get(USER) == Decimal("25.00")
+
+
+# -- refunds that never guess -----------------------------------------------------------
+
+class Crash(BaseException):
+    """The process dies here."""
+
+
+def test_a_crash_between_the_debit_and_the_refund_call_is_settled_from_telegrams_record(
+        bot, bot_api, monkeypatch):
+    app, send, _ = bot
+    send(updates.callback(USER, "pay:m:stars:100"))
+    pay_stars(send, bot_api, USER, invoice_for(bot_api, USER)["payload"], 50, "stars-crash")
+    real_call = app.telegram.call
+
+    def crash_on_refund(method, params):
+        if method == "refundStarPayment":
+            raise Crash()
+        return real_call(method, params)
+
+    monkeypatch.setattr(app.telegram, "call", crash_on_refund)
+    with pytest.raises(Crash):
+        send(updates.message(ADMIN, "/refund stars-crash"))
+    monkeypatch.setattr(app.telegram, "call", real_call)
+    assert app.db.fetch_one("SELECT status FROM payments") == ("refunding",)
+    assert app.balances.get(USER) == Decimal("0.00")  # debited, the Stars not yet returned
+    assert "already" not in texts(send(updates.message(ADMIN, "/refund stars-crash")))[0]
+
+    assert run_cleanup(app)["payments.uncertain_refunds_settled"] == 1
+    # Telegram's record shows no refund: the user keeps the payment, and its roubles.
+    assert bot_api.refunded_charges() == []
+    assert app.db.fetch_one("SELECT status FROM payments") == ("credited",)
+    assert app.balances.get(USER) == Decimal("100.00")
+    assert ledger_differences(app.db) == []
+    # ... and can be refunded properly now.
+    assert "возвращены" in texts(send(updates.message(ADMIN, "/refund stars-crash")))[0]
+    assert bot_api.refunded_charges() == ["stars-crash"]
+
+
+def test_a_refund_that_timed_out_after_telegram_refunded_ends_refunded(bot, bot_api):
+    app, send, _ = bot
+    send(updates.callback(USER, "pay:m:stars:100"))
+    pay_stars(send, bot_api, USER, invoice_for(bot_api, USER)["payload"], 50, "stars-slow")
+    bot_api.slow("refundStarPayment", 2.0)  # refunded at once, answered after our 0.5 s timeout
+    assert "не ответил" in texts(send(updates.message(ADMIN, "/refund stars-slow")))[0]
+    assert app.db.fetch_one("SELECT status FROM payments") == ("refunding",)
+    bot_api.slow("refundStarPayment", 0)
+    app.db.execute("UPDATE payments SET updated_at = NOW() - INTERVAL '2 minutes'")
+    [finding] = [f for f in run_checks(app.db, app.plugins, Migrator(app.db.settings), 60)
+                 if f.check == "payments"]
+    assert finding.severity == "warning" and "1 refund(s) with an unknown outcome" in finding.message
+
+    assert run_cleanup(app)["payments.uncertain_refunds_settled"] == 1
+    assert bot_api.refunded_charges() == ["stars-slow"]
+    assert app.db.fetch_one("SELECT status FROM payments") == ("refunded",)
+    assert app.balances.get(USER) == Decimal("0.00")  # never both the Stars and the roubles
+    assert ledger_differences(app.db) == []
+
+
+def test_a_refund_telegram_refuses_restores_the_balance_at_once(bot, bot_api):
+    app, send, _ = bot
+    send(updates.callback(USER, "pay:m:stars:100"))
+    pay_stars(send, bot_api, USER, invoice_for(bot_api, USER)["payload"], 50, "stars-no")
+    bot_api.fail("refundStarPayment", (400, "Bad Request: STARS_REFUND_FORBIDDEN"))
+    assert "отказал" in texts(send(updates.message(ADMIN, "/refund stars-no")))[0]
+    assert app.db.fetch_one("SELECT status FROM payments") == ("credited",)
+    assert app.balances.get(USER) == Decimal("100.00")
+    assert ledger_differences(app.db) == []

@@ -74,19 +74,28 @@ def test_migrate_after_bootstrap_records_and_keeps_the_schema(empty_db_settings,
 def test_rollback_everything_then_migrate_again(core_db, reference):
     migrator = Migrator(core_db)
     undone = migrator.rollback(10)
-    assert undone == ["0005_payments", "0004_generation", "0003_conversations",
-                      "0002_core_mechanisms", "0001_seed_schema"]
+    assert undone == ["0006_money_under_faults", "0005_payments", "0004_generation",
+                      "0003_conversations", "0002_core_mechanisms", "0001_seed_schema"]
     assert snapshot(core_db)["tables"] == []
     assert migrator.apply() == ["0001_seed_schema", "0002_core_mechanisms", "0003_conversations",
-                               "0004_generation", "0005_payments"]
+                               "0004_generation", "0005_payments", "0006_money_under_faults"]
     assert snapshot(core_db) == reference
 
 
-def test_rollback_one_step(core_db):
-    Migrator(core_db).rollback(1)
+def test_rollback_two_steps(core_db):
+    Migrator(core_db).rollback(2)
     tables = snapshot(core_db)["tables"]
     assert "payments" not in tables and "generation_jobs" in tables
-    assert [s.applied for s in Migrator(core_db).status()] == [True, True, True, True, False]
+    assert [s.applied for s in Migrator(core_db).status()] == [True, True, True, True, False, False]
+
+
+def test_the_review_rollback_refuses_while_a_payment_awaits_review(core_db):
+    execute(core_db, "INSERT INTO users (user_id) VALUES (1)")
+    execute(core_db, "INSERT INTO payments (source, external_id, user_id, status) "
+                     "VALUES ('telegram', 'c1', 1, 'review')")
+    with pytest.raises(Exception, match="settle them"):
+        Migrator(core_db).rollback(1)
+    assert Migrator(core_db).status()[-1].applied
 
 
 @pytest.mark.parametrize("table", SEED_TABLES + ["balance_reservations", "processed_updates",

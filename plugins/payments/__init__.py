@@ -9,8 +9,13 @@
   within Telegram's 10 s).
 - ``successful_payment`` credits once per ``telegram_payment_charge_id`` (the unique
   key of ``payments``), whatever Telegram re-sends.
-- Stars (``XTR``, no provider token) credit ``stars × stars_rub_per_star``; admins can
-  refund a Stars payment with ``/refund <charge id>``, once.
+- ``successful_payment`` credits the invoice's rouble amount exactly, and only when it
+  matches an invoice genbot issued to that user (``review.py``): anything else is kept
+  for an admin's review (``/settle``). If crediting fails, the update is answered so
+  that Telegram sends it again (``core.dispatch``): a payment is never acknowledged
+  before its credit committed.
+- Stars (``XTR``, no provider token) invoices ask ``ceil(amount / stars_rub_per_star)``
+  stars; admins refund a Stars payment with ``/refund <charge id>`` (``refunds.py``).
 - ``POST /payments/callback`` takes a signed report from an external provider
   (see ``callback.py``).
 
@@ -23,15 +28,16 @@ import logging
 import math
 import re
 import secrets
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from psycopg2.extras import Json
 from telebot import types
 
-from core.balances import InsufficientFunds, InvalidAmount, to_money
+from core.balances import InvalidAmount, to_money
 from core.hookspecs import Button, Callback, Command, UpdateHandler, WebRoute, hookimpl
 from core.menu import inline_keyboard
 from core.texts import t
+from plugins.payments import refunds, review
 from plugins.payments.callback import callback_view
 from plugins.payments.credit import credit_payment
 
@@ -152,10 +158,11 @@ def send_invoice(ctx, settings, amount: Decimal, method: str) -> None:
         prices=[types.LabeledPrice(t("pay_invoice_title", amount=_money(amount)), total)])
 
 
-def _invoice(app, payload: str):
+def _invoice(app, payload: str, *, max_age: str | None = "24 hours"):
+    """(user id, invoice data) of an invoice genbot issued, or (None, None)."""
     row = app.db.fetch_one("SELECT user_id, data FROM idempotency_records WHERE key = %s "
-                           "AND scope = %s AND created_at > NOW() - INTERVAL '24 hours'",
-                           (f"invoice:{payload}", INVOICE))
+                           "AND scope = %s AND (%s::interval IS NULL OR created_at > NOW() - %s::interval)",
+                           (f"invoice:{payload}", INVOICE, max_age, max_age))
     return (row[0], row[1]) if row else (None, None)
 
 
@@ -173,67 +180,42 @@ def on_pre_checkout(ctx, settings) -> None:
 
 
 def on_successful_payment(ctx, settings) -> None:
+    """Credit the invoice's rouble amount, once per charge id, if the payment matches an
+    invoice genbot issued to this user; otherwise record it for review.
+
+    Any failure here propagates: the update is answered so that Telegram re-sends it.
+    """
     paid = ctx.message.successful_payment
-    _user, invoice = _invoice(ctx.app, paid.invoice_payload or "")
-    if paid.currency == "XTR":
-        source = "stars"
-        rate = Decimal(invoice["amount_rub"]) / invoice["total"] if invoice else settings["stars_rub_per_star"]
-        amount = (rate * paid.total_amount).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-    else:
-        source = "telegram"
-        amount = (Decimal(paid.total_amount) / 100).quantize(Decimal("0.01"))
-    balance = credit_payment(ctx.app, source=source, external_id=paid.telegram_payment_charge_id,
-                             user_id=ctx.user_id, amount_rub=amount, currency=paid.currency,
-                             total_amount=paid.total_amount)
+    charge_id = paid.telegram_payment_charge_id
+    source = "stars" if paid.currency == "XTR" else "telegram"
+    # No age limit: Telegram may re-send a payment long after its pre-checkout.
+    invoice_user, invoice = _invoice(ctx.app, paid.invoice_payload or "", max_age=None)
+    problem = review.mismatch(invoice_user, invoice, ctx.user_id, paid)
+    if problem is not None:
+        if review.record_for_review(ctx.app, source=source, paid=paid, user_id=ctx.user_id,
+                                    problem=problem):
+            log.error("successful_payment %s of user %s (%s %s) matches no invoice: %s; "
+                      "recorded for review, not credited (/settle)", charge_id, ctx.user_id,
+                      paid.total_amount, paid.currency, problem)
+            ctx.reply(t("pay_under_review", charge=charge_id))
+        return
+    amount = Decimal(invoice["amount_rub"])  # exactly what was invoiced: no rounding
+    balance = credit_payment(ctx.app, source=source, external_id=charge_id, user_id=ctx.user_id,
+                             amount_rub=amount, currency=paid.currency, total_amount=paid.total_amount)
     if balance is not None:
+        log.info("successful_payment %s credited %s RUB to user %s", charge_id, amount, ctx.user_id)
         ctx.reply(t("pay_credited", amount=_money(amount), balance=_money(balance)))
     else:
-        log.info("successful_payment %s delivered again: credited once already",
-                 paid.telegram_payment_charge_id)
+        log.info("successful_payment %s delivered again: credited once already", charge_id)
 
 
-# -- Stars refunds -----------------------------------------------------------------------
-
-def refund_stars(app, charge_id: str) -> str:
-    """Refund a Stars payment once: 'refunded', 'already', 'unknown', 'spent' or 'failed'."""
-    try:
-        with app.db.transaction() as tx:
-            tx.execute("UPDATE payments SET status = 'refunding', updated_at = NOW() "
-                       "WHERE source = 'stars' AND external_id = %s AND status = 'credited' "
-                       "RETURNING user_id, amount_rub", (charge_id,))
-            row = tx.fetchone()
-            if row is None:
-                tx.execute("SELECT 1 FROM payments WHERE source = 'stars' AND external_id = %s",
-                           (charge_id,))
-                return "unknown" if tx.fetchone() is None else "already"
-            user_id, amount = row
-            app.balances.debit(user_id, amount, reason=f"refund of Stars payment {charge_id}", cur=tx)
-    except InsufficientFunds:
-        return "spent"  # the whole transaction rolled back: the payment stays credited
-    try:
-        app.telegram.bot.refund_star_payment(user_id, charge_id)
-    except Exception as exc:
-        if "CHARGE_ALREADY_REFUNDED" not in str(exc):
-            log.error("refundStarPayment %s failed: %s; the money goes back to the balance", charge_id, exc)
-            with app.db.transaction() as tx:
-                tx.execute("UPDATE payments SET status = 'credited', updated_at = NOW() "
-                           "WHERE source = 'stars' AND external_id = %s AND status = 'refunding'",
-                           (charge_id,))
-                if tx.rowcount == 1:
-                    app.balances.credit(user_id, amount, kind="refund",
-                                        reason=f"Stars refund {charge_id} failed", cur=tx)
-            return "failed"
-    app.db.execute("UPDATE payments SET status = 'refunded', updated_at = NOW() "
-                   "WHERE source = 'stars' AND external_id = %s", (charge_id,))
-    return "refunded"
-
-
-def refund_command(ctx, args: str) -> None:
+def refund_command(ctx, args: str, settings) -> None:
     charge_id = args.strip()
     if not charge_id:
         ctx.reply(t("pay_refund_usage"))
         return
-    ctx.reply(t(f"pay_refund_{refund_stars(ctx.app, charge_id)}", charge=charge_id))
+    outcome = refunds.refund_stars(ctx.app, charge_id, timeout_s=float(settings["refund_timeout_s"]))
+    ctx.reply(t(f"pay_refund_{outcome}", charge=charge_id))
 
 
 # -- hooks ---------------------------------------------------------------------------------
@@ -247,7 +229,8 @@ def plugin_tables():
 def plugin_settings():
     return {"provider_token": "", "stars_enabled": True, "stars_rub_per_star": Decimal("1.50"),
             "presets": [100, 500, 1000, 5000], "min_topup_rub": Decimal("10.00"),
-            "max_topup_rub": Decimal("100000.00"), "callback_secret": ""}
+            "max_topup_rub": Decimal("100000.00"), "callback_secret": "",
+            "refund_timeout_s": 10.0, "refund_settle_after_s": 60.0}
 
 
 @hookimpl
@@ -271,7 +254,24 @@ def plugin_texts():
         "pay_refund_already": "Платёж {charge} уже возвращён.",
         "pay_refund_unknown": "Платёж Stars {charge} не найден.",
         "pay_refund_spent": "Нельзя вернуть {charge}: на балансе меньше суммы пополнения.",
-        "pay_refund_failed": "Telegram не принял возврат {charge}; баланс восстановлен. Попробуйте позже.",
+        "pay_refund_failed": "Telegram отказал в возврате {charge}; баланс восстановлен.",
+        "pay_refund_uncertain": ("Telegram не ответил на возврат {charge}. Платёж помечен как "
+                                 "возвращаемый; очистка (genbot cleanup) сверит его с записями Telegram."),
+        "pay_under_review": ("💳 Платёж получен, но не совпал со счётом. Администратор проверит его "
+                             "и зачислит деньги или вернёт их. Номер платежа: {charge}"),
+        "pay_settle_usage": "Укажите: /settle <charge id> credit <сумма> или /settle <charge id> refund",
+        "pay_settle_credited": "Платёж {charge}: зачислено {amount} ₽.",
+        "pay_settle_none": "Платежа {charge} среди ожидающих проверки нет (уже решён или не найден).",
+        "pay_settle_refund_refunded": "Платёж {charge} возвращён.",
+        "pay_settle_refund_manual": ("Платёж {charge} отмечен как возвращённый. Telegram не возвращает "
+                                     "оплату картой сам: верните её в кабинете платёжного провайдера."),
+        "pay_settle_refund_uncertain": ("Telegram не ответил на возврат {charge}; очистка сверит его "
+                                        "с записями Telegram."),
+        "pay_settle_refund_failed": "Telegram отказал в возврате {charge}; платёж ждёт проверки.",
+        "pay_settle_refund_none": "Платежа {charge} среди ожидающих проверки нет (уже решён или не найден).",
+        "pay_settle_refund_already": "Платёж {charge} уже возвращается.",
+        "pay_settle_refund_unknown": "Платёж {charge} не найден.",
+        "pay_settle_refund_spent": "Платёж {charge} не найден.",
     }}
 
 
@@ -292,7 +292,14 @@ def text_handlers(app, settings):
 
 @hookimpl
 def bot_commands(app, settings):
-    return [Command("refund", refund_command, admin_only=True)]
+    return [Command("refund", lambda ctx, args: refund_command(ctx, args, settings), admin_only=True),
+            Command("settle", review.settle_command, admin_only=True)]
+
+
+@hookimpl
+def startup_cleanup(app, settings):
+    return {"uncertain_refunds_settled":
+            refunds.settle_uncertain_refunds(app, float(settings["refund_settle_after_s"]))}
 
 
 @hookimpl

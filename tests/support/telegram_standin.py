@@ -3,6 +3,20 @@
 It answers every ``/bot<token>/<method>`` call the way Telegram would (``ok`` and a
 plausible ``result``), records the calls, and can wait ``delay_s`` before answering
 to play Telegram's round trip in benchmarks.
+
+Written from the Bot API reference (https://core.telegram.org/bots/api):
+- "Making requests": an unsuccessful answer is ``{"ok": false, "error_code",
+  "description"}`` with the HTTP status of the error, and ``parameters.retry_after``
+  on 429 ("Too Many Requests: retry after N"); a gateway error in front of the Bot API
+  is an HTML page, not JSON. ``fail(method, …)`` makes the next calls answer so.
+- ``refundStarPayment`` / ``getStarTransactions`` ("Payments"): the bot's Stars record
+  in chronological order; a refund is an outgoing transaction whose ``id`` is the
+  refunded payment's ``telegram_payment_charge_id`` and whose ``receiver`` is a
+  ``TransactionPartnerUser``; a second refund of a charge is refused with
+  ``CHARGE_ALREADY_REFUNDED``. ``star_payment`` records an incoming payment as
+  Telegram does when a user pays.
+- ``slow(method, s)``: the call takes effect, then the answer comes ``s`` later (as
+  when the client's timeout fires after Telegram did the work).
 """
 
 from __future__ import annotations
@@ -27,6 +41,10 @@ class BotApiStandIn:
         self._cond = threading.Condition(self._lock)
         self._next_id = 1000
         self.pending_updates: list[dict] = []  # served by getUpdates (polling mode)
+        self.failures: dict[str, list] = {}  # method -> answers to give before succeeding
+        self.refused: list[tuple[str, dict]] = []
+        self.slow_methods: dict[str, float] = {}
+        self.star_transactions: list[dict] = []
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -59,9 +77,15 @@ class BotApiStandIn:
                     params["_multipart_bytes"] = len(body)
                 if standin.delay_s:
                     time.sleep(standin.delay_s)
-                payload = json.dumps({"ok": True, "result": standin.record(method, params)}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
+                status, answer = standin.answer(method, params)
+                if standin.slow_methods.get(method):
+                    time.sleep(standin.slow_methods[method])
+                if isinstance(answer, bytes):  # a gateway's HTML error page
+                    payload, ctype = answer, "text/html"
+                else:
+                    payload, ctype = json.dumps(answer).encode(), "application/json"
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
@@ -84,6 +108,71 @@ class BotApiStandIn:
                 if self.pending_updates or time.monotonic() >= deadline:
                     return list(self.pending_updates)
             time.sleep(0.05)
+
+    # -- faults and the Stars record ------------------------------------------------
+
+    def fail(self, method: str, *answers) -> None:
+        """The next calls of ``method`` fail, one answer each, in order: ``429`` (with
+        ``retry_after`` 1), ``(429, seconds)``, ``502`` (an HTML page), or
+        ``(code, description)`` such as ``(403, "Forbidden: bot was blocked by the user")``."""
+        with self._cond:
+            self.failures.setdefault(method, []).extend(answers)
+
+    def slow(self, method: str, seconds: float) -> None:
+        self.slow_methods[method] = seconds
+
+    def star_payment(self, user_id: int, charge_id: str, stars: int) -> None:
+        """A user paid the bot ``stars``: Telegram's record gets the incoming transaction."""
+        with self._cond:
+            self.star_transactions.append({"id": charge_id, "amount": stars, "date": int(time.time()),
+                                           "source": {"type": "user", "user": _user(user_id)}})
+
+    def refunded_charges(self) -> list[str]:
+        return [t["id"] for t in self.star_transactions if "receiver" in t]
+
+    def answer(self, method: str, params: dict) -> tuple[int, object]:
+        with self._cond:
+            pending = self.failures.get(method)
+            failure = pending.pop(0) if pending else None
+        if failure is None:
+            return self._stars(method, params) or (200, {"ok": True, "result": self.record(method, params)})
+        with self._cond:  # ``calls`` holds what Telegram accepted; this, what it refused
+            self.refused.append((method, dict(params, refused_with=failure)))
+            self._cond.notify_all()
+        if failure == 502:
+            return 502, b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+        if failure == 429 or isinstance(failure, tuple) and failure[0] == 429:
+            retry_after = failure[1] if isinstance(failure, tuple) else 1
+            return 429, {"ok": False, "error_code": 429, "parameters": {"retry_after": retry_after},
+                         "description": f"Too Many Requests: retry after {retry_after}"}
+        code, description = failure
+        return code, {"ok": False, "error_code": code, "description": description}
+
+    def _stars(self, method: str, params: dict):
+        if method == "getStarTransactions":
+            self.record(method, params)
+            offset, limit = int(params.get("offset") or 0), int(params.get("limit") or 100)
+            with self._cond:
+                page = self.star_transactions[offset:offset + limit]
+            return 200, {"ok": True, "result": {"transactions": page}}
+        if method != "refundStarPayment":
+            return None
+        charge, user_id = params.get("telegram_payment_charge_id"), int(params.get("user_id", 0))
+        with self._cond:
+            paid = [t for t in self.star_transactions if t["id"] == charge and "source" in t
+                    and t["source"]["user"]["id"] == user_id]
+            refunded = any(t["id"] == charge and "receiver" in t for t in self.star_transactions)
+            if paid and not refunded:
+                self.star_transactions.append({"id": charge, "amount": paid[0]["amount"],
+                                               "date": int(time.time()),
+                                               "receiver": {"type": "user", "user": _user(user_id)}})
+        self.record(method, params)
+        if not paid:
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: CHARGE_NOT_FOUND"}
+        if refunded:
+            return 400, {"ok": False, "error_code": 400,
+                         "description": "Bad Request: CHARGE_ALREADY_REFUNDED"}
+        return 200, {"ok": True, "result": True}
 
     def record(self, method: str, params: dict):
         if method == "getUpdates":
@@ -148,3 +237,7 @@ class BotApiStandIn:
                           if fragment in str(p.get("text", ""))), None),
             lambda: f"no message with {fragment!r}: {[p.get('text') for p in self._matching('sendMessage', None)]}",
             timeout)
+
+
+def _user(user_id: int) -> dict:
+    return {"id": user_id, "is_bot": False, "first_name": "Иван"}

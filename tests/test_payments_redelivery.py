@@ -1,0 +1,121 @@
+"""A paid top-up survives a database that hiccups: real `run.py serve`, real HTTP.
+
+Telegram re-sends an update until the webhook answers 2xx. A ``successful_payment``
+whose credit cannot commit — a row lock held past ``statement_timeout``, the database
+restarting — must be answered non-2xx, and the re-sent update then credits it, once,
+with the invoice's amount. The charge id is in the log at ERROR.
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import pytest
+import requests
+
+from core.balances import ledger_differences
+from core.db import Database, connect_once
+from core.embedded import EmbeddedPostgres
+from core.migrations import Migrator
+from core.plugins import PluginHost
+from tests.support import updates
+from tests.support.app import SECRET, TOKEN
+from tests.support.pg import url_for
+from tests.support.serve import ServeProcess, base_env
+from tests.test_payments import successful_payment
+
+pytestmark = pytest.mark.slow
+USER = 4242
+
+
+def serve(settings, bot_api, tmp_path, **extra) -> ServeProcess:
+    plugins = tmp_path / "plugins.toml"
+    plugins.write_text('[payments]\nprovider_token = "test-provider-token"\n')
+    env = base_env(DATABASE_URL=url_for(settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
+                   TELEGRAM_API_URL=bot_api.url, PLUGINS_FILE=plugins, JOB_WORKERS=0,
+                   DB_POOL_WAIT="1", PLUGIN_PROBE_INTERVAL="0.5", **extra)
+    server = ServeProcess(env, cwd=tmp_path)
+    server.wait_ready()
+    return server
+
+
+def answer(server, update) -> requests.Response:
+    return requests.post(server.url + "/webhook", json=update, timeout=30,
+                         headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+
+
+def post(server, update) -> int:
+    return answer(server, update).status_code
+
+
+def invoice(server, bot_api, amount: int) -> str:
+    assert post(server, updates.callback(USER, f"pay:m:card:{amount}")) == 200
+    return bot_api.wait_for("sendInvoice", chat_id=USER)[-1]["payload"]
+
+
+def credited(db) -> list:
+    return db.fetch_all("SELECT amount_rub, type FROM payment_transactions WHERE user_id = %s", (USER,))
+
+
+def test_a_payment_blocked_past_the_statement_timeout_is_credited_when_resent(
+        db_settings, bot_api, tmp_path):
+    server = serve(db_settings, bot_api, tmp_path, DB_STATEMENT_TIMEOUT_MS="300")
+    db = Database(db_settings, minconn=0, maxconn=2)
+    try:
+        payload = invoice(server, bot_api, 250)
+        paid = successful_payment(USER, payload, "RUB", 25000, "charge-locked", update_id=77001)
+        locker = connect_once(db_settings)
+        locker.autocommit = False
+        with locker.cursor() as cur:  # another transaction holds the payer's balance row
+            cur.execute("SELECT 1 FROM balances WHERE user_id = %s FOR UPDATE", (USER,))
+        try:
+            # Telegram sends it, and sends it again while the webhook says no.
+            assert [post(server, paid) for _ in range(3)] == [503, 503, 503]
+            assert credited(db) == []
+        finally:
+            locker.rollback()
+            locker.close()
+        accepted = answer(server, paid)
+        assert accepted.status_code == 200
+        assert "Баланс пополнен на 250.00 ₽" in accepted.json()["text"]
+        assert post(server, paid) == 200  # a late duplicate of the same update
+        assert credited(db) == [(Decimal("250.00"), "topup")]
+        assert db.fetch_one("SELECT balance_rub FROM balances WHERE user_id = %s", (USER,)) \
+            == (Decimal("250.00"),)
+        errors = [line for line in server.log().splitlines() if " ERROR " in line]
+        assert errors and all("charge-locked" in line for line in errors), errors
+        assert ledger_differences(db) == []
+    finally:
+        server.stop()
+        db.close()
+
+
+def test_a_payment_sent_while_the_database_restarts_is_credited_once_it_is_back(bot_api, tmp_path):
+    embedded = EmbeddedPostgres(tmp_path / "pgdata")
+    settings = embedded.start()
+    Migrator(settings, PluginHost(tmp_path / "none.toml", env={}).load().migration_dirs()).apply()
+    server = serve(settings, bot_api, tmp_path)
+    try:
+        payload = invoice(server, bot_api, 100)
+        paid = successful_payment(USER, payload, "RUB", 10000, "charge-outage", update_id=77002)
+        embedded.stop()
+        # The same update, re-sent: the in-memory dedupe of the outage must not swallow it.
+        assert [post(server, paid) for _ in range(3)] == [503, 503, 503]
+        settings = embedded.start()
+        deadline = time.monotonic() + 30
+        while post(server, paid) != 200:
+            assert time.monotonic() < deadline, "never credited after the database came back"
+            time.sleep(0.5)
+        assert post(server, paid) == 200
+        db = Database(settings, minconn=0, maxconn=2)
+        try:
+            assert credited(db) == [(Decimal("100.00"), "topup")]
+            assert ledger_differences(db) == []
+        finally:
+            db.close()
+        assert "charge-outage" in "\n".join(line for line in server.log().splitlines()
+                                            if " ERROR " in line)
+    finally:
+        server.stop()
+        embedded.stop()
