@@ -8,6 +8,7 @@ command that fixes them. The checks use the seed's own queries where it has them
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 
 from core.balances import ledger_differences
 from core.migrations import CORE_TABLES
@@ -100,6 +101,16 @@ def run_checks(db, host, migrator, lock_ttl_s: float) -> list[Finding]:
 
     if "payments" in present:
         findings.append(_unsettled_payments(db))
+    if "referral_rewards" in present:
+        unrecovered = db.fetch_all("SELECT referrer_id, payment_external_id, unrecovered_rub "
+                                   "FROM referral_rewards WHERE unrecovered_rub > 0 ORDER BY id LIMIT 50")
+        total = sum((r[2] for r in unrecovered), Decimal("0"))
+        findings.append(Finding(
+            "referral_rewards", "warning",
+            f"{total:.2f} RUB of rewards for refunded payments could not be taken back (spent)",
+            "decide per referrer: /adjust <id> -<amount> <reason>, or write it off",
+            [" ".join(map(str, r)) for r in unrecovered]) if unrecovered else
+            Finding("referral_rewards", "ok", "every reward of a refunded payment taken back"))
 
     if {"balances", "payment_transactions", "balance_reservations"} <= present:
         differences = ledger_differences(db)

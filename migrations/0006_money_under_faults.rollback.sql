@@ -5,6 +5,7 @@ BEGIN
     END IF;
 END
 $$;
+DROP TABLE IF EXISTS referral_rewards;
 DROP INDEX IF EXISTS idx_payments_unsettled;
 ALTER TABLE payments DROP CONSTRAINT IF EXISTS payments_status_check;
 ALTER TABLE payments ADD CONSTRAINT payments_status_check

@@ -19,3 +19,40 @@ ALTER TABLE payments ADD CONSTRAINT payments_status_check
     CHECK (status IN ('review', 'credited', 'refunding', 'refunded'));
 CREATE INDEX IF NOT EXISTS idx_payments_unsettled ON payments (updated_at)
     WHERE status IN ('review', 'refunding');
+
+-- A referral reward per real payment of a referred user: credited once (the payment's
+-- source and external id are the key), taken back when that payment is refunded. What could not be taken back
+-- (the referrer had spent it) is kept in unrecovered_rub and reported by doctor.
+CREATE TABLE IF NOT EXISTS referral_rewards (
+    id BIGSERIAL PRIMARY KEY,
+    payment_source TEXT NOT NULL,
+    payment_external_id TEXT NOT NULL,
+    referrer_id BIGINT NOT NULL,
+    referred_id BIGINT NOT NULL,
+    amount_rub NUMERIC(10, 2) NOT NULL CHECK (amount_rub >= 0),
+    status TEXT NOT NULL DEFAULT 'paid' CHECK (status IN ('paid', 'reversed', 'unrecovered')),
+    unrecovered_rub NUMERIC(10, 2) NOT NULL DEFAULT 0 CHECK (unrecovered_rub >= 0),
+    created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+    UNIQUE (payment_source, payment_external_id)
+);
+CREATE INDEX IF NOT EXISTS idx_referral_rewards_referred_id ON referral_rewards (referred_id);
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'referral_rewards_referrer_id_fkey'
+                   AND conrelid = 'public.referral_rewards'::regclass) THEN
+        INSERT INTO users (user_id) SELECT DISTINCT referrer_id FROM referral_rewards
+        ON CONFLICT (user_id) DO NOTHING;
+        ALTER TABLE referral_rewards ADD CONSTRAINT referral_rewards_referrer_id_fkey
+            FOREIGN KEY (referrer_id) REFERENCES users(user_id);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'referral_rewards_referred_id_fkey'
+                   AND conrelid = 'public.referral_rewards'::regclass) THEN
+        INSERT INTO users (user_id) SELECT DISTINCT referred_id FROM referral_rewards
+        ON CONFLICT (user_id) DO NOTHING;
+        ALTER TABLE referral_rewards ADD CONSTRAINT referral_rewards_referred_id_fkey
+            FOREIGN KEY (referred_id) REFERENCES users(user_id);
+    END IF;
+END
+$$;

@@ -228,3 +228,18 @@ def test_credit_once_under_concurrency(db, user_cache):
         th.join()
     assert sorted(results, key=lambda r: r is None) == [Decimal("7.00")] + [None] * 19
     assert balances.get(22) == Decimal("7.00")
+
+
+def test_listeners_hear_of_a_change_only_after_its_transaction_commits(db, user_cache):
+    heard = []
+    balances = Balances(db, user_cache, listeners=[heard.append])
+    with pytest.raises(RuntimeError):
+        with db.transaction() as tx:
+            balances.credit(30, "5.00", cur=tx)
+            assert heard == []
+            raise RuntimeError("the caller's transaction rolls back")
+    assert heard == [] and balances.get(30) == Decimal("0.00")
+    with db.transaction() as tx:
+        balances.credit(30, "7.00", cur=tx)
+        assert heard == []  # not yet committed
+    assert [(c.amount, c.balance) for c in heard] == [(Decimal("7.00"), Decimal("7.00"))]

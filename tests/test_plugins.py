@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from core.plugins import DEGRADED, DISABLED, ENABLED, FAILED, PluginHost, read_plugins_file
+from plugins.payments.credit import credit_payment
 from tests.support import updates
 from tests.support.app import make_app, post_update
 
@@ -169,11 +170,13 @@ def test_a_plugin_whose_hooks_raise_is_isolated(db_settings, bot_api, tmp_path, 
         assert "Привет" in body["text"]
         assert app.db.fetch_one("SELECT referrer_id FROM referrals WHERE referred_id = 8") == (7,)
         assert "plugin unruly: hook start_payload failed" in caplog.text
-        # a balance listener that raises does not undo the money, nor stop other listeners
-        app.balances.credit(8, "100")
+        # a balance listener that raises does not undo the money, nor stop other plugins
+        # hearing of the payment (the referrer's 10 % share)
+        credit_payment(app, source="provider", external_id="unruly-1", user_id=8,
+                       amount_rub=Decimal("100.00"))
         assert app.balances.get(8) == Decimal("100.00")
         assert "plugin unruly: hook balance_changed failed" in caplog.text
-        assert app.db.fetch_one("SELECT reward_rub FROM referrals WHERE referred_id = 8") == (Decimal("50.00"),)
+        assert app.db.fetch_one("SELECT reward_rub FROM referrals WHERE referred_id = 8") == (Decimal("10.00"),)
     finally:
         app.close()
 

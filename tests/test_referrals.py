@@ -1,16 +1,25 @@
-"""Referral rules: only brand-new users, once, never themselves; the reward paid once."""
+"""Referral rules: only brand-new users, once, never themselves; rewards only from real
+payments, never more than the configured share, taken back with a refund."""
 
 from __future__ import annotations
 
+import json
 import threading
 from decimal import Decimal
 
 import pytest
 
 from core.balances import ledger_differences
+from core.cleanup import run_cleanup
+from core.doctor import run_checks
+from core.migrations import Migrator
 from core.web import create_web_app
+from plugins.payments.callback import signature_of
 from tests.support import updates
 from tests.support.app import exchange, make_app, post_update, texts
+from tests.test_payments import invoice_for, pay_stars
+
+ADMIN, CALLBACK_SECRET = 1, "referral-callback-secret"
 
 
 @pytest.fixture
@@ -21,11 +30,29 @@ def served(db_settings, bot_api, tmp_path):
 
 
 @pytest.fixture
-def signup_reward(db_settings, bot_api, tmp_path):
+def fixed_reward(db_settings, bot_api, tmp_path):
     app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, plugins_toml=(
-        '[referrals]\nreward_rub = "25.00"\nreward_on = "signup"\n'))
+        '[referrals]\nreward_rub = "25.00"\n'))
     yield app, client
     app.close()
+
+
+@pytest.fixture
+def paying(db_settings, bot_api, tmp_path):
+    """Referrals at the default 10 % share, with the payments a user can make."""
+    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, ADMIN_IDS=str(ADMIN),
+                           PAYMENT_CALLBACK_SECRET=CALLBACK_SECRET, plugins_toml=(
+                               '[payments]\nstars_rub_per_star = "1.50"\n'))
+    yield app, client
+    app.close()
+
+
+def pay(client, user_id: int, amount: str, payment_id: str) -> None:
+    """A real payment reported by the provider's signed callback."""
+    raw = json.dumps({"payment_id": payment_id, "user_id": user_id, "amount_rub": amount,
+                      "status": "succeeded"}).encode()
+    assert client.post("/payments/callback", data=raw,
+                       headers={"X-Signature": signature_of(CALLBACK_SECRET, raw)}).status_code == 200
 
 
 def referrer_of(app, user_id):
@@ -33,20 +60,113 @@ def referrer_of(app, user_id):
     return row[0] if row else None
 
 
-def test_a_new_user_is_referred_and_the_reward_waits_for_the_first_topup(served):
-    app, client = served
+def test_a_new_user_is_referred_and_each_real_payment_earns_the_share(paying, bot_api):
+    app, client = paying
     post_update(client, updates.message(100, "/start"))
     body = post_update(client, updates.message(101, "/start ref_100")).get_json()
     assert "Привет" in body["text"]
     assert referrer_of(app, 101) == 100
     assert app.balances.get(100) == Decimal("0.00")
-    app.balances.credit(101, "300")
-    app.balances.credit(101, "300")
-    assert app.balances.get(100) == Decimal("50.00")  # once, at the first top-up
-    assert app.db.fetch_one("SELECT reward_rub FROM referrals WHERE referred_id = 101") == (Decimal("50.00"),)
-    assert app.db.fetch_all("SELECT amount_rub, type FROM payment_transactions WHERE user_id = 100") == \
-        [(Decimal("50.00"), "referral")]
+    pay(client, 101, "300.00", "p-1")
+    pay(client, 101, "300.00", "p-1")  # the provider repeats itself: no second reward
+    pay(client, 101, "99.99", "p-2")
+    assert app.balances.get(100) == Decimal("39.99")  # 30.00 + 9.99 (rounded down)
+    assert app.db.fetch_one("SELECT reward_rub FROM referrals WHERE referred_id = 101") == (Decimal("39.99"),)
+    assert app.db.fetch_all("SELECT amount_rub, type FROM payment_transactions WHERE user_id = 100 "
+                            "ORDER BY id") == [(Decimal("30.00"), "referral"), (Decimal("9.99"), "referral")]
     assert ledger_differences(app.db) == []
+
+
+def test_only_real_payments_earn_rewards(paying, bot_api):
+    app, client = paying
+    post_update(client, updates.message(110, "/start"))
+    post_update(client, updates.message(111, "/start ref_110"))
+    exchange(client, bot_api, updates.message(ADMIN, "/adjust 111 +500 подарок"))
+    assert app.balances.get(111) == Decimal("500.00")
+    app.balances.credit(111, "50.00", kind="refund", reason="a refund is not a payment")
+    app.balances.credit(111, "50.00", kind="referral", reason="nor is a reward")
+    assert app.balances.get(110) == Decimal("0.00")
+    assert app.db.fetch_one("SELECT count(*) FROM referral_rewards") == (0,)
+
+
+def test_three_invited_users_paying_the_minimum_earn_only_the_share(paying, bot_api):
+    app, client = paying
+    post_update(client, updates.message(120, "/start"))
+    for invited in (121, 122, 123):
+        post_update(client, updates.message(invited, "/start ref_120"))
+        exchange(client, bot_api, updates.callback(invited, "pay:m:stars:10"))
+        invoice = invoice_for(bot_api, invited)
+        pay_stars(lambda u: exchange(client, bot_api, u), bot_api, invited, invoice["payload"],
+                  json.loads(invoice["prices"])[0]["amount"], f"min-{invited}")
+    paid = app.db.fetch_one("SELECT SUM(amount_rub) FROM payments WHERE status = 'credited'")[0]
+    assert paid == Decimal("30.00")
+    assert app.balances.get(120) == Decimal("3.00") <= paid * Decimal("0.10")
+
+
+def test_with_a_fixed_reward_the_minimum_payments_earn_nothing(fixed_reward):
+    app, client = fixed_reward
+    post_update(client, updates.message(130, "/start"))
+    for invited in (131, 132, 133):
+        post_update(client, updates.message(invited, "/start ref_130"))
+        credit_as_payment(app, invited, "10.00", f"fx-{invited}")
+    assert app.balances.get(130) == Decimal("0.00")
+    credit_as_payment(app, 131, "20.00", "fx-more")  # 30 ₽ in all: more than the 25 ₽ reward
+    credit_as_payment(app, 131, "500.00", "fx-even-more")
+    assert app.balances.get(130) == Decimal("25.00")  # once
+    assert ledger_differences(app.db) == []
+
+
+def credit_as_payment(app, user_id, amount, external_id):
+    from plugins.payments.credit import credit_payment
+    credit_payment(app, source="provider", external_id=external_id, user_id=user_id,
+                   amount_rub=Decimal(amount))
+
+
+def test_a_refunded_payment_takes_its_reward_back(paying, bot_api):
+    app, client = paying
+    send = lambda update: exchange(client, bot_api, update)  # noqa: E731
+    post_update(client, updates.message(140, "/start"))
+    post_update(client, updates.message(141, "/start ref_140"))
+    send(updates.callback(141, "pay:m:stars:150"))
+    pay_stars(send, bot_api, 141, invoice_for(bot_api, 141)["payload"], 100, "ref-stars")
+    assert app.balances.get(140) == Decimal("15.00")
+    assert "возвращены" in texts(send(updates.message(ADMIN, "/refund ref-stars")))[0]
+    assert app.balances.get(140) == Decimal("0.00")
+    assert app.db.fetch_one("SELECT status, unrecovered_rub FROM referral_rewards") == \
+        ("reversed", Decimal("0.00"))
+    assert app.db.fetch_one("SELECT reward_rub FROM referrals WHERE referred_id = 141") == (Decimal("0.00"),)
+    assert ledger_differences(app.db) == []
+
+
+def test_a_reward_already_spent_is_recorded_and_shown_by_doctor(paying, bot_api):
+    app, client = paying
+    send = lambda update: exchange(client, bot_api, update)  # noqa: E731
+    post_update(client, updates.message(150, "/start"))
+    post_update(client, updates.message(151, "/start ref_150"))
+    send(updates.callback(151, "pay:m:stars:150"))
+    pay_stars(send, bot_api, 151, invoice_for(bot_api, 151)["payload"], 100, "spent-stars")
+    app.balances.debit(150, "10.00", reason="spent on a generation")
+    send(updates.message(ADMIN, "/refund spent-stars"))
+    assert app.balances.get(150) == Decimal("0.00")
+    assert app.db.fetch_one("SELECT status, unrecovered_rub FROM referral_rewards") == \
+        ("unrecovered", Decimal("10.00"))
+    [finding] = [f for f in run_checks(app.db, app.plugins, Migrator(app.db.settings), 60)
+                 if f.check == "referral_rewards"]
+    assert finding.severity == "warning" and "10.00" in finding.message
+    assert ledger_differences(app.db) == []
+
+
+def test_cleanup_rewards_a_payment_whose_announcement_was_lost(paying):
+    app, client = paying
+    post_update(client, updates.message(160, "/start"))
+    post_update(client, updates.message(161, "/start ref_160"))
+    app.plugins.plugins["referrals"].state = "disabled"  # the process died before the hook ran
+    pay(client, 161, "200.00", "lost-1")
+    app.plugins.plugins["referrals"].state = "enabled"
+    assert app.balances.get(160) == Decimal("0.00")
+    assert run_cleanup(app)["referrals.payments_caught_up"] == 1
+    assert app.balances.get(160) == Decimal("20.00")
+    assert run_cleanup(app)["referrals.payments_caught_up"] == 0
 
 
 def test_self_referral_is_ignored(served):
@@ -93,8 +213,8 @@ def test_garbage_payloads_just_start(served, payload):
     assert app.db.fetch_one("SELECT count(*) FROM referrals") == (0,)
 
 
-def test_twenty_concurrent_starts_with_a_link_reward_at_most_once(signup_reward):
-    app, client = signup_reward
+def test_twenty_concurrent_starts_with_a_link_refer_once(fixed_reward):
+    app, client = fixed_reward
     post_update(client, updates.message(200, "/start"))
     barrier, statuses = threading.Barrier(20, timeout=30), []
     web = create_web_app(app)  # built once: CPython 3.11 can trip building one per thread at once
@@ -111,16 +231,17 @@ def test_twenty_concurrent_starts_with_a_link_reward_at_most_once(signup_reward)
         th.join()
     assert statuses == [200] * 20
     assert app.db.fetch_one("SELECT count(*) FROM referrals WHERE referred_id = 201") == (1,)
-    assert app.balances.get(200) == Decimal("25.00")
-    assert app.db.fetch_one("SELECT count(*) FROM payment_transactions WHERE user_id = 200") == (1,)
+    assert app.balances.get(200) == Decimal("0.00")  # signing up earns nothing
     assert ledger_differences(app.db) == []
 
 
-def test_the_partner_screen_shows_link_and_earnings(signup_reward, bot_api):
-    app, client = signup_reward
+def test_the_partner_screen_shows_link_terms_and_earnings(fixed_reward, bot_api):
+    app, client = fixed_reward
     post_update(client, updates.message(300, "/start"))
     post_update(client, updates.message(301, "/start ref_300"))
     post_update(client, updates.message(302, "/start ref_300"))
+    credit_as_payment(app, 301, "100.00", "screen-1")
     [text] = texts(exchange(client, bot_api, updates.message(300, "🤝 Партнёрка")))
     assert "https://t.me/genbot_test_bot?start=ref_300" in text
-    assert "Приглашено: 2" in text and "Заработано: 50.00 ₽" in text
+    assert "больше чем на 25.00 ₽" in text
+    assert "Приглашено: 2" in text and "Заработано: 25.00 ₽" in text
