@@ -88,7 +88,7 @@ def main() -> None:
         env = dict(os.environ, DATABASE_URL=url_for(ours), PORT=str(port), LOG_LEVEL="WARNING",
                    PAYMENT_CALLBACK_SECRET=SECRET, TELEGRAM_API_URL=standin_url,
                    BOT_TOKEN="123456789:AAH-bench-token-for-genbot-0123456789abc",
-                   JOB_WORKERS="0", PYTHONPATH=str(ROOT))
+                   JOB_WORKERS="0", BOT_API_RATE="0", PYTHONPATH=str(ROOT))
         server = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "serve"], env=env, cwd=ROOT,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   start_new_session=True)

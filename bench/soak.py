@@ -396,6 +396,7 @@ def start_genbot(database, standin_url: str, port: int, folder: Path, args):
                TELEGRAM_API_URL=standin_url, PORT=str(port), WEB_CONCURRENCY=str(args.workers),
                WEB_THREADS=str(args.threads), JOB_WORKERS=str(args.job_workers),
                FREE_DAILY_QUOTA="100000", PAYMENT_CALLBACK_SECRET=PAY_SECRET, LOG_LEVEL="WARNING",
+               BOT_API_RATE="0",  # the stand-in has no Telegram limits
                AUTO_MIGRATE="1",  # the template has the core's tables; plugins add theirs
                PLUGINS_FILE=str(ROOT / "plugins.toml"), CATALOG_FILE=str(ROOT / "catalog.toml"),
                GENBOT_DATA_DIR=str(folder / "var"), PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")

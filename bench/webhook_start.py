@@ -46,7 +46,8 @@ def bodies(users: int, first_user: int, first_update: int) -> list[bytes]:
 def start_genbot(database, standin_url: str, port: int, workers: int, threads: int):
     env = dict(os.environ, DATABASE_URL=url_for(database), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
                TELEGRAM_API_URL=standin_url, PORT=str(port), WEB_CONCURRENCY=str(workers),
-               WEB_THREADS=str(threads), LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+               WEB_THREADS=str(threads), LOG_LEVEL="WARNING", BOT_API_RATE="0",
+               PYTHONPATH=str(ROOT))
     return subprocess.Popen([sys.executable, str(ROOT / "run.py"), "serve"], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)

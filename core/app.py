@@ -23,7 +23,7 @@ from core.generation import Generation
 from core.jobs import JobQueue, JobRunner
 from core.menu import Menu
 from core.plugins import PluginHost
-from core.telegram import TelegramApi
+from core.telegram import RateLimits, TelegramApi
 from core.updates import UpdateLedger
 from core.users import UserCache, ensure_user_exists
 
@@ -63,7 +63,8 @@ class App:
         self.conversations = Conversations(self.db)
         self.runner = None
         self.telegram = TelegramApi(config.bot_token, config.telegram_api_url,
-                                    local_sink=local_sink)
+                                    local_sink=local_sink, limits=RateLimits(
+                                        config.bot_api_rate, config.bot_api_chat_rate))
         self.router = dispatch.Router()
         self.menu = Menu()
         self.catalog = load_catalog(config.catalog_file)
@@ -98,8 +99,8 @@ class App:
         self.runner = JobRunner(
             self.jobs, self.generation.run_job, threads=self.config.job_workers,
             heartbeat_s=self.config.job_heartbeat_s, sweep_s=self.config.job_sweep_s,
-            on_recovered=self.generation.complete,
-            on_unnotified=lambda job: self.generation.complete(job, events=False))
+            on_lost=self.generation.end_lost,
+            on_untold=lambda job, dead_holder: self.generation.tell(job, steal_from=dead_holder))
         self.generation.runner = self.runner
         return self.runner.start()
 

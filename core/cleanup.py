@@ -45,11 +45,9 @@ def release_stale_holds(app, batch: int) -> int:
     released = 0
     for reservation_id, job_id in rows:
         if job_id is not None:
-            job = app.jobs.finish(job_id, "failed", expect=("queued", "running"),
-                                  error_code="stale_hold", error_message="held for over an hour")
-            if job is not None:
+            if app.generation.end_job(job_id, "failed", expect=("queued", "running"),
+                                      error_code="stale_hold", error_message="held for over an hour"):
                 released += 1
-                app.generation.complete(job)
                 continue
         if app.balances.release(reservation_id):
             released += 1
@@ -89,7 +87,5 @@ def run_cleanup(app, *, batch: int = 500, max_batches: int = 20) -> dict[str, in
 
 
 def _recover_jobs(app, batch: int) -> int:
-    recovered = app.jobs.recover(limit=batch)
-    for job in recovered:
-        app.generation.complete(job)
-    return len(recovered)
+    return sum(app.generation.end_lost(job_id, status) is not None
+               for job_id, status in app.jobs.lost(limit=batch))

@@ -4,8 +4,9 @@ The draft (model, inputs so far, step) lives in ``conversation_state`` so every 
 process sees it. Confirming queues a job in the same transaction that holds its price
 or uses a free generation; a double tap finds the job the first tap made (the
 draft's key is unique). Worker threads run the job through its provider plugin
-(``run_job``); whoever finishes the job (``complete``) tells the plugins and the user,
-once. While the database is unreachable, free models of an offline provider (demo)
+(``run_job``); whoever ends the job (``end_job``, the one way a job ends) tells the
+plugins and the user; the user counts as told once the Bot API accepted the message
+(``tell``). While the database is unreachable, free models of an offline provider (demo)
 still answer: the job then runs in a thread of its own and nothing is written.
 """
 
@@ -17,6 +18,7 @@ import re
 import secrets
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from telebot import types
@@ -36,11 +38,15 @@ from core.providers import (
     GenerationRequest,
     GenerationTimeout,
 )
+from core.telegram import Undeliverable
 from core.texts import t
 
 log = logging.getLogger("genbot.generation")
 
 FLOW = "gen"
+_IN_REQUEST_DEADLINE_S = 5.0  # telling from a webhook request: short, the sweeper retries
+_LEASE_MARGIN_S = 30.0  # a teller that died frees the job this long after its deadline
+_GIVE_UP_AFTER = timedelta(days=1)
 _URL = re.compile(r"^https?://[^\s]{3,2000}$")
 _TELEGRAM_TEXT_LIMIT = 4096
 
@@ -296,14 +302,10 @@ class Generation:
             return False
 
     def cancel_job(self, ctx, job_id: int) -> None:
-        job = self.app.jobs.finish(job_id, "cancelled", expect=("queued", "running"),
-                                   error_code="cancelled", user_id=ctx.user_id)
+        job = self.end_job(job_id, "cancelled", expect=("queued", "running"), error_code="cancelled",
+                           user_id=ctx.user_id, deadline_s=_IN_REQUEST_DEADLINE_S)
         if job is None:
             ctx.reply(t("gen_cannot_cancel"))
-            return
-        self.app.jobs.claim_notification(job.id)
-        self._emit_finished(job, None)
-        ctx.reply(t("gen_cancelled"))
 
     # -- running jobs ----------------------------------------------------------------------
 
@@ -357,40 +359,84 @@ class Generation:
         thrown away by an outage. The worker keeps the job (and its heartbeat) until
         the lock TTL; past it a sweeper may settle the job, and a late finish then
         changes nothing, since finishing is a conditional transition."""
-        give_up = time.monotonic() + self.app.config.job_lock_ttl_s
-        delay = 0.5
-        while True:
-            try:
-                return self.finish(job.id, status, **details)
-            except UNAVAILABLE_ERRORS as exc:
-                if time.monotonic() + delay > give_up:
-                    raise
-                log.warning("job %s: database unavailable while finishing (%s); retrying in %.1f s",
-                            job.id, logs.first_line(exc), delay)
-                time.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        return _despite_outage(f"job {job.id}: finishing", self.app.config.job_lock_ttl_s,
+                               lambda: self.finish(job.id, status, **details))
 
     def finish(self, job_id: int, status: str, *, output: GenerationOutput | None = None,
                error_code: str | None = None, error_message: str | None = None,
                started: float | None = None) -> bool:
         """Finish a running job (worker or provider callback); True if this call did it."""
-        job = self.app.jobs.finish(job_id, status, result=output.to_json() if output else None,
-                                   error_code=error_code, error_message=error_message)
-        if job is None:
-            return False
         duration = int((time.monotonic() - started) * 1000) if started else None
-        self.complete(job, duration_ms=duration)
-        return True
+        return self.end_job(job_id, status, output=output, error_code=error_code,
+                            error_message=error_message, duration_ms=duration) is not None
 
-    def complete(self, job: Job, *, duration_ms: int | None = None, events: bool = True) -> None:
-        """After a job reached its end: tell the plugins, then tell the user exactly once."""
-        if events:
-            self._emit_finished(job, duration_ms)
-        if self.app.jobs.claim_notification(job.id):
-            try:
-                self.deliver(job)
-            except Exception:
-                log.exception("job %s: could not tell user %s", job.id, job.user_id)
+    def end_lost(self, job_id: int, status: str) -> Job | None:
+        """The sweeper's way to end a job whose worker died or whose deadline passed."""
+        lost = status == "failed"
+        job = self.end_job(job_id, status, error_code="worker_lost" if lost else "timeout",
+                           error_message="the worker running this job stopped" if lost
+                           else "no result before the deadline")
+        if job is not None:
+            log.warning("job %s recovered as %s (user %s, hold %s released)", job.id, status,
+                        job.user_id, job.reservation_id)
+        return job
+
+    def end_job(self, job_id: int, status: str, *, expect: tuple[str, ...] = ("running",),
+                user_id: int | None = None, output: GenerationOutput | None = None,
+                error_code: str | None = None, error_message: str | None = None,
+                duration_ms: int | None = None, deadline_s: float | None = None) -> Job | None:
+        """The one way a job ends — worker, provider callback, cancel, sweeper, cleanup:
+        settle its money (once), tell the plugins, tell the user. None if it had ended."""
+        job = self.app.jobs.finish(job_id, status, result=output.to_json() if output else None,
+                                   error_code=error_code, error_message=error_message,
+                                   expect=expect, user_id=user_id)
+        if job is None:
+            return None
+        self._emit_finished(job, duration_ms)
+        self.tell(job, deadline_s=deadline_s)
+        return job
+
+    def tell(self, job: Job, *, deadline_s: float | None = None, steal_from: str | None = None) -> None:
+        """Tell the user how the job ended, unless it is told or being told elsewhere.
+
+        It counts as told only when the Bot API accepted the message. Transient
+        failures are retried until ``deadline_s`` and then left to the sweeper; a
+        permanent refusal (the user blocked the bot) ends the attempts, and the result
+        stays stored with the reason.
+        """
+        deadline_s = self.app.config.delivery_deadline_s if deadline_s is None else deadline_s
+        lease_s = deadline_s + _LEASE_MARGIN_S
+        jobs = self.app.jobs
+
+        def record(what, mark):
+            # The marks outlast a database outage (within the lease): a result sent but
+            # not marked would be sent again.
+            _despite_outage(f"job {job.id}: {what}", lease_s, mark)
+
+        if not _despite_outage(f"job {job.id}: claiming delivery", lease_s,
+                               lambda: jobs.claim_delivery(job.id, lease_s, steal_from=steal_from)):
+            return
+        try:
+            self.deliver(job, deadline_s)
+        except Undeliverable as exc:
+            log.warning("job %s: user %s cannot be told (%s); the result is kept", job.id,
+                        job.user_id, exc)
+            why = str(exc)[:500]
+            record("marking undeliverable", lambda: jobs.delivered(job.id, undeliverable=why))
+            return
+        except Exception as exc:
+            if job.finished_at is not None and \
+                    datetime.now(UTC) - job.finished_at > _GIVE_UP_AFTER:
+                log.error("job %s: user %s not told for a day (%s); giving up", job.id, job.user_id,
+                          logs.first_line(exc))
+                why = f"gave up: {logs.first_line(exc)}"[:500]
+                record("giving up", lambda: jobs.delivered(job.id, undeliverable=why))
+                return
+            log.warning("job %s: could not tell user %s (%s); trying again later", job.id,
+                        job.user_id, logs.first_line(exc))
+            record("deferring delivery", lambda: jobs.deliver_later(job.id, self.app.config.delivery_retry_s))
+            return
+        record("marking delivered", lambda: jobs.delivered(job.id))
 
     def _emit_finished(self, job: Job, duration_ms) -> None:
         metrics.GENERATIONS.labels(job.model_id, job.status).inc()
@@ -411,17 +457,21 @@ class Generation:
             except Exception:  # progress is a courtesy: never fail a job over it
                 log.debug("could not edit progress of job %s", job.id)
 
-    def deliver(self, job: Job) -> None:
+    def deliver(self, job: Job, deadline_s: float) -> None:
+        """Send how the job ended; raises when the Bot API did not accept it in time."""
         model = self.catalog.get(job.model_id)
         title = model.title if model else job.model_id
+        give_up = time.monotonic() + deadline_s
         if job.status == "succeeded":
             caption = (t("gen_done_free", model=title) if job.is_free
                        else t("gen_done_paid", model=title, price=_money(job.price_rub)))
             self._edit_progress(job, caption)
             self._send_output(job.chat_id, GenerationOutput.from_json(job.result), caption,
-                              self._resultinline_keyboard(job))
+                              self._resultinline_keyboard(job), what=f"job {job.id}", give_up=give_up)
             return
-        if job.error_code == "worker_lost":
+        if job.status == "cancelled":
+            text = t("gen_cancelled")
+        elif job.error_code == "worker_lost":
             text = t("gen_lost", model=title)
         elif job.status == "timeout":
             text = t("gen_timeout_free" if job.is_free else "gen_timeout", model=title)
@@ -429,8 +479,10 @@ class Generation:
             reason = (job.error_message or job.error_code or "ошибка")[:120]
             text = t("gen_failed_free" if job.is_free else "gen_failed", model=title, reason=reason)
         self._edit_progress(job, text)
-        self.app.telegram.bot.send_message(job.chat_id, text, reply_markup=inline_keyboard([
-            [(t("gen_btn_repeat"), f"gen:r:{job.id}"), (t("gen_btn_menu"), "gen:menu")]]))
+        markup = inline_keyboard([[(t("gen_btn_repeat"), f"gen:r:{job.id}"), (t("gen_btn_menu"), "gen:menu")]])
+        self.app.telegram.deliver(lambda: self.app.telegram.bot.send_message(job.chat_id, text,
+                                                                             reply_markup=markup),
+                                  what=f"job {job.id}", deadline_s=max(0.0, give_up - time.monotonic()))
 
     def _resultinline_keyboard(self, job: Job) -> types.InlineKeyboardMarkup:
         extra = [button for _plugin, buttons in self.app.plugins.call(
@@ -438,25 +490,32 @@ class Generation:
         return inline_keyboard([[(t("gen_btn_repeat"), f"gen:r:{job.id}")]] + [[b] for b in extra]
                        + [[(t("gen_btn_menu"), "gen:menu")]])
 
-    def _send_output(self, chat_id: int, output: GenerationOutput, caption: str, markup) -> None:
+    def _send_output(self, chat_id: int, output: GenerationOutput, caption: str, markup, *,
+                     what: str, give_up: float) -> None:
         bot = self.app.telegram.bot
+
+        def reliably(send):
+            self.app.telegram.deliver(send, what=what, deadline_s=max(0.0, give_up - time.monotonic()))
+
         if output.kind == "text":
             text = output.text or ""
             chunks = [text[i:i + _TELEGRAM_TEXT_LIMIT] for i in range(0, len(text), _TELEGRAM_TEXT_LIMIT)] or [""]
             for chunk in chunks[:-1]:
-                bot.send_message(chat_id, chunk)
-            bot.send_message(chat_id, chunks[-1] or caption, reply_markup=markup)
+                reliably(lambda chunk=chunk: bot.send_message(chat_id, chunk))
+            reliably(lambda: bot.send_message(chat_id, chunks[-1] or caption, reply_markup=markup))
             return
         senders = {"image": bot.send_photo, "animation": bot.send_animation,
                    "video": bot.send_video, "audio": bot.send_audio}
-        items = [types.InputFile(io.BytesIO(f.data), f.name) for f in output.files] + list(output.urls)
+        send = senders.get(output.kind, bot.send_document)
+        if output.kind == "audio" and output.files and not output.files[0].mime.startswith("audio/mpeg"):
+            send = bot.send_document  # Telegram plays only MP3/M4A as audio
+        # An upload is read as it is sent: each attempt gets a fresh file object.
+        items = [lambda f=f: types.InputFile(io.BytesIO(f.data), f.name) for f in output.files] + \
+                [lambda u=u: u for u in output.urls]
         for index, item in enumerate(items):
             last = index == len(items) - 1
-            send = senders.get(output.kind, bot.send_document)
-            if output.kind == "audio" and output.files and not output.files[0].mime.startswith("audio/mpeg"):
-                send = bot.send_document  # Telegram plays only MP3/M4A as audio
-            send(chat_id, item, caption=caption if last else None,
-                 reply_markup=markup if last else None)
+            reliably(lambda item=item, last=last: send(chat_id, item(), caption=caption if last else None,
+                                                       reply_markup=markup if last else None))
 
     def result_of(self, job: Job) -> dict:
         output = GenerationOutput.from_json(job.result) if job.result else None
@@ -484,7 +543,9 @@ class Generation:
             try:
                 output = provider.generate(request)
                 self._send_output(chat_id, output, t("gen_done_free", model=title),
-                                  inline_keyboard([[(t("gen_btn_menu"), "gen:menu")]]))
+                                  inline_keyboard([[(t("gen_btn_menu"), "gen:menu")]]),
+                                  what="offline generation",
+                                  give_up=time.monotonic() + self.app.config.delivery_deadline_s)
             except GenerationFailed as exc:
                 self.app.telegram.bot.send_message(chat_id, t("gen_failed_free", model=title,
                                                               reason=exc.message[:120]))
@@ -493,3 +554,20 @@ class Generation:
 
         title = model.title
         threading.Thread(target=run, name="offline-generation", daemon=True).start()
+
+
+def _despite_outage(what: str, limit_s: float, work):
+    """``work()``, retried with backoff while the database is unreachable, for up to
+    ``limit_s`` seconds; then the last error."""
+    give_up = time.monotonic() + limit_s
+    delay = 0.5
+    while True:
+        try:
+            return work()
+        except UNAVAILABLE_ERRORS as exc:
+            if time.monotonic() + delay > give_up:
+                raise
+            log.warning("%s: database unavailable (%s); retrying in %.1f s", what,
+                        logs.first_line(exc), delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)

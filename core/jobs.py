@@ -7,7 +7,9 @@ finish a job with one conditional update — ``running`` to ``succeeded``, ``fai
 ``timeout`` or ``cancelled`` — in the same transaction that captures or releases its
 hold. Whoever makes that transition (a worker, a provider callback, a cancel, the
 sweeper) settles the money; everyone else finds nothing to do. A job whose heartbeat
-stopped (its process died) is failed by the sweeper and its hold released.
+stopped (its process died) is failed by the sweeper and its hold released. Telling
+the user is tracked apart (``claim_delivery`` … ``delivered``): a job counts as told
+only once the Bot API accepted the message.
 """
 
 from __future__ import annotations
@@ -232,15 +234,34 @@ class JobQueue:
                       "hold is released, not charged", job.id, job.price_rub)
             self.balances.release(job.reservation_id, cur=tx)
 
-    def claim_notification(self, job_id: int) -> bool:
-        """True once per job: the caller is the one who tells the user how it ended."""
-        return self.db.execute("UPDATE generation_jobs SET notified = TRUE "
-                               "WHERE id = %s AND NOT notified", (job_id,)) == 1
+    # -- telling the user: at least once, and settled once -----------------------------
+
+    def claim_delivery(self, job_id: int, lease_s: float, *, steal_from: str | None = None) -> bool:
+        """True if the caller may tell the user now: nobody told them yet and nobody
+        else is telling them. A holder's claim lapses after ``lease_s``, or at once
+        for ``steal_from``, a holder known to be dead."""
+        return self.db.execute(
+            "UPDATE generation_jobs SET delivering_until = NOW() + make_interval(secs => %s), "
+            "delivering_by = %s, delivery_attempts = delivery_attempts + 1 "
+            "WHERE id = %s AND NOT notified AND (delivering_until IS NULL "
+            "OR delivering_until < NOW() OR delivering_by = %s)",
+            (lease_s, this_process(), job_id, steal_from)) == 1
+
+    def delivered(self, job_id: int, undeliverable: str | None = None) -> None:
+        """The Bot API accepted the message, or never will (``undeliverable``: why)."""
+        self.db.execute("UPDATE generation_jobs SET notified = TRUE, delivering_until = NULL, "
+                        "undeliverable = %s WHERE id = %s", (undeliverable, job_id))
+
+    def deliver_later(self, job_id: int, retry_in_s: float) -> None:
+        """This attempt failed: the sweeper tries again after ``retry_in_s``."""
+        self.db.execute("UPDATE generation_jobs SET delivering_until = NOW() + make_interval(secs => %s) "
+                        "WHERE id = %s AND NOT notified", (retry_in_s, job_id))
 
     # -- housekeeping -----------------------------------------------------------------
 
-    def recover(self, limit: int = 100) -> list[Job]:
-        """Fail jobs whose worker died and time out jobs past their deadline; holds released.
+    def lost(self, limit: int = 100) -> list[tuple[int, str]]:
+        """Running jobs whose worker died or that are past their deadline, with the
+        status each should end with: (job id, 'failed' or 'timeout').
 
         A worker is dead when its heartbeat is older than the lock TTL, or at once when
         it ran on this machine and its process no longer exists.
@@ -250,33 +271,38 @@ class JobQueue:
             "ELSE 'failed' END, heartbeat_at < NOW() - make_interval(secs => %s) "
             "OR deadline_at < NOW() - INTERVAL '30 seconds', locked_by FROM generation_jobs "
             "WHERE status = 'running' ORDER BY id LIMIT %s", (self.lock_ttl_s, limit))
-        recovered = []
-        for job_id, status, stale, locked_by in rows:
-            if not stale and not _dead_local_worker(locked_by):
-                continue
-            job = self.finish(job_id, status, error_code="worker_lost" if status == "failed" else "timeout",
-                              error_message="the worker running this job stopped"
-                              if status == "failed" else "no result before the deadline")
-            if job is not None:
-                log.warning("job %s recovered as %s (user %s, hold %s released)", job.id, status,
-                            job.user_id, job.reservation_id)
-                recovered.append(job)
-        return recovered
+        return [(job_id, status) for job_id, status, stale, locked_by in rows
+                if stale or _dead_local_worker(locked_by)]
 
-    def unnotified(self, older_than_s: float = 30.0, limit: int = 100) -> list[Job]:
-        """Finished jobs whose user was never told (the teller died before telling)."""
-        return [_job(r) for r in self.db.fetch_all(
-            f"SELECT {_COLUMNS} FROM generation_jobs WHERE NOT notified "
-            f"AND status IN ('succeeded', 'failed', 'timeout') "
-            f"AND finished_at < NOW() - make_interval(secs => %s) ORDER BY id LIMIT %s",
-            (older_than_s, limit))]
+    def untold(self, older_than_s: float = 30.0, limit: int = 100) -> list[tuple[Job, str | None]]:
+        """Ended jobs whose user is to be told now, each with the dead holder of its
+        delivery claim, if any: the teller died (its process is gone from this host, or
+        its claim lapsed), or its last attempt failed and the retry time has come."""
+        rows = self.db.fetch_all(
+            f"SELECT {_COLUMNS}, delivering_by, delivering_until >= NOW() FROM generation_jobs "
+            f"WHERE NOT notified AND status IN ('succeeded', 'failed', 'timeout', 'cancelled') "
+            f"AND (delivering_until IS NOT NULL OR finished_at < NOW() - make_interval(secs => %s)) "
+            f"ORDER BY id LIMIT %s", (older_than_s, limit))
+        due = []
+        for *columns, holder, held in rows:
+            if not held:
+                due.append((Job(*columns), None))
+            elif _dead_local_worker(holder):
+                due.append((Job(*columns), holder))
+        return due
 
     def depth(self) -> int:
         return self.db.fetch_one("SELECT COUNT(*) FROM generation_jobs WHERE status = 'queued'")[0]
 
 
+def this_process() -> str:
+    """Who holds a delivery claim: host:pid, read at the call (gunicorn forks workers)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def _dead_local_worker(locked_by: str | None) -> bool:
-    """The worker name is host:pid:nonce; True if that pid is gone from this host."""
+    """A worker's name is host:pid:nonce (a process's, host:pid); True if that pid is
+    gone from this host."""
     host, _, rest = (locked_by or "").partition(":")
     pid = rest.partition(":")[0]
     if host != socket.gethostname() or not pid.isdigit():
@@ -294,16 +320,16 @@ class JobRunner:
     """Worker threads of one serve process, plus one housekeeping thread."""
 
     def __init__(self, queue: JobQueue, execute, *, threads: int = 4, poll_s: float = 0.5,
-                 heartbeat_s: float = 5.0, sweep_s: float = 15.0, on_recovered=None,
-                 on_unnotified=None):
+                 heartbeat_s: float = 5.0, sweep_s: float = 15.0, on_lost=None,
+                 on_untold=None):
         self.queue = queue
         self.execute = execute
         self.threads = threads
         self.poll_s = poll_s
         self.heartbeat_s = heartbeat_s
         self.sweep_s = sweep_s
-        self.on_recovered = on_recovered
-        self.on_unnotified = on_unnotified
+        self.on_lost = on_lost  # (job id, status): end it
+        self.on_untold = on_untold  # (job, dead holder of its delivery or None): tell its user
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._running: set[int] = set()
         self._running_lock = threading.Lock()
@@ -381,9 +407,9 @@ class JobRunner:
                 log.exception("job housekeeping failed")
 
     def sweep(self) -> None:
-        for job in self.queue.recover():
-            if self.on_recovered is not None:
-                self.on_recovered(job)
-        for job in self.queue.unnotified():
-            if self.on_unnotified is not None:
-                self.on_unnotified(job)
+        if self.on_lost is not None:
+            for job_id, status in self.queue.lost():
+                self.on_lost(job_id, status)
+        if self.on_untold is not None:
+            for job, dead_holder in self.queue.untold():
+                self.on_untold(job, dead_holder)

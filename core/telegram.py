@@ -8,6 +8,13 @@ first reply of an update that nobody needs a result from (``reply``) is held in 
 outbox and returned as the webhook response: the user sees it without an outbound
 round trip. Any real call made later in the same update first sends the
 held one, so messages never change order.
+
+Every message leaving the process waits for room under Telegram's limits (about 30
+messages a second per bot, about one a second per chat with short bursts:
+``RateLimits``), so a burst of finished jobs does not turn into 429s. ``deliver``
+is how a result reaches a user at least once: a 429 waits its ``retry_after``, a 5xx
+or a network error is retried with backoff until a deadline, and a permanent refusal
+(the user blocked the bot, the chat is gone) raises ``Undeliverable`` at once.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from urllib.parse import urlencode
 import telebot
 import urllib3
 from telebot import apihelper
+from telebot.apihelper import ApiHTTPException, ApiTelegramException
 
 from core import logs
 
@@ -89,11 +97,65 @@ def _file_fields(files: dict) -> dict:
     return fields
 
 
+class Undeliverable(Exception):
+    """Telegram refused for good (403 blocked, 400 chat not found, …): retrying cannot help."""
+
+
+class RateLimits:
+    """Token buckets: one for the bot, one per chat. ``wait`` sleeps until a message may go."""
+
+    def __init__(self, per_second: float = 30.0, per_chat_second: float = 1.0,
+                 chat_burst: int = 3):
+        self.per_second, self.per_chat_second, self.chat_burst = per_second, per_chat_second, chat_burst
+        self._lock = threading.Lock()
+        self._bot = (float(max(1, per_second)), time.monotonic())  # (tokens, when)
+        self._chats: dict[object, tuple[float, float]] = {}
+
+    @staticmethod
+    def _take(bucket, rate: float, capacity: float, now: float):
+        tokens, when = bucket
+        tokens = min(capacity, tokens + (now - when) * rate) - 1
+        return (tokens, now), (0.0 if tokens >= 0 else -tokens / rate)
+
+    def wait(self, chat_id=None) -> None:
+        if self.per_second <= 0:  # switched off (a local Bot API stand-in has no limits)
+            return
+        with self._lock:
+            now = time.monotonic()
+            self._bot, delay = self._take(self._bot, self.per_second, max(1, self.per_second), now)
+            if chat_id is not None and self.per_chat_second > 0:
+                bucket = self._chats.get(chat_id, (float(self.chat_burst), now))
+                self._chats[chat_id], chat_delay = self._take(bucket, self.per_chat_second,
+                                                              self.chat_burst, now)
+                delay = max(delay, chat_delay)
+                if len(self._chats) > 50_000:  # forget chats whose bucket has refilled
+                    full = now - self.chat_burst / self.per_chat_second
+                    self._chats = {k: v for k, v in self._chats.items() if v[1] > full}
+        if delay > 0:
+            time.sleep(delay)
+
+
+def retry_after(exc: Exception) -> float | None:
+    """Seconds Telegram asked to wait (a 429), or None."""
+    if isinstance(exc, ApiTelegramException) and exc.error_code == 429:
+        parameters = exc.result_json.get("parameters") or {}
+        return float(parameters.get("retry_after") or 1)
+    return None
+
+
+def is_permanent(exc: Exception) -> bool:
+    """A refusal that the same call will always get: any 4xx answer but 429."""
+    return isinstance(exc, ApiTelegramException) and 400 <= exc.error_code < 500 \
+        and exc.error_code != 429
+
+
 class TelegramApi:
     """One per process: owns the TeleBot object and how its calls leave the process."""
 
-    def __init__(self, token: str | None, api_url: str, *, local_sink=None):
+    def __init__(self, token: str | None, api_url: str, *, local_sink=None,
+                 limits: RateLimits | None = None):
         self.local = token is None
+        self.limits = limits or RateLimits()
         self.api_url = api_url.rstrip("/")
         self._local_sink = local_sink
         self._thread = threading.local()
@@ -165,6 +227,32 @@ class TelegramApi:
             params["reply_markup"] = markup.to_json()
         self.call_or_defer("sendMessage", params)
 
+    # -- delivering results ------------------------------------------------------------
+
+    def deliver(self, send, *, what: str, deadline_s: float = 30.0):
+        """``send()`` until Telegram accepts it, within ``deadline_s``; its result.
+
+        Raises ``Undeliverable`` on a permanent refusal, or the last error when the
+        deadline passes (the caller leaves the delivery for a later attempt).
+        """
+        give_up = time.monotonic() + deadline_s
+        backoff = 0.5
+        while True:
+            try:
+                return send()
+            except Exception as exc:
+                if is_permanent(exc):
+                    raise Undeliverable(f"{what}: {logs.first_line(exc)}") from exc
+                if not isinstance(exc, (ApiTelegramException, ApiHTTPException, urllib3.exceptions.HTTPError,
+                                        OSError)):
+                    raise
+                wait = retry_after(exc) or backoff
+                if time.monotonic() + wait > give_up:
+                    raise
+                log.warning("%s: Bot API %s; trying again in %.1f s", what, logs.first_line(exc), wait)
+                time.sleep(wait)
+                backoff = min(backoff * 2, 8.0)
+
     # -- the transport ---------------------------------------------------------------
 
     def _send(self, http_method, url, params=None, files=None, timeout=None, proxies=None):
@@ -177,6 +265,9 @@ class TelegramApi:
         method = url.rsplit("/", 1)[-1]
         if self.local:
             return _FakeResponse(self._answer_locally(method, params or {}, files or {}))
+        if method.startswith(("send", "edit", "copy", "forward")):
+            chat = (params or {}).get("chat_id")
+            self.limits.wait(None if chat is None else str(chat))
         started = time.monotonic()
         connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
         options = {"timeout": urllib3.Timeout(connect=connect, read=read)}

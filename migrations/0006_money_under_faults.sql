@@ -56,3 +56,16 @@ BEGIN
     END IF;
 END
 $$;
+
+-- Telling the user how a job ended. ``notified`` becomes true only once the Bot API
+-- accepted the message (or the user can never get it: ``undeliverable`` says why); a
+-- process that is delivering holds the claim (``delivering_by`` until
+-- ``delivering_until``), so two never send at once,
+-- and a failed attempt leaves the job for the sweeper's next try.
+ALTER TABLE generation_jobs ADD COLUMN IF NOT EXISTS delivery_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE generation_jobs ADD COLUMN IF NOT EXISTS delivering_until TIMESTAMPTZ;
+ALTER TABLE generation_jobs ADD COLUMN IF NOT EXISTS delivering_by TEXT;
+ALTER TABLE generation_jobs ADD COLUMN IF NOT EXISTS undeliverable TEXT;
+DROP INDEX IF EXISTS idx_generation_jobs_unnotified;
+CREATE INDEX IF NOT EXISTS idx_generation_jobs_untold ON generation_jobs (finished_at)
+    WHERE NOT notified AND status IN ('succeeded', 'failed', 'timeout', 'cancelled');

@@ -269,6 +269,7 @@ def test_two_processes_share_the_queue_without_running_a_job_twice(db_settings, 
 
     try:
         model = first.catalog.get("demo-image-hd")
+        first.jobs.max_active = None  # a backlog of twenty jobs a user, queued at once
         for user in range(1, 11):
             first.balances.credit(user, "1000.00")
         with first.db.transaction() as tx:
