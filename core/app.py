@@ -19,6 +19,7 @@ from core.catalog import load_catalog
 from core.config import Config, DatabaseSettings
 from core.conversations import Conversations
 from core.db import Database
+from core.files import InputFiles
 from core.generation import Generation
 from core.jobs import JobQueue, JobRunner
 from core.menu import Menu
@@ -65,6 +66,8 @@ class App:
         self.telegram = TelegramApi(config.bot_token, config.telegram_api_url,
                                     local_sink=local_sink, limits=RateLimits(
                                         config.bot_api_rate, config.bot_api_chat_rate))
+        self.input_files = InputFiles(self.telegram, config.webhook_url,
+                                      config.webhook_secret or config.bot_token or "local")
         self.router = dispatch.Router()
         self.menu = Menu()
         self.catalog = load_catalog(config.catalog_file)

@@ -21,6 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import psycopg2.errors
 from telebot import types
 
 from core import logs, metrics
@@ -105,6 +106,17 @@ class Generation:
         if model is None:
             ctx.reply(t("gen_model_gone"))
             return
+        provider = self.providers.get(model.provider)
+        if getattr(provider, "needs_file_urls", False) and not self.app.input_files.can_share \
+                and any(field.type == "image" for field in model.inputs):
+            log.warning("model %s takes a photo, which provider %s fetches by URL: set WEBHOOK_URL "
+                        "so genbot can serve it", model.id, model.provider)
+            ctx.reply(t("gen_photo_unsupported", model=model.title))
+            return
+        if not model.free:
+            # Raises, naming the table, when money cannot move: the user is told now
+            # ("База временно недоступна"), not after typing every input.
+            self.app.balances.check_tables()
         draft = {"model": model.id, "inputs": dict(inputs or {}), "step": 0,
                  "token": secrets.token_hex(6)}
         if inputs:
@@ -323,7 +335,7 @@ class Generation:
             request = GenerationRequest(
                 job_id=job.id, user_id=job.user_id, model=model, inputs=job.inputs,
                 deadline=time.monotonic() + job.timeout_s,
-                finished=lambda: self._finished_elsewhere(job.id),
+                finished=lambda: self._finished_elsewhere(job.id), file_url=self.app.input_files.url_for,
                 set_task_id=lambda task_id: self.app.jobs.set_task_id(job.id, task_id))
             started = time.monotonic()
             try:
@@ -387,9 +399,21 @@ class Generation:
                 duration_ms: int | None = None, deadline_s: float | None = None) -> Job | None:
         """The one way a job ends — worker, provider callback, cancel, sweeper, cleanup:
         settle its money (once), tell the plugins, tell the user. None if it had ended."""
-        job = self.app.jobs.finish(job_id, status, result=output.to_json() if output else None,
-                                   error_code=error_code, error_message=error_message,
-                                   expect=expect, user_id=user_id)
+        try:
+            job = self.app.jobs.finish(job_id, status, result=output.to_json() if output else None,
+                                       error_code=error_code, error_message=error_message,
+                                       expect=expect, user_id=user_id)
+        except psycopg2.errors.UndefinedTable as exc:
+            if status != "succeeded":
+                raise
+            # The ledger vanished while the job ran: no charge can be recorded, so the
+            # paid result is not given away; the job fails and its hold goes back.
+            log.error("job %s: cannot charge its result (%s); failing it, hold released",
+                      job_id, logs.first_line(exc))
+            return self.end_job(job_id, "failed", expect=expect, user_id=user_id,
+                                error_code="ledger_missing", duration_ms=duration_ms,
+                                error_message="payment_transactions table missing: not charged",
+                                deadline_s=deadline_s)
         if job is None:
             return None
         self._emit_finished(job, duration_ms)

@@ -23,7 +23,6 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-import psycopg2.errors
 from psycopg2.extras import Json
 
 from core.balances import Balances
@@ -115,6 +114,7 @@ class JobQueue:
         if model.free:
             self._use_free_generation(tx, user_id)
         else:
+            self.balances.check_tables(cur=tx)  # no hold that could never be captured
             reservation = self.balances.hold(user_id, model.price_rub, cur=tx,
                                              reason=f"generation {job_id}: {model.id}",
                                              key=f"job:{job_id}")
@@ -212,7 +212,9 @@ class JobQueue:
                 return None
             if job.reservation_id is not None:
                 if status == "succeeded":
-                    self._capture_or_release(tx, job)
+                    # Without the ledger this raises and nothing changes: a paid result is
+                    # never given away uncharged (the caller fails the job instead).
+                    self.balances.capture(job.reservation_id, cur=tx)
                 else:
                     self.balances.release(job.reservation_id, cur=tx)
             if job.is_free and status != "succeeded":
@@ -221,18 +223,6 @@ class JobQueue:
                            "AND day = (%s AT TIME ZONE 'UTC')::date AND used > 0",
                            (job.user_id, job.created_at))
         return job
-
-    def _capture_or_release(self, tx, job: Job) -> None:
-        """Capture; without the ledger table, release instead: no charge without its record."""
-        tx.execute("SAVEPOINT capture")
-        try:
-            self.balances.capture(job.reservation_id, cur=tx)
-            tx.execute("RELEASE SAVEPOINT capture")
-        except psycopg2.errors.UndefinedTable:
-            tx.execute("ROLLBACK TO SAVEPOINT capture")
-            log.error("job %s: the ledger table payment_transactions is missing, so its %s RUB "
-                      "hold is released, not charged", job.id, job.price_rub)
-            self.balances.release(job.reservation_id, cur=tx)
 
     # -- telling the user: at least once, and settled once -----------------------------
 

@@ -6,7 +6,10 @@ the result is there; it must give up by ``request.deadline`` (raise
 ``GenerationTimeout``), stop when ``request.finished()`` says the job was finished
 elsewhere (a provider callback, a cancel), and raise ``GenerationFailed`` with a code
 and a message for anything else that goes wrong. An ``offline`` provider needs
-neither the network nor the database, so it keeps answering during an outage.
+neither the network nor the database, so it keeps answering during an outage. A
+provider that takes the user's photos as URLs sets ``needs_file_urls``: its models
+with an image input are refused, before anything is held, where genbot has no public
+URL to serve the photos from.
 """
 
 from __future__ import annotations
@@ -74,6 +77,9 @@ class GenerationRequest:
     callback_url: str | None = None
     finished: Callable[[], bool] = lambda: False
     set_task_id: Callable[[str], None] = lambda task_id: None
+    # An image input ({"telegram_file_id"} or {"url"}) as a URL the provider can fetch,
+    # or None when genbot has no public URL to serve a photo from (core.files).
+    file_url: Callable[[dict], str | None] = lambda value: value.get("url")
     extra: dict = field(default_factory=dict)
 
     def time_left(self) -> float:

@@ -149,6 +149,7 @@ WITH inserted AS (
 INSERT INTO balances (user_id, balance_rub) VALUES (%(id)s, 0)
 ON CONFLICT (user_id) DO NOTHING
 """
+_ENSURE_ID_ONLY = "INSERT INTO users (user_id) VALUES (%(id)s) ON CONFLICT (user_id) DO NOTHING"
 
 
 def ensure_user_id(db: Database, cache: UserCache, user_id: int, *, cur=None,
@@ -157,8 +158,14 @@ def ensure_user_id(db: Database, cache: UserCache, user_id: int, *, cur=None,
     user_id = int(user_id)
     if not force and cache.known(user_id):
         return
-    if cur is not None:
+    if cur is not None:  # money is about to move: without balances that must fail
         cur.execute(_ENSURE_ID, {"id": user_id})
-    else:
+        return
+    try:
         db.execute(_ENSURE_ID, {"id": user_id})
-        cache.remember_id(user_id)
+    except psycopg2.errors.UndefinedTable:
+        # balances is gone (dropped, not yet migrated back): the user row is what free
+        # work needs (their generation_events); money fails later, where it moves.
+        db.execute(_ENSURE_ID_ONLY, {"id": user_id})
+        return  # not cached: once balances is back, the balance row is written too
+    cache.remember_id(user_id)

@@ -118,6 +118,19 @@ def create_web_app(app) -> Flask:
             return _json(reply)
         return Response(status=200)
 
+    @web.get("/files/<token>")
+    def input_file(token):
+        """A user's photo for a provider, by a signed link that expires (core.files)."""
+        file_id = app.input_files.file_id_of(token)
+        if file_id is None:
+            return _json({"error": "unknown or expired link"}, 404)
+        try:
+            data, content_type = app.input_files.fetch(file_id)
+        except Exception as exc:
+            log.warning("input file: Telegram did not give the file: %s", logs.first_line(exc))
+            return _json({"error": "file unavailable"}, 502)
+        return Response(data, mimetype=content_type, headers={"Cache-Control": "no-store"})
+
     @web.get("/metrics")
     def metrics_view():
         body, content_type = metrics.render(app)

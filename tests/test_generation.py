@@ -13,6 +13,7 @@ from core.web import create_web_app
 from tests.support import updates
 from tests.support.app import exchange, make_app, texts
 from tests.support.flows import draft, generate, reply_markup
+from tests.support.waiting import wait_until
 
 USER = 800
 
@@ -246,10 +247,32 @@ def test_without_the_balances_table_free_models_work_and_paid_ones_say_so(bot, b
     generate(send, USER + 5, "demo-text", "без балансов")
     assert wait_job(app).status == "succeeded"
     bot_api.wait_for_text("без балансов", USER + 5)
-    sent = generate(send, USER + 5, "demo-image-hd", "платно")
-    assert "⚠️ База временно недоступна" in [m.get("text") for m in sent]
+    # The free generation's events are logged although the user's balance row cannot be.
+    wait_until(lambda: events(app) == ["started", "success"], 5, lambda: f"events: {events(app)}")
+    # A paid model says so as soon as it is chosen, before any input is asked.
+    sent = send(updates.callback(USER + 5, "gen:m:demo-image-hd"))
+    assert [m.get("text") for m in sent if m.get("text")] == ["⚠️ База временно недоступна"]
     assert app.db.fetch_one("SELECT count(*) FROM generation_jobs") == (1,)
     assert "⚠️ База временно недоступна" in texts(send(updates.message(USER + 5, "💰 Баланс")))
+
+
+def test_a_ledger_lost_while_a_paid_job_runs_fails_the_job_uncharged(db_settings, bot_api, tmp_path):
+    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, JOB_WORKERS="1",
+                           plugins_toml="[demo]\ndelay_s = 1.0\n")
+    send = lambda update: exchange(client, bot_api, update)  # noqa: E731
+    app.balances.credit(USER, "100.00")
+    app.start_workers()
+    try:
+        generate(send, USER, "demo-image-hd", "журнал пропадёт")
+        wait_until(lambda: app.db.fetch_one("SELECT status FROM generation_jobs")[0] == "running", 10)
+        app.db.execute("DROP TABLE payment_transactions")
+        job = wait_job(app)
+        assert (job.status, job.error_code) == ("failed", "ledger_missing")
+        assert app.balances.summary(USER) == (Decimal("100.00"), Decimal("0"))
+        assert bot_api.calls_to("sendPhoto", USER) == []  # the paid result is not given away
+        bot_api.wait_for_text("не получилось", USER)
+    finally:
+        app.close()
 
 
 def test_two_processes_share_the_queue_without_running_a_job_twice(db_settings, bot_api, tmp_path):

@@ -16,9 +16,9 @@ from plugins.providers.kie import (
     retry_after_seconds,
 )
 from tests.support import updates
-from tests.support.app import SECRET, exchange, make_app
+from tests.support.app import SECRET, TOKEN, exchange, make_app
 from tests.support.fake_kie import RESULT_URL, FakeKie
-from tests.support.flows import generate
+from tests.support.flows import confirm_token, generate
 
 USER = 810
 PRICE = Decimal("25.00")  # flux-kontext in the shipped catalog
@@ -220,3 +220,63 @@ def test_rate_limiter_spaces_calls():
 @pytest.mark.parametrize("value,expected", [("3", 3.0), ("0", 0.0), (None, 1.5), ("soon", 1.5)])
 def test_retry_after(value, expected):
     assert retry_after_seconds(value, 1.5) == expected
+
+
+PHOTO = b"\xff\xd8\xff\xe0 a user's photo"
+EDIT_CATALOG = ('[[model]]\nid = "photo-edit"\ntitle = "Правка фото"\ncategory = "image"\n'
+                'price_rub = "25.00"\nprovider = "kie"\ntimeout_s = 60\n'
+                'inputs = [{ name = "prompt", type = "text", label = "Что изменить" },\n'
+                '  { name = "image", type = "image", label = "Пришлите фото" }]\n')
+
+
+def photo_message(user_id: int, file_id: str) -> dict:
+    update = updates.message(user_id, "x")
+    del update["message"]["text"]
+    update["message"]["photo"] = [{"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                                   "width": 90, "height": 90}]
+    return update
+
+
+@pytest.fixture
+def photo_kie(db_settings, bot_api, tmp_path, request):
+    fake = FakeKie("poll").start()
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(EDIT_CATALOG)
+    env = {"WEBHOOK_URL": "https://bot.example.test"} if request.param else {}
+    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, plugins_toml=kie_toml(fake),
+                           CATALOG_FILE=str(catalog), JOB_HEARTBEAT="0.2", **env)
+    app.start_workers()
+    app.balances.credit(USER, "100.00")
+    yield app, client, fake, (lambda update: exchange(client, bot_api, update))
+    app.close()
+    fake.stop()
+
+
+@pytest.mark.parametrize("photo_kie", [True], indirect=True)
+def test_a_users_photo_reaches_kie_as_a_signed_link_that_holds_no_token(photo_kie, bot_api):
+    app, client, fake, send = photo_kie
+    bot_api.add_file("ph-1", PHOTO)
+    send(updates.callback(USER, "gen:m:photo-edit"))
+    send(updates.message(USER, "сделай небо розовым"))
+    send(updates.callback(USER, f"gen:go:{confirm_token(send(photo_message(USER, 'ph-1')))}"))
+    job = finished_job(app)
+    assert job.status == "succeeded"
+    url = fake.created[0]["input"]["image_url"]
+    assert url.startswith("https://bot.example.test/files/")
+    assert TOKEN not in url and TOKEN.split(":")[1] not in url
+    path = url.removeprefix("https://bot.example.test")
+    served = client.get(path)  # what Kie fetches
+    assert (served.status_code, served.data, served.mimetype) == (200, PHOTO, "image/jpeg")
+    assert client.get(path[:-3] + "AAA").status_code == 404  # a forged or altered link
+    assert app.balances.summary(USER) == (Decimal("75.00"), Decimal("0"))
+
+
+@pytest.mark.parametrize("photo_kie", [False], indirect=True)
+def test_without_a_public_url_a_photo_model_is_refused_before_anything_is_held(photo_kie, caplog):
+    app, client, fake, send = photo_kie
+    sent = send(updates.callback(USER, "gen:m:photo-edit"))
+    assert any("не может принять фото" in (m.get("text") or "") for m in sent)
+    assert "set WEBHOOK_URL" in caplog.text
+    assert app.conversations.get(USER) is None  # no draft, so no confirm and no hold
+    assert app.balances.summary(USER) == (Decimal("100.00"), Decimal("0"))
+    assert fake.created == []

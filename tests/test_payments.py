@@ -15,6 +15,7 @@ from core.migrations import Migrator
 from plugins.payments.callback import signature_of
 from tests.support import updates
 from tests.support.app import exchange, make_app, texts
+from tests.support.flows import generate
 
 USER, ADMIN = 900, 1
 SECRET = "cb-secret"
@@ -152,10 +153,19 @@ def test_without_the_ledger_top_ups_stop_and_generations_go_on(bot, bot_api, cap
     assert client.post("/payments/callback", data=raw,
                        headers={"X-Signature": signature_of(SECRET, raw)}).status_code == 503
     app.start_workers()
-    from tests.support.flows import generate
-    generate(send, USER, "demo-image-hd", "без журнала")
+    # The ledger fails closed: a paid model is refused as soon as it is chosen ...
+    sent = send(updates.callback(USER, "gen:m:demo-image-hd"))
+    assert [m.get("text") for m in sent if m.get("text")] == ["⚠️ База временно недоступна"]
+    assert "payment_transactions" in caplog.text
+    # ... and a confirm that got past that point holds nothing.
+    app.conversations.set(USER, "gen", {"model": "demo-image-hd", "inputs": {"prompt": "x"},
+                                         "step": 1, "token": "t0"})
+    sent = send(updates.callback(USER, "gen:go:t0"))
+    assert "⚠️ База временно недоступна" in [m.get("text") for m in sent]
+    assert app.db.fetch_one("SELECT count(*) FROM generation_jobs") == (0,)
+    # Free generations go on.
+    generate(send, USER, "demo-image", "бесплатно без журнала", ("choice", 0))
     bot_api.wait_for("sendPhoto", chat_id=USER)
-    # no charge without its record: the hold went back
     assert app.balances.summary(USER) == (Decimal("100.00"), Decimal("0"))
 
 

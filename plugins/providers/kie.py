@@ -103,6 +103,7 @@ def output_from_record(record: dict, category: str) -> GenerationOutput:
 class KieProvider:
     name = "kie"
     offline = False
+    needs_file_urls = True
 
     def __init__(self, settings: dict, callback_base: str | None):
         self.base_url = settings["base_url"].rstrip("/")
@@ -121,7 +122,7 @@ class KieProvider:
 
     def generate(self, req) -> GenerationOutput:
         model = req.model
-        payload = {"model": model.provider_model or model.id, "input": self._input(req.inputs)}
+        payload = {"model": model.provider_model or model.id, "input": self._input(req)}
         if self.callback_base and req.job_id:
             payload["callBackUrl"] = (f"{self.callback_base}/kie/callback/{req.job_id}/"
                                       f"{callback_signature(self.callback_secret, req.job_id)}")
@@ -143,12 +144,14 @@ class KieProvider:
             pause = min(pause * 1.5, self.poll_max_s)
 
     @staticmethod
-    def _input(inputs: dict) -> dict:
+    def _input(req) -> dict:
         out = {}
-        for key, value in inputs.items():
+        for key, value in req.inputs.items():
             if isinstance(value, dict):  # an image input: a URL the API can fetch
-                if value.get("url"):
-                    out[f"{key}_url"] = value["url"]
+                url = req.file_url(value)
+                if url is None:
+                    raise GenerationFailed("input_unavailable", f"input {key} cannot be passed as a URL")
+                out[f"{key}_url"] = url
                 continue
             out[key] = value
         return out

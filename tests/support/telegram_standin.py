@@ -17,6 +17,9 @@ Written from the Bot API reference (https://core.telegram.org/bots/api):
   Telegram does when a user pays.
 - ``slow(method, s)``: the call takes effect, then the answer comes ``s`` later (as
   when the client's timeout fires after Telegram did the work).
+- ``getFile`` ("Available methods", getFile): a ``File`` with its ``file_path``; the
+  bytes are at ``/file/bot<token>/<file_path>``. ``add_file`` puts a photo there, as
+  a user sending one would.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ class BotApiStandIn:
         self.refused: list[tuple[str, dict]] = []
         self.slow_methods: dict[str, float] = {}
         self.star_transactions: list[dict] = []
+        self.files: dict[str, bytes] = {}  # file_path -> bytes
+        self.file_downloads: list[tuple[str, str]] = []
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -64,6 +69,9 @@ class BotApiStandIn:
 
             def _handle(self):
                 parts = urlsplit(self.path)
+                if parts.path.startswith("/file/bot"):
+                    self._file(parts.path.split("/", 3)[-1])
+                    return
                 method = parts.path.rsplit("/", 1)[-1]
                 params = dict(parse_qsl(parts.query, keep_blank_values=True))
                 length = int(self.headers.get("Content-Length") or 0)
@@ -89,6 +97,14 @@ class BotApiStandIn:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def _file(self, file_path: str):
+                data = standin.files.get(file_path)
+                self.send_response(200 if data is not None else 404)
+                self.send_header("Content-Length", str(len(data or b"")))
+                self.end_headers()
+                self.wfile.write(data or b"")
+                standin.file_downloads.append((self.path, file_path))
 
         self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -126,6 +142,9 @@ class BotApiStandIn:
         with self._cond:
             self.star_transactions.append({"id": charge_id, "amount": stars, "date": int(time.time()),
                                            "source": {"type": "user", "user": _user(user_id)}})
+
+    def add_file(self, file_id: str, data: bytes) -> None:
+        self.files[f"photos/{file_id}.jpg"] = data
 
     def refunded_charges(self) -> list[str]:
         return [t["id"] for t in self.star_transactions if "receiver" in t]
@@ -188,6 +207,10 @@ class BotApiStandIn:
                     "chat": {"id": int(chat) if str(chat).lstrip("-").isdigit() else 0,
                              "type": "private"},
                     "text": params.get("text", "")}
+        if method == "getFile":
+            path = f"photos/{params.get('file_id')}.jpg"
+            return {"file_id": params.get("file_id"), "file_unique_id": f"u-{params.get('file_id')}",
+                    "file_size": len(self.files.get(path, b"")), "file_path": path}
         if method == "getMe":
             return {"id": 1, "is_bot": True, "first_name": "genbot", "username": "genbot_test_bot"}
         return True
