@@ -23,6 +23,7 @@ from tests.support import updates
 from tests.support.app import SECRET, TOKEN
 from tests.support.pg import url_for
 from tests.support.serve import ServeProcess, base_env
+from tests.support.waiting import wait_until
 from tests.test_payments import successful_payment
 
 pytestmark = pytest.mark.slow
@@ -119,3 +120,32 @@ def test_a_payment_sent_while_the_database_restarts_is_credited_once_it_is_back(
     finally:
         server.stop()
         embedded.stop()
+
+
+def test_in_polling_mode_a_payment_that_cannot_be_credited_is_fetched_again(db_settings, bot_api,
+                                                                             tmp_path):
+    server = serve(db_settings, bot_api, tmp_path, BOT_MODE="polling", DB_STATEMENT_TIMEOUT_MS="300")
+    db = Database(db_settings, minconn=0, maxconn=2)
+    try:
+        bot_api.wait_for("deleteWebhook")
+        bot_api.push_update(updates.callback(USER, "pay:m:card:300"))
+        payload = bot_api.wait_for("sendInvoice", chat_id=USER)[-1]["payload"]
+        locker = connect_once(db_settings)
+        locker.autocommit = False
+        with locker.cursor() as cur:
+            cur.execute("SELECT 1 FROM balances WHERE user_id = %s FOR UPDATE", (USER,))
+        try:
+            bot_api.push_update(successful_payment(USER, payload, "RUB", 30000, "charge-polled"))
+            # The poller tries it, fails, and asks getUpdates for it again (offset kept).
+            wait_until(lambda: server.log().count("charge-polled") >= 2, 20,
+                       lambda: f"never retried:\n{server.log()}")
+            assert credited(db) == []
+        finally:
+            locker.rollback()
+            locker.close()
+        wait_until(lambda: credited(db) == [(Decimal("300.00"), "topup")], 20, "never credited")
+        time.sleep(1.5)  # and not twice
+        assert credited(db) == [(Decimal("300.00"), "topup")]
+    finally:
+        server.stop()
+        db.close()
