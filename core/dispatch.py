@@ -163,9 +163,11 @@ class Router:
     def dispatch_message(self, ctx: Context) -> None:
         if ctx.message is not None and ctx.message.successful_payment is not None:
             route = self.kinds.get("successful_payment")
-            if route is None:
-                log.error("a successful_payment arrived and no plugin handles payments: %s",
-                          ctx.message.successful_payment.telegram_payment_charge_id)
+            if route is None:  # money was taken: keep it coming until payments is back
+                charge = ctx.message.successful_payment.telegram_payment_charge_id
+                log.error("successful_payment %s arrived and no plugin handles payments: asking "
+                          "Telegram to send it again", charge)
+                _ask_for_redelivery(f"successful_payment {charge}: no payments plugin")
                 return
             self.run(route, ctx)
             return

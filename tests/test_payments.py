@@ -14,7 +14,7 @@ from core.doctor import run_checks
 from core.migrations import Migrator
 from plugins.payments.callback import signature_of
 from tests.support import updates
-from tests.support.app import exchange, make_app, texts
+from tests.support.app import exchange, make_app, post_update, texts
 from tests.support.flows import generate
 
 USER, ADMIN = 900, 1
@@ -398,3 +398,15 @@ def test_a_refund_telegram_refuses_restores_the_balance_at_once(bot, bot_api):
     assert app.db.fetch_one("SELECT status FROM payments") == ("credited",)
     assert app.balances.get(USER) == Decimal("100.00")
     assert ledger_differences(app.db) == []
+
+
+def test_a_payment_with_the_payments_plugin_switched_off_is_not_acknowledged(db_settings, bot_api,
+                                                                               tmp_path, caplog):
+    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path,
+                           plugins_toml="[payments]\nenabled = false\n")
+    try:
+        response = post_update(client, successful_payment(USER, "old-invoice", "RUB", 10000, "orphan-1"))
+        assert response.status_code == 503  # Telegram keeps it until payments is back
+        assert "orphan-1" in caplog.text
+    finally:
+        app.close()
