@@ -15,6 +15,7 @@ from core.doctor import run_checks
 from core.migrations import Migrator
 from core.web import create_web_app
 from plugins.payments.callback import signature_of
+from plugins.payments.credit import credit_payment
 from tests.support import updates
 from tests.support.app import exchange, make_app, post_update, texts
 from tests.test_payments import invoice_for, pay_stars
@@ -117,18 +118,23 @@ def test_with_a_fixed_reward_the_minimum_payments_earn_nothing(fixed_reward):
 
 
 def credit_as_payment(app, user_id, amount, external_id):
-    from plugins.payments.credit import credit_payment
     credit_payment(app, source="provider", external_id=external_id, user_id=user_id,
                    amount_rub=Decimal(amount))
 
 
+def invited_pays_150_in_stars(client, bot_api, referrer: int, invited: int, charge: str):
+    """``invited`` comes by ``referrer``'s link and pays a 150 ₽ Stars invoice."""
+    send = lambda update: exchange(client, bot_api, update)  # noqa: E731
+    post_update(client, updates.message(referrer, "/start"))
+    post_update(client, updates.message(invited, f"/start ref_{referrer}"))
+    send(updates.callback(invited, "pay:m:stars:150"))
+    pay_stars(send, bot_api, invited, invoice_for(bot_api, invited)["payload"], 100, charge)
+    return send
+
+
 def test_a_refunded_payment_takes_its_reward_back(paying, bot_api):
     app, client = paying
-    send = lambda update: exchange(client, bot_api, update)  # noqa: E731
-    post_update(client, updates.message(140, "/start"))
-    post_update(client, updates.message(141, "/start ref_140"))
-    send(updates.callback(141, "pay:m:stars:150"))
-    pay_stars(send, bot_api, 141, invoice_for(bot_api, 141)["payload"], 100, "ref-stars")
+    send = invited_pays_150_in_stars(client, bot_api, 140, 141, "ref-stars")
     assert app.balances.get(140) == Decimal("15.00")
     assert "возвращены" in texts(send(updates.message(ADMIN, "/refund ref-stars")))[0]
     assert app.balances.get(140) == Decimal("0.00")
@@ -140,11 +146,7 @@ def test_a_refunded_payment_takes_its_reward_back(paying, bot_api):
 
 def test_a_reward_already_spent_is_recorded_and_shown_by_doctor(paying, bot_api):
     app, client = paying
-    send = lambda update: exchange(client, bot_api, update)  # noqa: E731
-    post_update(client, updates.message(150, "/start"))
-    post_update(client, updates.message(151, "/start ref_150"))
-    send(updates.callback(151, "pay:m:stars:150"))
-    pay_stars(send, bot_api, 151, invoice_for(bot_api, 151)["payload"], 100, "spent-stars")
+    send = invited_pays_150_in_stars(client, bot_api, 150, 151, "spent-stars")
     app.balances.debit(150, "10.00", reason="spent on a generation")
     send(updates.message(ADMIN, "/refund spent-stars"))
     assert app.balances.get(150) == Decimal("0.00")
