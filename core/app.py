@@ -179,4 +179,5 @@ class App:
         if self.runner is not None:
             self.runner.stop()
         self.plugins.stop()
+        self.telegram.close()
         self.db.close()

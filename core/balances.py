@@ -33,9 +33,10 @@ MAX_AMOUNT = Decimal("99999999.99")  # DECIMAL(10, 2)
 LEDGER_SIGNS = {"topup": 1, "refund": 1, "referral": 1, "deduction": -1}
 
 
-# Fails to plan, naming the first missing table, unless all three exist; reads no row.
-_MONEY_TABLES_CHECK = ("SELECT (SELECT 1 FROM balances LIMIT 0), (SELECT 1 FROM balance_reservations LIMIT 0), "
-                       "(SELECT 1 FROM payment_transactions LIMIT 0)")
+# Columns that fail to plan, naming the first missing table, unless every table money
+# needs exists; they read no row.
+MONEY_TABLES_COLUMNS = ("(SELECT 1 FROM balances LIMIT 0), (SELECT 1 FROM balance_reservations LIMIT 0), "
+                        "(SELECT 1 FROM payment_transactions LIMIT 0)")
 
 
 class InvalidAmount(ValueError):
@@ -134,7 +135,7 @@ class Balances:
         """Raise ``UndefinedTable`` (naming it) unless every table money needs is there:
         paid work is refused up front rather than run free or lost."""
         with in_transaction(self.db, cur) as tx:
-            tx.execute(_MONEY_TABLES_CHECK)
+            tx.execute("SELECT " + MONEY_TABLES_COLUMNS)
 
     # -- moving money ----------------------------------------------------------------
 

@@ -399,10 +399,12 @@ class Generation:
                 duration_ms: int | None = None, deadline_s: float | None = None) -> Job | None:
         """The one way a job ends — worker, provider callback, cancel, sweeper, cleanup:
         settle its money (once), tell the plugins, tell the user. None if it had ended."""
-        try:
+        deadline_s = self.app.config.delivery_deadline_s if deadline_s is None else deadline_s
+        try:  # whoever ends the job holds the claim to tell its user
             job = self.app.jobs.finish(job_id, status, result=output.to_json() if output else None,
                                        error_code=error_code, error_message=error_message,
-                                       expect=expect, user_id=user_id)
+                                       expect=expect, user_id=user_id,
+                                       delivery_lease_s=deadline_s + _LEASE_MARGIN_S)
         except psycopg2.errors.UndefinedTable as exc:
             if status != "succeeded":
                 raise
@@ -417,16 +419,18 @@ class Generation:
         if job is None:
             return None
         self._emit_finished(job, duration_ms)
-        self.tell(job, deadline_s=deadline_s)
+        self.tell(job, deadline_s=deadline_s, claimed=True)
         return job
 
-    def tell(self, job: Job, *, deadline_s: float | None = None, steal_from: str | None = None) -> None:
+    def tell(self, job: Job, *, deadline_s: float | None = None, steal_from: str | None = None,
+             claimed: bool = False) -> None:
         """Tell the user how the job ended, unless it is told or being told elsewhere.
 
         It counts as told only when the Bot API accepted the message. Transient
         failures are retried until ``deadline_s`` and then left to the sweeper; a
         permanent refusal (the user blocked the bot) ends the attempts, and the result
-        stays stored with the reason.
+        stays stored with the reason. ``claimed``: the caller holds the claim already
+        (it ended the job); ``steal_from``: the claim's holder is known to be dead.
         """
         deadline_s = self.app.config.delivery_deadline_s if deadline_s is None else deadline_s
         lease_s = deadline_s + _LEASE_MARGIN_S
@@ -437,8 +441,9 @@ class Generation:
             # not marked would be sent again.
             _despite_outage(f"job {job.id}: {what}", lease_s, mark)
 
-        if not _despite_outage(f"job {job.id}: claiming delivery", lease_s,
-                               lambda: jobs.claim_delivery(job.id, lease_s, steal_from=steal_from)):
+        if not claimed and not _despite_outage(
+                f"job {job.id}: claiming delivery", lease_s,
+                lambda: jobs.claim_delivery(job.id, lease_s, steal_from=steal_from)):
             return
         try:
             self.deliver(job, deadline_s)

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from psycopg2.extras import Json
 
-from core.balances import Balances
+from core.balances import MONEY_TABLES_COLUMNS, Balances
 from core.db import UNAVAILABLE_ERRORS, Database
 
 log = logging.getLogger("genbot.jobs")
@@ -76,6 +76,16 @@ class Job:
     created_at: object
 
 
+_CLAIM = ("UPDATE generation_jobs SET status = 'running', locked_by = %s, attempts = attempts + 1, "
+          "heartbeat_at = NOW(), started_at = NOW(), updated_at = NOW(), "
+          "deadline_at = NOW() + make_interval(secs => timeout_s) "
+          "WHERE id = ({pick} FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING " + _COLUMNS)
+_FAIR_PICK = ("SELECT q.id FROM generation_jobs q WHERE q.status = 'queued' AND NOT EXISTS ("
+              "SELECT 1 FROM generation_jobs r WHERE r.user_id = q.user_id AND r.status = 'running') "
+              "ORDER BY q.id")
+_OLDEST_PICK = "SELECT id FROM generation_jobs WHERE status = 'queued' ORDER BY id"
+
+
 def _job(row) -> Job | None:
     return Job(*row) if row else None
 
@@ -98,7 +108,9 @@ class JobQueue:
         Raises ``TooManyActiveJobs`` when the user already has ``max_active`` jobs.
         """
         if self.max_active is not None:
-            self._check_active(tx, user_id, draft_key)
+            self._check_active(tx, user_id, draft_key, paid=not model.free)
+        elif not model.free:
+            self.balances.check_tables(cur=tx)  # no hold that could never be captured
         tx.execute(
             "INSERT INTO generation_jobs (user_id, chat_id, model_id, category, provider, inputs, "
             "price_rub, is_free, draft_key, timeout_s, request_id) "
@@ -114,7 +126,6 @@ class JobQueue:
         if model.free:
             self._use_free_generation(tx, user_id)
         else:
-            self.balances.check_tables(cur=tx)  # no hold that could never be captured
             reservation = self.balances.hold(user_id, model.price_rub, cur=tx,
                                              reason=f"generation {job_id}: {model.id}",
                                              key=f"job:{job_id}")
@@ -123,15 +134,18 @@ class JobQueue:
         tx.execute("NOTIFY genbot_jobs")
         return job_id, True
 
-    def _check_active(self, tx, user_id: int, draft_key: str) -> None:
+    def _check_active(self, tx, user_id: int, draft_key: str, *, paid: bool) -> None:
         # Serialises one user's confirms (two taps at once cannot both pass the count);
-        # the lock is the transaction's, so other users never wait on it.
+        # the lock is the transaction's, so other users never wait on it. A paid job
+        # also needs every money table (no hold that could never be captured): that
+        # check rides in the same round trip.
         tx.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_ACTIVE_LOCK_CLASS, user_id % 2**31))
         tx.execute("SELECT count(*) FILTER (WHERE status IN ('queued', 'running')), "
-                   "bool_or(draft_key = %s) FROM generation_jobs "
+                   "bool_or(draft_key = %s)" + (f", {MONEY_TABLES_COLUMNS}" if paid else "")
+                   + " FROM generation_jobs "
                    "WHERE user_id = %s AND (status IN ('queued', 'running') OR draft_key = %s)",
                    (draft_key, user_id, draft_key))
-        active, repeated = tx.fetchone()
+        active, repeated = tx.fetchone()[:2]
         if active >= self.max_active and not repeated:
             raise TooManyActiveJobs(self.max_active)
 
@@ -152,19 +166,15 @@ class JobQueue:
     # -- running ----------------------------------------------------------------------
 
     def claim(self, worker: str) -> Job | None:
-        """Take the next job, fairly: the oldest job of the user with fewest jobs running.
+        """Take the next job, fairly: the oldest job of a user with no job running, or
+        else the oldest job.
 
-        A user's backlog therefore never holds back another user's next job by more
-        than the jobs already running; among equals the queue stays first in, first out.
+        A user's backlog therefore never holds back another user's first job, and
+        delays their next one by at most the backlog's few (``max_active``) older jobs.
+        Both reads walk the queue in id order and stop at the first row they can take.
         """
-        return _job(self.db.fetch_one(
-            f"UPDATE generation_jobs SET status = 'running', locked_by = %s, attempts = attempts + 1, "
-            f"heartbeat_at = NOW(), started_at = NOW(), updated_at = NOW(), "
-            f"deadline_at = NOW() + make_interval(secs => timeout_s) "
-            f"WHERE id = (SELECT q.id FROM generation_jobs q WHERE q.status = 'queued' "
-            f"ORDER BY (SELECT count(*) FROM generation_jobs r WHERE r.user_id = q.user_id "
-            f"AND r.status = 'running'), q.id FOR UPDATE SKIP LOCKED LIMIT 1) "
-            f"RETURNING {_COLUMNS}", (worker,)))
+        return _job(self.db.fetch_one(_CLAIM.format(pick=_FAIR_PICK), (worker,))) \
+            or _job(self.db.fetch_one(_CLAIM.format(pick=_OLDEST_PICK), (worker,)))
 
     def heartbeat(self, job_ids: list[int]) -> None:
         if job_ids:
@@ -191,22 +201,28 @@ class JobQueue:
 
     def finish(self, job_id: int, status: str, *, result: dict | None = None,
                error_code: str | None = None, error_message: str | None = None,
-               expect: tuple[str, ...] = ("running",), user_id: int | None = None) -> Job | None:
+               expect: tuple[str, ...] = ("running",), user_id: int | None = None,
+               delivery_lease_s: float | None = None) -> Job | None:
         """Move a job from ``expect`` to ``status`` and settle its hold, once.
 
-        Returns the finished job, or None when someone else finished it first.
+        With ``delivery_lease_s`` the caller also claims telling the user, in the same
+        statement (see ``claim_delivery``). Returns the finished job, or None when
+        someone else finished it first.
         """
         if status not in TERMINAL:
             raise ValueError(f"finish status must be one of {TERMINAL}")
         with self.db.transaction() as tx:
             tx.execute(
                 f"UPDATE generation_jobs SET status = %s, result = %s, error_code = %s, "
-                f"error_message = %s, finished_at = NOW(), updated_at = NOW() "
+                f"error_message = %s, finished_at = NOW(), updated_at = NOW(), "
+                f"delivering_until = NOW() + make_interval(secs => %s), delivering_by = %s, "
+                f"delivery_attempts = delivery_attempts + (%s IS NOT NULL)::int "
                 f"WHERE id = %s AND status = ANY(%s) AND (%s::bigint IS NULL OR user_id = %s) "
                 f"RETURNING {_COLUMNS}",
                 (status, Json(result) if result is not None else None, error_code,
-                 (error_message or None) and error_message[:2000], job_id, list(expect),
-                 user_id, user_id))
+                 (error_message or None) and error_message[:2000], delivery_lease_s,
+                 this_process() if delivery_lease_s is not None else None, delivery_lease_s,
+                 job_id, list(expect), user_id, user_id))
             job = _job(tx.fetchone())
             if job is None:
                 return None

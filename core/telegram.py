@@ -213,12 +213,23 @@ class TelegramApi:
 
     def _send_queued(self) -> None:
         while True:
-            method, params = self._later.get()
+            item = self._later.get()
+            if item is None:  # close(): what was queued before it has been sent
+                return
+            method, params = item
             try:
                 apihelper._make_request(self.bot.token, method, params=params, method="post")
             except Exception as exc:
                 log.warning("Bot API %s to %s failed: %s", method, params.get("chat_id"),
                             logs.first_line(exc))
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Send what ``send_later`` still holds (for up to ``timeout`` s), then stop."""
+        with self._later_lock:
+            thread, self._later_thread = self._later_thread, None
+        if thread is not None:
+            self._later.put(None)
+            thread.join(timeout)
 
     def reply(self, chat_id: int, text: str, markup=None, **extra) -> None:
         """Send a message (maybe as the webhook response); returns nothing."""

@@ -47,8 +47,11 @@ def test_a_users_backlog_does_not_delay_another_users_next_job(app):
     assert app.jobs.claim("w").id == newcomer[0]
     later = queue(app, 3, 2)
     assert app.jobs.claim("w").id == later[0]  # user 3 runs nothing yet; user 1 runs one
-    # Users 1 and 3 run one job each: first in, first out between them.
+    # Every user with queued jobs runs one already: first in, first out.
     assert app.jobs.claim("w").id == backlog[1]
+    assert app.jobs.claim("w").id == backlog[2]
+    # A user whose job ended is served first again.
+    app.jobs.finish(later[0], "succeeded", result={"kind": "text", "text": "x"})
     assert app.jobs.claim("w").id == later[1]
 
 
