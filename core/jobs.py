@@ -76,14 +76,16 @@ class Job:
     created_at: object
 
 
+# The oldest job of a user with no job running, else the oldest job: COALESCE runs the
+# second pick only when the first finds nothing.
 _CLAIM = ("UPDATE generation_jobs SET status = 'running', locked_by = %s, attempts = attempts + 1, "
           "heartbeat_at = NOW(), started_at = NOW(), updated_at = NOW(), "
-          "deadline_at = NOW() + make_interval(secs => timeout_s) "
-          "WHERE id = ({pick} FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING " + _COLUMNS)
-_FAIR_PICK = ("SELECT q.id FROM generation_jobs q WHERE q.status = 'queued' AND NOT EXISTS ("
-              "SELECT 1 FROM generation_jobs r WHERE r.user_id = q.user_id AND r.status = 'running') "
-              "ORDER BY q.id")
-_OLDEST_PICK = "SELECT id FROM generation_jobs WHERE status = 'queued' ORDER BY id"
+          "deadline_at = NOW() + make_interval(secs => timeout_s) WHERE id = COALESCE("
+          "(SELECT q.id FROM generation_jobs q WHERE q.status = 'queued' AND NOT EXISTS ("
+          "SELECT 1 FROM generation_jobs r WHERE r.user_id = q.user_id AND r.status = 'running') "
+          "ORDER BY q.id FOR UPDATE SKIP LOCKED LIMIT 1), "
+          "(SELECT id FROM generation_jobs WHERE status = 'queued' ORDER BY id "
+          "FOR UPDATE SKIP LOCKED LIMIT 1)) RETURNING " + _COLUMNS)
 
 
 def _job(row) -> Job | None:
@@ -171,10 +173,10 @@ class JobQueue:
 
         A user's backlog therefore never holds back another user's first job, and
         delays their next one by at most the backlog's few (``max_active``) older jobs.
-        Both reads walk the queue in id order and stop at the first row they can take.
+        One statement; each pick walks the queue in id order and stops at the first row
+        it can take.
         """
-        return _job(self.db.fetch_one(_CLAIM.format(pick=_FAIR_PICK), (worker,))) \
-            or _job(self.db.fetch_one(_CLAIM.format(pick=_OLDEST_PICK), (worker,)))
+        return _job(self.db.fetch_one(_CLAIM, (worker,)))
 
     def heartbeat(self, job_ids: list[int]) -> None:
         if job_ids:
