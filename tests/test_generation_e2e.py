@@ -111,8 +111,9 @@ def test_database_outage_free_demo_still_answers_and_all_returns(bot_api, tmp_pa
         assert any(m.get("text") == UNAVAILABLE for m in send(updates.message(USER, "💰 Баланс")))
         generate(send, USER, "demo-text", "без базы")
         assert "без базы" in bot_api.wait_for_text("без базы", USER)["text"]
-        sent = generate(send, USER, "demo-text-pro", "платно", ("choice", 0))
-        assert any(m.get("text") == UNAVAILABLE for m in sent)
+        # A paid model says so as soon as it is chosen: nothing can be held or charged.
+        sent = send(updates.callback(USER, "gen:m:demo-text-pro"))
+        assert [m.get("text") for m in sent if m.get("text")] == [UNAVAILABLE]
 
         settings = embedded.start()  # it comes back: so does everything, with no restart
         deadline = time.monotonic() + 20

@@ -104,11 +104,11 @@ def test_a_payment_sent_while_the_database_restarts_is_credited_once_it_is_back(
         # The same update, re-sent: the in-memory dedupe of the outage must not swallow it.
         assert [post(server, paid) for _ in range(3)] == [503, 503, 503]
         settings = embedded.start()
-        deadline = time.monotonic() + 30
-        while post(server, paid) != 200:
-            assert time.monotonic() < deadline, "never credited after the database came back"
-            time.sleep(0.5)
-        assert post(server, paid) == 200
+        for _ in range(2):  # Telegram re-sends until it gets a 200; then a late duplicate
+            deadline = time.monotonic() + 30
+            while post(server, paid) != 200:  # a pooled connection may still be a dead one
+                assert time.monotonic() < deadline, "never credited after the database came back"
+                time.sleep(0.5)
         db = Database(settings, minconn=0, maxconn=2)
         try:
             assert credited(db) == [(Decimal("100.00"), "topup")]
