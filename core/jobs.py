@@ -347,7 +347,15 @@ class JobRunner:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> JobRunner:
-        self.sweep()  # jobs left running by a process that died are settled before new work
+        # Jobs left running by a process that died are settled before new work; with the
+        # database away, the housekeeping thread does it once it is back (a worker
+        # process must come up during an outage, not fail to boot and take serve down).
+        try:
+            self.sweep()
+        except UNAVAILABLE_ERRORS as exc:
+            log.warning("job sweep at start skipped: database unavailable (%s)", exc.__class__.__name__)
+        except Exception:
+            log.exception("job sweep at start failed")
         for i in range(self.threads):
             thread = threading.Thread(target=self._work, name=f"job-worker-{i}", daemon=True)
             thread.start()

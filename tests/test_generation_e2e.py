@@ -6,7 +6,9 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import psutil
 import pytest
+import requests
 
 from core.balances import Balances, ledger_differences
 from core.db import Database
@@ -19,6 +21,7 @@ from tests.support.app import SECRET, TOKEN
 from tests.support.flows import generate, http_sender
 from tests.support.pg import url_for
 from tests.support.serve import ServeProcess, base_env
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 USER = 820
@@ -125,6 +128,38 @@ def test_database_outage_free_demo_still_answers_and_all_returns(bot_api, tmp_pa
             time.sleep(0.5)
         generate(send, USER, "demo-image", "снова с базой", ("choice", 0))
         bot_api.wait_for("sendPhoto", chat_id=USER)
+    finally:
+        server.stop()
+        embedded.stop()
+
+
+def test_a_worker_that_boots_while_the_database_is_down_comes_up(bot_api, tmp_path):
+    """gunicorn replaces a worker that died; if the database is away just then, the new
+    worker must still boot (its start-up job sweep waits for the database), or serve
+    would stop altogether."""
+    embedded = EmbeddedPostgres(tmp_path / "boot")
+    settings = embedded.start()
+    Migrator(settings, PluginHost(Path("/nonexistent"), env={}).load().migration_dirs()).apply()
+    server = ServeProcess(serve_env(settings, bot_api, DB_POOL_WAIT="1"), cwd=tmp_path)
+    try:
+        server.wait_ready()
+        embedded.stop()
+        [worker] = psutil.Process(server.proc.pid).children()
+        worker.kill()
+
+        def replaced_and_answering():
+            try:
+                children = psutil.Process(server.proc.pid).children()
+                return children and children[0].pid != worker.pid and requests.get(
+                    server.url + "/healthz", timeout=2).status_code == 200
+            except (psutil.NoSuchProcess, requests.ConnectionError):
+                return False  # serve itself has gone: the wait fails with its log
+
+        wait_until(replaced_and_answering, 30, lambda: f"no worker came up:\n{server.log()[-3000:]}")
+        assert server.proc.poll() is None
+        assert "job sweep at start skipped: database unavailable" in server.log()
+        generate(http_sender(server.url, bot_api), USER, "demo-text", "без базы, новый воркер")
+        bot_api.wait_for_text("без базы, новый воркер", USER)
     finally:
         server.stop()
         embedded.stop()

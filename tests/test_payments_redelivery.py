@@ -42,8 +42,12 @@ def serve(settings, bot_api, tmp_path, **extra) -> ServeProcess:
 
 
 def answer(server, update) -> requests.Response:
-    return requests.post(server.url + "/webhook", json=update, timeout=30,
-                         headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    try:
+        return requests.post(server.url + "/webhook", json=update, timeout=30,
+                             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    except requests.ConnectionError:
+        raise AssertionError(f"serve is not answering (exit code {server.proc.poll()}):\n"
+                             f"{server.log()[-4000:]}") from None
 
 
 def post(server, update) -> int:
