@@ -10,21 +10,17 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
 from core.balances import Balances, ledger_differences
 from core.db import Database, connect_once
-from core.embedded import EmbeddedPostgres
-from core.migrations import Migrator
-from core.plugins import PluginHost
 from core.users import UserCache
 from tests.support import updates
 from tests.support.app import SECRET, TOKEN
 from tests.support.flows import generate, http_sender
-from tests.support.pg import url_for
+from tests.support.pg import migrated_server_of_its_own, url_for
 from tests.support.serve import ServeProcess, base_env, free_port
 from tests.support.traffic import UNAVAILABLE, Traffic, job_endings_told
 from tests.support.waiting import wait_until
@@ -85,9 +81,7 @@ def assert_money_and_jobs_settled(db, traffic: Traffic, bot_api):
 
 
 def test_database_restart_mid_traffic(bot_api, tmp_path):
-    embedded = EmbeddedPostgres(tmp_path / "pgdata")
-    settings = embedded.start()
-    Migrator(settings, PluginHost(Path("/nonexistent"), env={}).load().migration_dirs()).apply()
+    embedded, settings = migrated_server_of_its_own(tmp_path / "pgdata")
     db = fund(settings)
     server = ServeProcess(serve_env(settings, bot_api), cwd=tmp_path)
     traffic = None

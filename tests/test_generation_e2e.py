@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import psutil
 import pytest
@@ -12,14 +11,11 @@ import requests
 
 from core.balances import Balances, ledger_differences
 from core.db import Database
-from core.embedded import EmbeddedPostgres
-from core.migrations import Migrator
-from core.plugins import PluginHost
 from core.users import UserCache
 from tests.support import updates
 from tests.support.app import SECRET, TOKEN
 from tests.support.flows import generate, http_sender
-from tests.support.pg import url_for
+from tests.support.pg import migrated_server_of_its_own, url_for
 from tests.support.serve import ServeProcess, base_env
 from tests.support.waiting import wait_until
 
@@ -100,9 +96,7 @@ def test_kill_9_during_a_paid_generation_then_restart(db_settings, bot_api, tmp_
 
 
 def test_database_outage_free_demo_still_answers_and_all_returns(bot_api, tmp_path):
-    embedded = EmbeddedPostgres(tmp_path / "outage")
-    settings = embedded.start()
-    Migrator(settings, PluginHost(Path("/nonexistent"), env={}).load().migration_dirs()).apply()
+    embedded, settings = migrated_server_of_its_own(tmp_path / "outage")
     server = ServeProcess(serve_env(settings, bot_api, PLUGIN_PROBE_INTERVAL="0.5",
                                     DB_POOL_WAIT="1"), cwd=tmp_path)
     try:
@@ -137,9 +131,7 @@ def test_a_worker_that_boots_while_the_database_is_down_comes_up(bot_api, tmp_pa
     """gunicorn replaces a worker that died; if the database is away just then, the new
     worker must still boot (its start-up job sweep waits for the database), or serve
     would stop altogether."""
-    embedded = EmbeddedPostgres(tmp_path / "boot")
-    settings = embedded.start()
-    Migrator(settings, PluginHost(Path("/nonexistent"), env={}).load().migration_dirs()).apply()
+    embedded, settings = migrated_server_of_its_own(tmp_path / "boot")
     server = ServeProcess(serve_env(settings, bot_api, DB_POOL_WAIT="1"), cwd=tmp_path)
     try:
         server.wait_ready()

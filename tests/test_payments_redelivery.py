@@ -16,12 +16,9 @@ import requests
 
 from core.balances import ledger_differences
 from core.db import Database, connect_once
-from core.embedded import EmbeddedPostgres
-from core.migrations import Migrator
-from core.plugins import PluginHost
 from tests.support import updates
 from tests.support.app import SECRET, TOKEN
-from tests.support.pg import url_for
+from tests.support.pg import migrated_server_of_its_own, url_for
 from tests.support.serve import ServeProcess, base_env
 from tests.support.waiting import wait_until
 from tests.test_payments import successful_payment
@@ -97,9 +94,7 @@ def test_a_payment_blocked_past_the_statement_timeout_is_credited_when_resent(
 
 
 def test_a_payment_sent_while_the_database_restarts_is_credited_once_it_is_back(bot_api, tmp_path):
-    embedded = EmbeddedPostgres(tmp_path / "pgdata")
-    settings = embedded.start()
-    Migrator(settings, PluginHost(tmp_path / "none.toml", env={}).load().migration_dirs()).apply()
+    embedded, settings = migrated_server_of_its_own(tmp_path / "pgdata")
     server = serve(settings, bot_api, tmp_path)
     try:
         payload = invoice(server, bot_api, 100)

@@ -271,7 +271,6 @@ def plugin_texts():
         "pay_settle_refund_none": "Платежа {charge} среди ожидающих проверки нет (уже решён или не найден).",
         "pay_settle_refund_already": "Платёж {charge} уже возвращается.",
         "pay_settle_refund_unknown": "Платёж {charge} не найден.",
-        "pay_settle_refund_spent": "Платёж {charge} не найден.",
     }}
 
 

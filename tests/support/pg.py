@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from pathlib import Path
 from urllib.parse import quote
 
 from core.config import DatabaseSettings
@@ -16,6 +17,19 @@ from core.embedded import EmbeddedPostgres
 
 TEMPLATE = "genbot_template"
 _names = itertools.count(1)
+
+
+def migrated_server_of_its_own(data_dir) -> tuple[EmbeddedPostgres, DatabaseSettings]:
+    """A PostgreSQL a test may stop and start (outage drills), with the full schema:
+    the core's migrations and those of every installed plugin."""
+    from core.migrations import Migrator
+    from core.plugins import PluginHost
+
+    embedded = EmbeddedPostgres(data_dir)
+    settings = embedded.start()
+    Migrator(settings, PluginHost(Path("/nonexistent/plugins.toml"), env={}).load()
+             .migration_dirs()).apply()
+    return embedded, settings
 
 
 class TestPostgres:
