@@ -58,6 +58,7 @@ from bench.harness import (
     wait_http,
 )
 from core.balances import ledger_differences
+from core.config import DEFAULT_CATALOG
 from core.db import Database, query_once
 from plugins.payments.callback import signature_of
 from tests.support import updates
@@ -398,7 +399,7 @@ def start_genbot(database, standin_url: str, port: int, folder: Path, args):
                FREE_DAILY_QUOTA="100000", PAYMENT_CALLBACK_SECRET=PAY_SECRET, LOG_LEVEL="WARNING",
                BOT_API_RATE="0",  # the stand-in has no Telegram limits
                AUTO_MIGRATE="1",  # the template has the core's tables; plugins add theirs
-               PLUGINS_FILE=str(ROOT / "plugins.toml"), CATALOG_FILE=str(ROOT / "catalog.toml"),
+               PLUGINS_FILE=str(ROOT / "plugins.toml"), CATALOG_FILE=str(DEFAULT_CATALOG),
                GENBOT_DATA_DIR=str(folder / "var"), PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
     log = open(folder / "serve.log", "w")
     return subprocess.Popen([sys.executable, str(ROOT / "run.py"), "serve"], env=env, cwd=folder,

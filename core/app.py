@@ -98,7 +98,7 @@ class App:
         return self.catalog.only_providers(set(providers))
 
     def start_workers(self):
-        """Start this process's job workers (run.py serve does it in every worker process)."""
+        """Start this process's job workers (`genbot serve` does it in every worker process)."""
         self.runner = JobRunner(
             self.jobs, self.generation.run_job, threads=self.config.job_workers,
             heartbeat_s=self.config.job_heartbeat_s, sweep_s=self.config.job_sweep_s,

@@ -1,7 +1,7 @@
 """Startup cleanup: what a crash or a long outage leaves behind, settled in bounded batches.
 
-Run by ``run.py serve`` before the web server accepts requests, and on demand by
-``run.py cleanup``. Every step is a conditional update or a delete of rows picked with
+Run by ``genbot serve`` before the web server accepts requests, and on demand by
+``genbot cleanup``. Every step is a conditional update or a delete of rows picked with
 ``FOR UPDATE SKIP LOCKED``, so two processes cleaning at once never settle the same
 thing twice:
 

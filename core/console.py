@@ -1,10 +1,10 @@
-"""``run.py chat``: talk to the bot in a terminal, no Telegram, no token, no network.
+"""``genbot chat``: talk to the bot in a terminal, no Telegram, no token, no network.
 
 You type as a user: a command (``/start``), a menu button's label, any text, or the
 number of an inline button under the last message. The bot's messages are printed
 with their keyboards; pictures, sound and other files are saved under
 ``<data dir>/chat-files`` and their paths shown. It is the real bot — the same
-handlers, database, plugins and job workers as ``run.py serve`` — with the Bot API
+handlers, database, plugins and job workers as ``genbot serve`` — with the Bot API
 answered locally (the same local transport ``serve`` uses without a token).
 """
 

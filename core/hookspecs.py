@@ -88,7 +88,7 @@ def plugin_settings():
 
 @hookspec
 def plugin_migrations():
-    """A folder of yoyo SQL migrations that ``run.py migrate`` applies for the plugin."""
+    """A folder of yoyo SQL migrations that ``genbot migrate`` applies for the plugin."""
 
 
 @hookspec
@@ -174,7 +174,7 @@ def result_buttons(app, settings, result):
 
 @hookspec
 def startup_cleanup(app, settings):
-    """Housekeeping before the webhook takes updates and on ``run.py cleanup``; return counts."""
+    """Housekeeping before the webhook takes updates and on ``genbot cleanup``; return counts."""
 
 
 @hookspec

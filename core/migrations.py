@@ -10,8 +10,10 @@ All of it runs under yoyo's lock, so two migrators at once take turns.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -25,7 +27,22 @@ from core.db import connect_once
 
 log = logging.getLogger("genbot.migrations")
 
-CORE_MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _core_migrations_dir() -> Path:
+    """The core's migrations: the top-level folder ``migrations/``, shipped in the wheel as a
+    namespace package (no ``__init__.py``: yoyo would read one as a migration), found by
+    the import system wherever genbot is installed."""
+    spec = importlib.util.find_spec("migrations")
+    # A namespace package may have several portions (an editable install adds a path
+    # hook): ours is the folder that holds the seed's migration.
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / "0001_seed_schema.sql").is_file():
+            return Path(location)
+    raise ImportError("genbot's migrations are missing: reinstall genbot")
+
+
+CORE_MIGRATIONS_DIR = _core_migrations_dir()
 LOCK_WAIT_S = 60.0
 # The core's own tables (the plugins declare theirs): /readyz and doctor look for these.
 CORE_TABLES = ("users", "balances", "balance_reservations", "payment_transactions",
@@ -123,8 +140,8 @@ class Migrator:
                     holder += " (no such process on this machine: a killed migrator left it)"
         except Exception:  # the explanation must not hide the real problem
             pass
-        return (f"the migration lock is held{holder}. If no `python run.py migrate` is running "
-                f"any more, clear it with: python run.py migrate --break-lock")
+        return (f"the migration lock is held{holder}. If no `genbot migrate` is running "
+                f"any more, clear it with: genbot migrate --break-lock")
 
     def apply(self) -> list[str]:
         """Apply what is pending, then re-assert every applied migration. Returns new ids."""
@@ -145,8 +162,9 @@ class Migrator:
             conn.autocommit = False
             with conn.cursor() as cur:
                 for m in migrations:
-                    if m.path.endswith(".sql"):
-                        cur.execute(Path(m.path).read_text())
+                    sql = Path(m.path).read_text() if m.path.endswith(".sql") else ""
+                    if _has_statements(sql):  # psycopg2 refuses a query of comments only
+                        cur.execute(sql)
             conn.commit()
         finally:
             conn.close()
@@ -169,17 +187,20 @@ class Migrator:
 
 
 BOOTSTRAP_HEADER = """\
--- genbot's full schema for psql, for operators who do not run `python run.py migrate`:
+-- genbot's full schema for psql, for operators who do not run `genbot migrate`:
 --
 --     psql "$DATABASE_URL" < migrations/bootstrap.sql
+--     psql -v ON_ERROR_STOP=1 "$DATABASE_URL" < migrations/bootstrap.sql   # exit 3 on error
 --
--- It is the core migrations in order, in one transaction. Every statement converges
--- (IF NOT EXISTS, foreign keys added by name when missing), so running it again on a
--- database that has the schema changes nothing. `python run.py migrate` afterwards
--- records the migrations as applied. tests/test_schema.py proves both give the same
--- schema; keep this file in step with the migrations.
+-- It is the core migrations in order, in one transaction: all or nothing. Every
+-- statement converges (IF NOT EXISTS, foreign keys added by name when missing), so
+-- running it again on a database that has the schema changes nothing. That is also why
+-- a bare `yoyo apply migrations/` may read it: yoyo takes it for a last migration named
+-- "bootstrap", after the numbered ones, and it changes nothing (hence no psql-only
+-- commands here). `genbot migrate` afterwards records the migrations as applied.
+-- tests/test_schema.py proves all three give the same schema. Regenerate this file
+-- with `python -m core.migrations > migrations/bootstrap.sql`.
 
-\\set ON_ERROR_STOP on
 BEGIN;
 
 """
@@ -192,6 +213,49 @@ def render_bootstrap() -> str:
         if not path.name.endswith(".rollback.sql"):
             parts.append(f"-- ==== {path.name} ====\n{path.read_text()}\n")
     return "".join(parts) + "COMMIT;\n"
+
+
+def _has_statements(sql: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("--") for line in sql.splitlines())
+
+
+class MigrationNameError(ValueError):
+    pass
+
+
+NEW_MIGRATION = """\
+-- {id}: say what this migration does and why.
+--
+-- `genbot migrate` re-runs every applied migration to repair drift, so write it to
+-- converge: CREATE TABLE IF NOT EXISTS, ADD COLUMN IF NOT EXISTS, CREATE INDEX IF NOT
+-- EXISTS, constraints added by name only when missing (see 0002_core_mechanisms.sql).
+"""
+NEW_ROLLBACK = """\
+-- Undoes {id} (`genbot rollback`): DROP … IF EXISTS, in reverse order.
+"""
+_NUMBERED = re.compile(r"^(?P<prefix>[a-z0-9_]*?)(?P<number>\d{4})_[a-z0-9_]+\.sql$")
+
+
+def new_migration(folder: Path, name: str) -> tuple[Path, Path]:
+    """Start the next numbered migration pair in ``folder``: ``NNNN_name.sql`` and its
+    ``.rollback.sql``. A plugin's prefix (``notes_0001_…``) carries over, so its ids stay
+    apart from the core's (yoyo ids are global)."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,59}", name):
+        raise MigrationNameError(f"a migration name is 1-60 of a-z, 0-9 and _, starting with a "
+                                 f"letter, got {name!r}")
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise MigrationNameError(f"{folder} is not a folder")
+    numbered = sorted((int(m["number"]), m["prefix"]) for p in folder.glob("*.sql")
+                      if not p.name.endswith(".rollback.sql") and (m := _NUMBERED.match(p.name)))
+    number, prefix = numbered[-1] if numbered else (0, "")
+    migration_id = f"{prefix}{number + 1:04d}_{name}"
+    forward, rollback = folder / f"{migration_id}.sql", folder / f"{migration_id}.rollback.sql"
+    with open(forward, "x") as out:  # never overwrite a migration
+        out.write(NEW_MIGRATION.format(id=migration_id))
+    with open(rollback, "x") as out:
+        out.write(NEW_ROLLBACK.format(id=migration_id))
+    return forward, rollback
 
 
 def _pid_alive(pid) -> bool | None:

@@ -272,7 +272,7 @@ class PluginHost:
                     plugin.reason = ", ".join(f"table {t} missing" for t in gone)
                     for table in gone:
                         # The seed's words, once per outage.
-                        log.warning("%s table missing: plugin %s degraded until `python run.py "
+                        log.warning("%s table missing: plugin %s degraded until `genbot "
                                     "migrate` brings it back", table, plugin.name)
                 elif gone:
                     plugin.reason = ", ".join(f"table {t} missing" for t in gone)

@@ -1,14 +1,17 @@
--- genbot's full schema for psql, for operators who do not run `python run.py migrate`:
+-- genbot's full schema for psql, for operators who do not run `genbot migrate`:
 --
 --     psql "$DATABASE_URL" < migrations/bootstrap.sql
+--     psql -v ON_ERROR_STOP=1 "$DATABASE_URL" < migrations/bootstrap.sql   # exit 3 on error
 --
--- It is the core migrations in order, in one transaction. Every statement converges
--- (IF NOT EXISTS, foreign keys added by name when missing), so running it again on a
--- database that has the schema changes nothing. `python run.py migrate` afterwards
--- records the migrations as applied. tests/test_schema.py proves both give the same
--- schema; keep this file in step with the migrations.
+-- It is the core migrations in order, in one transaction: all or nothing. Every
+-- statement converges (IF NOT EXISTS, foreign keys added by name when missing), so
+-- running it again on a database that has the schema changes nothing. That is also why
+-- a bare `yoyo apply migrations/` may read it: yoyo takes it for a last migration named
+-- "bootstrap", after the numbered ones, and it changes nothing (hence no psql-only
+-- commands here). `genbot migrate` afterwards records the migrations as applied.
+-- tests/test_schema.py proves all three give the same schema. Regenerate this file
+-- with `python -m core.migrations > migrations/bootstrap.sql`.
 
-\set ON_ERROR_STOP on
 BEGIN;
 
 -- ==== 0001_seed_schema.sql ====

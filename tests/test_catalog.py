@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from core.catalog import CatalogError, load_catalog, parse_catalog
-from core.config import PROJECT_ROOT
+from core.config import DEFAULT_CATALOG
 from tests.support.serve import base_env, run_cli
 
 GOOD = '''
@@ -22,7 +22,7 @@ inputs = [{ name = "prompt", type = "text", label = "Текст" }]
 
 
 def test_the_shipped_catalog():
-    catalog = load_catalog(PROJECT_ROOT / "catalog.toml")
+    catalog = load_catalog(DEFAULT_CATALOG)
     assert len(catalog.models) >= 10
     assert catalog.categories() == ["image", "video", "audio", "text"]
     assert len(catalog.free()) >= 3

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -10,6 +13,7 @@ import requests
 
 from core.config import DatabaseSettings
 from core.db import connect_once
+from core.embedded import EmbeddedPostgres
 from tests.support.serve import ServeProcess, base_env
 
 pytestmark = pytest.mark.slow
@@ -78,3 +82,31 @@ def test_a_server_orphaned_by_kill_9_is_adopted_then_stopped(tmp_path):
     while our_postgres(pgdata) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert our_postgres(pgdata) == []
+
+
+def test_a_long_data_path_keeps_the_socket_in_the_private_data_folder(tmp_path):
+    """Too long for a socket, the wheel would put it in a world-writable folder under /tmp
+    where, with trust authentication, any local user would connect as superuser."""
+    data_dir = tmp_path / ("a-long-folder-name-" * 6) / "var"
+    assert len(str(data_dir / "pgdata" / ".s.PGSQL.5432")) > 107
+    embedded = EmbeddedPostgres(data_dir)
+    settings = embedded.start()
+    try:
+        socket_file = Path(settings.host) / f".s.PGSQL.{settings.port}"
+        assert stat.S_ISSOCK(socket_file.stat().st_mode)
+        assert socket_file.resolve().parent == (data_dir / "pgdata").resolve()
+        assert stat.S_IMODE((data_dir / "pgdata").stat().st_mode) == 0o700
+        alias_folder = Path(settings.host).parent
+        assert alias_folder.lstat().st_uid == os.geteuid()
+        assert not alias_folder.lstat().st_mode & stat.S_IWOTH
+        conn = connect_once(settings)
+        with conn.cursor() as cur:
+            cur.execute("SELECT current_setting('unix_socket_directories')")
+            assert cur.fetchone()[0] == settings.host
+        conn.close()
+    finally:
+        embedded.stop()
+    deadline = time.monotonic() + 20
+    while our_postgres(settings.host) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not our_postgres(settings.host)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 
 from core.db import query_once
 from core.migrations import CORE_MIGRATIONS_DIR, Migrator, render_bootstrap
+from tests.support.pg import url_for
 from tests.support.schema import YOYO_TABLES, run_psql, snapshot
 
 SEED_SQL = Path(__file__).parent / "data" / "seed_schema.sql"
@@ -69,6 +72,20 @@ def test_migrate_after_bootstrap_records_and_keeps_the_schema(empty_db_settings,
     Migrator(empty_db_settings).apply()
     assert snapshot(empty_db_settings) == reference
     assert all(s.applied for s in Migrator(empty_db_settings).status())
+
+
+def test_a_bare_yoyo_apply_gives_the_seed_schema_and_migrate_keeps_it(empty_db_settings, reference):
+    """The seed's world: `yoyo apply migrations/` with nothing of genbot's but the folder.
+    yoyo also reads bootstrap.sql (a last, converging migration), which changes nothing."""
+    yoyo = Path(sys.executable).parent / "yoyo"
+    applied = subprocess.run([str(yoyo), "apply", "--batch", "--database", url_for(empty_db_settings),
+                              str(CORE_MIGRATIONS_DIR)], capture_output=True, text=True, timeout=120)
+    assert applied.returncode == 0, applied.stderr
+    assert snapshot(empty_db_settings) == reference
+    recorded = execute(empty_db_settings, "SELECT migration_id FROM _yoyo_migration ORDER BY 1")
+    assert [r[0] for r in recorded] == [s.id for s in Migrator(empty_db_settings).status()] + ["bootstrap"]
+    assert Migrator(empty_db_settings).apply() == []
+    assert snapshot(empty_db_settings) == reference
 
 
 def test_rollback_everything_then_migrate_again(core_db, reference):

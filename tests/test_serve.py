@@ -73,7 +73,7 @@ def test_serve_refuses_to_start_without_the_users_table(empty_db_settings, tmp_p
     result = run_cli("serve", env=base_env(DATABASE_URL=url_for(empty_db_settings)), cwd=tmp_path,
                      timeout=60)
     assert result.returncode == 1
-    assert "python run.py migrate" in result.stderr
+    assert "genbot migrate" in result.stderr
 
 
 def test_auto_migrate_builds_the_schema_then_serves(empty_db_settings, tmp_path):

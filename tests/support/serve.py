@@ -38,15 +38,16 @@ def run_cli(*args, env=None, cwd=None, timeout=120) -> subprocess.CompletedProce
 
 
 class ServeProcess:
-    """``run.py serve`` in the background, with its output kept in a file."""
+    """``run.py serve`` in the background (or ``command``, e.g. an installed ``genbot
+    serve``), with its output kept in a file."""
 
-    def __init__(self, env: dict, cwd=None, log_path: Path | None = None):
+    def __init__(self, env: dict, cwd=None, log_path: Path | None = None, command=None):
         self.port = int(env.get("PORT") or free_port())
         env = dict(env, PORT=str(self.port))
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path or Path(cwd or ".") / f"serve-{self.port}.log"
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([sys.executable, RUN_PY, "serve"], env=env, cwd=cwd,
+        self.proc = subprocess.Popen(command or [sys.executable, RUN_PY, "serve"], env=env, cwd=cwd,
                                      stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
 

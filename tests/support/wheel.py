@@ -1,0 +1,94 @@
+"""genbot as an operator gets it: the wheel built from this tree, in a clean virtualenv.
+
+Both steps work offline. The wheel is built without build isolation (with this
+environment's setuptools and wheel). The virtualenv has no system site-packages; it
+gets exactly genbot's declared dependencies — found by following ``Requires-Dist`` from
+the wheel's own metadata — linked from this environment through a ``.pth`` file. So a
+package genbot imports without declaring it is missing there, as on an operator's
+machine, and nothing of this checkout is importable.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+# What a build from a fresh clone would not see.
+_NOT_SOURCE = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__",
+                                     ".pytest_cache", ".ruff_cache", ".hypothesis", "var")
+
+
+def build_wheel(root: Path, folder: Path) -> Path:
+    """``pip wheel`` of a copy of ``root`` (a build writes into its source folder)."""
+    source = folder / "source"
+    shutil.copytree(root, source, ignore=_NOT_SOURCE)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index",
+                            "--no-build-isolation", "-w", str(folder / "dist"), str(source)],
+                           capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stdout + built.stderr
+    return next((folder / "dist").glob("genbot-*.whl"))
+
+
+def wheel_files(wheel: Path) -> set[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        return set(archive.namelist())
+
+
+def _requirement_names(lines) -> list[str]:
+    """Names of the requirements that apply here (markers evaluated; no extras)."""
+    names = []
+    for line in lines or []:
+        requirement = Requirement(line)
+        if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+            names.append(requirement.name)
+    return names
+
+
+def _declared(wheel: Path) -> list[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = archive.read(metadata).decode().splitlines()
+    return _requirement_names(line.removeprefix("Requires-Dist:").strip()
+                              for line in lines if line.startswith("Requires-Dist:"))
+
+
+def _closure(names: list[str]) -> list[importlib.metadata.Distribution]:
+    found: dict[str, importlib.metadata.Distribution] = {}
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in found:
+            continue
+        dist = importlib.metadata.distribution(name)
+        found[key] = dist
+        pending += _requirement_names(dist.requires)
+    return list(found.values())
+
+
+def make_venv(folder: Path, wheel: Path) -> Path:
+    """A virtualenv with the wheel installed and its dependencies linked; its bin folder."""
+    venv = folder / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=120)
+    site = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+    deps = folder / "deps"
+    deps.mkdir()
+    for dist in _closure(_declared(wheel)):
+        for top in {f.parts[0] for f in dist.files or [] if f.parts[0] not in ("..", "__pycache__")}:
+            link = deps / top
+            if not link.exists():
+                link.symlink_to(Path(dist.locate_file(top)))
+    (site / "genbot-dependencies.pth").write_text(f"{deps}\n")
+    installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"),
+                                "install", "--no-deps", "--no-index", str(wheel)],
+                               capture_output=True, text=True, timeout=300)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    return venv / "bin"
