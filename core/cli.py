@@ -1,4 +1,4 @@
-"""``python run.py [command]``: the one entry point for operators.
+"""``genbot [command]``: the one entry point for operators.
 
 Exit codes: 0 done; 1 the command could not do its work (the message says what to
 run); 2 the configuration is wrong (the message names the variable).
@@ -21,6 +21,7 @@ from core.catalog import CatalogError
 from core.cleanup import run_cleanup
 from core.config import Config, ConfigError, load_config
 from core.db import UNAVAILABLE_ERRORS, query_once
+from core.embedded import EmbeddedError
 from core.migrations import MigrationLocked, Migrator
 
 log = logging.getLogger("genbot.cli")
@@ -88,7 +89,7 @@ def cmd_serve(config: Config, _args) -> int:
             _apply_migrations(config, settings)
         if not _users_table_present(settings):
             raise CommandError("the users table is missing, so genbot cannot serve. "
-                               "Create the schema with: python run.py migrate")
+                               "Create the schema with: genbot migrate")
         _prepare_plugins(config, settings)
         if config.bot_token is None:
             log.info("no BOT_TOKEN: local mode, nothing is sent to Telegram")
@@ -141,7 +142,7 @@ def cmd_chat(config: Config, args) -> int:
         if embedded is not None or config.auto_migrate:
             _apply_migrations(config, settings)
         if not _users_table_present(settings):
-            raise CommandError("the users table is missing. Create the schema with: python run.py migrate")
+            raise CommandError("the users table is missing. Create the schema with: genbot migrate")
         app = App(local, settings)
         try:
             app.start_workers()
@@ -171,14 +172,18 @@ def cmd_doctor(config: Config, args) -> int:
     from core import doctor
     from core.db import Database
 
-    with database(config) as (settings, _embedded):
-        db = Database(settings, minconn=0, maxconn=2)
-        try:
-            host = _host(config)
-            host.probe(db)
-            findings = doctor.run_checks(db, host, _migrator(config, settings), config.job_lock_ttl_s)
-        finally:
-            db.close()
+    try:
+        with database(config) as (settings, _embedded):
+            db = Database(settings, minconn=0, maxconn=2)
+            try:
+                host = _host(config)
+                host.probe(db)
+                findings = doctor.run_checks(db, host, _migrator(config, settings),
+                                             config.job_lock_ttl_s)
+            finally:
+                db.close()
+    except UNAVAILABLE_ERRORS as exc:  # a monitoring check reports this, it does not crash
+        findings = doctor.unreachable(logs.first_line(exc))
     if args.json:
         print(json.dumps(doctor.as_json(findings), ensure_ascii=False, indent=2))
     else:
@@ -189,8 +194,13 @@ def cmd_doctor(config: Config, args) -> int:
 def cmd_backup(config: Config, args) -> int:
     import datetime
 
-    from core.backup import backup
-    target = Path(args.file or f"backup_{datetime.date.today():%Y%m%d}.sql")
+    from core.backup import backup, inspect
+    if args.verify:  # reads the file only: no database is started or reached
+        if not args.file:
+            raise CommandError("say which backup to check: genbot backup --verify FILE")
+        print(inspect(Path(args.file)).describe())
+        return 0
+    target = Path(args.file or f"backup_{datetime.date.today():%Y%m%d}.dump")
     with database(config) as (settings, _embedded):
         backup(settings, target)
     return 0
@@ -243,6 +253,10 @@ def _set_webhook(config: Config) -> None:
 
 
 def cmd_migrate(config: Config, args) -> int:
+    if args.new:
+        return _new_migration(args)
+    if args.name or args.dir:
+        raise CommandError("a name and --dir go with `genbot migrate new NAME`")
     with database(config) as (settings, _embedded):
         migrator = _migrator(config, settings)
         if args.break_lock:
@@ -259,6 +273,26 @@ def cmd_migrate(config: Config, args) -> int:
         return 0
 
 
+def _new_migration(args) -> int:
+    from core.migrations import CORE_MIGRATIONS_DIR, MigrationNameError, new_migration
+
+    if not args.name:
+        raise CommandError("name the migration: genbot migrate new add_invoices")
+    folder = args.dir or CORE_MIGRATIONS_DIR
+    if args.dir is None and any(part in ("site-packages", "dist-packages") for part in folder.parts):
+        raise CommandError("genbot is installed, not checked out: give your plugin's migrations "
+                           "folder with --dir")
+    try:
+        created = new_migration(folder, args.name)
+    except MigrationNameError as exc:
+        raise CommandError(str(exc)) from None
+    for path in created:
+        print(f"created {path}")
+    if folder == CORE_MIGRATIONS_DIR:
+        print("then regenerate the psql schema: python -m core.migrations > migrations/bootstrap.sql")
+    return 0
+
+
 def cmd_rollback(config: Config, args) -> int:
     if args.n < 1:
         raise CommandError("-n must be 1 or more")
@@ -269,19 +303,27 @@ def cmd_rollback(config: Config, args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="run.py", description="genbot: AI generations for a rouble balance")
+    parser = argparse.ArgumentParser(prog="genbot", description="genbot: AI generations for a rouble balance")
+    parser.add_argument("--version", action="version", version=f"genbot {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="command")
     sub.add_parser("serve", help="run the bot and its web server (the default)")
-    migrate = sub.add_parser("migrate", help="bring the database to the full schema")
+    migrate = sub.add_parser("migrate", help="bring the database to the full schema; "
+                             "`migrate new NAME` starts a migration")
+    migrate.add_argument("new", nargs="?", choices=["new"], help=argparse.SUPPRESS)
+    migrate.add_argument("name", nargs="?", help="with `new`: what the migration does, e.g. add_invoices")
+    migrate.add_argument("--dir", type=Path, help="with `new`: the migrations folder (a plugin's); "
+                         "default the core's migrations/ in a checkout")
     migrate.add_argument("--list", action="store_true", help="list migrations and whether each is applied")
     migrate.add_argument("--break-lock", action="store_true",
                          help="clear a migration lock left by a killed migrator")
     plugins = sub.add_parser("plugins", help="list plugins: version, source, state, hooks")
     plugins.add_argument("--json", action="store_true", help="print JSON")
-    backup = sub.add_parser("backup", help="write the database to a SQL file (pg_dump)")
-    backup.add_argument("file", nargs="?", help="where to write (default backup_YYYYMMDD.sql)")
-    restore = sub.add_parser("restore", help="load a SQL backup into the database (psql)")
-    restore.add_argument("file", help="the backup to load")
+    backup = sub.add_parser("backup", help="write the database to a file (pg_dump custom format)")
+    backup.add_argument("file", nargs="?", help="where to write (default backup_YYYYMMDD.dump)")
+    backup.add_argument("--verify", action="store_true",
+                        help="check FILE instead: complete?, its tables and row counts (no database)")
+    restore = sub.add_parser("restore", help="load a backup into the database, all or nothing")
+    restore.add_argument("file", help="the backup to load (.dump, or an older plain-SQL .sql)")
     restore.add_argument("--force", action="store_true", help="replace a database that has tables")
     chat = sub.add_parser("chat", help="talk to the bot in this terminal (no Telegram needed)")
     chat.add_argument("--user-id", type=int, default=100_000_001, help="the Telegram id you play")
@@ -291,6 +333,14 @@ def build_parser() -> argparse.ArgumentParser:
     rollback = sub.add_parser("rollback", help="undo the last migration(s)")
     rollback.add_argument("-n", type=int, default=1, help="how many migrations to undo (default 1)")
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("genbot")
+    except PackageNotFoundError:
+        return "(not installed: run from a checkout)"
 
 
 COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "rollback": cmd_rollback,
@@ -313,7 +363,7 @@ def main(argv=None) -> int:
     except CommandError as exc:
         print(f"genbot: {exc}", file=sys.stderr)
         return 1
-    except MigrationLocked as exc:
+    except (MigrationLocked, EmbeddedError) as exc:
         print(f"genbot: {exc}", file=sys.stderr)
         return 1
     except BackupError as exc:

@@ -8,6 +8,7 @@ command line turns it into a one-line error and exit code 2.
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import os
 import re
 from dataclasses import dataclass, field
@@ -15,10 +16,14 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The default catalog ships inside the package: installed from the wheel, it is found
+# wherever genbot runs from.
+DEFAULT_CATALOG = Path(str(importlib.resources.files("core").joinpath("catalog.toml")))
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in secret_token.
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# A bearer token travels in a header: visible ASCII, long enough not to be guessed.
+_METRICS_TOKEN_RE = re.compile(r"^[\x21-\x7e]{16,256}$")
 
 
 class ConfigError(Exception):
@@ -57,6 +62,7 @@ class Config:
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
+    metrics_token: str | None = field(default=None, repr=False)
     host: str = "127.0.0.1"
     port: int = 8080
     admin_ids: frozenset[int] = frozenset()
@@ -92,7 +98,7 @@ class Config:
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
-        values = [self.bot_token, self.webhook_secret]
+        values = [self.bot_token, self.webhook_secret, self.metrics_token]
         if self.database is not None:
             values.append(self.database.password)
         return [v for v in values if v]
@@ -173,7 +179,14 @@ def parse_database_url(url: str) -> DatabaseSettings:
     )
 
 
+DB_PARTS = ("DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD")
+# libpq's own variables (https://www.postgresql.org/docs/current/libpq-envars.html).
+PG_VARIABLES = ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")
+
+
 def _database(env) -> DatabaseSettings | None:
+    """DATABASE_URL, else DB_HOST and its companions, else libpq's PGHOST…; none of them:
+    the embedded server. A half-given database is an error, never the embedded one."""
     url = env.get("DATABASE_URL", "").strip()
     if url:
         return parse_database_url(url)
@@ -188,15 +201,38 @@ def _database(env) -> DatabaseSettings | None:
             user=env.get("DB_USER", "").strip() or None,
             password=env.get("DB_PASSWORD") or None,
         )
+    given = [name for name in DB_PARTS if env.get(name, "").strip()]
+    if given:
+        raise ConfigError(f"{', '.join(given)} set without DB_HOST: set DB_HOST too (or "
+                          f"DATABASE_URL); without any of them genbot uses its embedded database")
+    if env.get("PGHOST", "").strip() or env.get("PGDATABASE", "").strip():
+        return _from_libpq_variables(env)
     return None
 
 
+def _from_libpq_variables(env) -> DatabaseSettings:
+    """The standard PG* variables, read the way libpq reads them (host defaults to the
+    local socket folder, the database to the user's name)."""
+    user = env.get("PGUSER", "").strip() or None
+    dbname = env.get("PGDATABASE", "").strip() or user
+    if not dbname:
+        raise ConfigError("PGDATABASE (or PGUSER) must be set when PGHOST is set")
+    return DatabaseSettings(
+        host=env.get("PGHOST", "").strip() or "/var/run/postgresql",
+        port=_int(env, "PGPORT", 5432, 1, 65535),
+        dbname=dbname,
+        user=user,
+        password=env.get("PGPASSWORD") or None,
+    )
+
+
 def _catalog_file(env) -> Path:
-    """CATALOG_FILE, else ./catalog.toml, else the catalog shipped beside run.py."""
+    """CATALOG_FILE, else ./catalog.toml (the operator's copy), else the default catalog
+    shipped in the package (core/catalog.toml)."""
     if env.get("CATALOG_FILE"):
         return Path(env["CATALOG_FILE"])
     here = Path("catalog.toml")
-    return here if here.exists() else PROJECT_ROOT / "catalog.toml"
+    return here if here.exists() else DEFAULT_CATALOG
 
 
 def derived_webhook_secret(token: str) -> str:
@@ -214,6 +250,10 @@ def load_config(env=None) -> Config:
         raise ConfigError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
     if secret is None and token:
         secret = derived_webhook_secret(token)
+    metrics_token = (env.get("METRICS_TOKEN") or "").strip() or None
+    if metrics_token and not _METRICS_TOKEN_RE.match(metrics_token):
+        raise ConfigError("METRICS_TOKEN must be 16-256 visible ASCII characters, no spaces "
+                          "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')")
     admin_ids = set()
     for item in (env.get("ADMIN_IDS") or "").replace(";", ",").split(","):
         if item.strip():
@@ -240,6 +280,7 @@ def load_config(env=None) -> Config:
         telegram_api_url=_http_url(env, "TELEGRAM_API_URL", DEFAULT_TELEGRAM_API_URL),
         webhook_url=_http_url(env, "WEBHOOK_URL", None),
         webhook_secret=secret,
+        metrics_token=metrics_token,
         host=(env.get("HOST") or "127.0.0.1").strip(),
         port=_int(env, "PORT", 8080, 1, 65535),
         admin_ids=frozenset(admin_ids),

@@ -59,11 +59,14 @@ def run_checks(db, host, migrator, lock_ttl_s: float) -> list[Finding]:
         findings.append(Finding("tables", "ok", f"{len(present)} tables present"))
 
     foreign_keys = {r[0] for r in db.fetch_all(SEED_FK_QUERY)}
-    # A key of a missing table is the tables check's finding, not this one's.
+    # A key of a missing table is the tables check's finding, not this one's; a key of a
+    # plugin's table degrades that plugin only (a warning), a core table's is critical.
     absent = [name for name in EXPECTED_FOREIGN_KEYS
               if name not in foreign_keys and _table_of(name, present)]
-    findings.append(Finding("foreign_keys", "critical", f"foreign keys missing: {', '.join(absent)}",
-                            "genbot migrate", absent) if absent else
+    core_keys = [name for name in absent if _table_of(name, set(CORE_TABLES))]
+    findings.append(Finding("foreign_keys", "critical" if core_keys else "warning",
+                            f"foreign keys missing: {', '.join(absent)}", "genbot migrate", absent)
+                    if absent else
                     Finding("foreign_keys", "ok", f"{len(foreign_keys)} foreign keys in place"))
 
     pending = migrator.pending()

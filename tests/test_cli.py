@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from core.db import connect_once
+from core.db import connect_once, query_once
 from tests.support.pg import url_for
 from tests.support.schema import snapshot
 from tests.support.serve import base_env, run_cli
@@ -24,6 +24,8 @@ from tests.support.serve import base_env, run_cli
     ({"WEBHOOK_SECRET": "has spaces"}, "WEBHOOK_SECRET"),
     ({"TELEGRAM_API_URL": "nonsense"}, "TELEGRAM_API_URL"),
     ({"DB_HOST": "db.example.com"}, "DB_NAME"),
+    ({"DB_NAME": "x"}, "DB_HOST"),
+    ({"DB_USER": "bot", "DB_PASSWORD": "hunter2secret", "DB_PORT": "5433"}, "DB_HOST"),
     ({"DB_STATEMENT_TIMEOUT_MS": "NaN"}, "DB_STATEMENT_TIMEOUT_MS"),
 ])
 def test_a_wrong_setting_is_one_line_naming_the_variable_exit_2(env, variable, tmp_path):
@@ -31,6 +33,46 @@ def test_a_wrong_setting_is_one_line_naming_the_variable_exit_2(env, variable, t
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and variable in lines[0]
+    assert "hunter2secret" not in result.stderr
+
+
+def test_libpq_pg_variables_name_the_database(db_settings, tmp_path):
+    env = base_env(PGHOST=db_settings.host, PGPORT=db_settings.port, PGDATABASE=db_settings.dbname,
+                   PGUSER=db_settings.user, GENBOT_DATA_DIR=tmp_path / "never-used")
+    result = run_cli("migrate", "--list", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("applied ") >= 6
+    assert not (tmp_path / "never-used").exists()  # not the embedded database
+
+
+def test_the_command_is_called_genbot_and_tells_its_version(tmp_path):
+    from importlib.metadata import version
+    assert run_cli("--help", cwd=tmp_path).stdout.startswith("usage: genbot ")
+    shown = run_cli("--version", cwd=tmp_path)
+    assert shown.returncode == 0 and shown.stdout.strip() == f"genbot {version('genbot')}"
+
+
+def test_migrate_new_starts_the_next_numbered_pair_that_applies(db_settings, tmp_path):
+    folder = tmp_path / "plugin_migrations"
+    folder.mkdir()
+    (folder / "pins_0001_create.sql").write_text("CREATE TABLE IF NOT EXISTS pins (id INT);\n")
+    (folder / "pins_0001_create.rollback.sql").write_text("DROP TABLE IF EXISTS pins;\n")
+    made = run_cli("migrate", "new", "add_colour", "--dir", str(folder), cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    forward = folder / "pins_0002_add_colour.sql"
+    assert (folder / "pins_0002_add_colour.rollback.sql").exists()
+    forward.write_text(forward.read_text() + "ALTER TABLE pins ADD COLUMN IF NOT EXISTS colour TEXT;\n")
+    again = run_cli("migrate", "new", "add_colour", "--dir", str(folder), cwd=tmp_path)
+    assert again.returncode == 0 and (folder / "pins_0003_add_colour.sql").exists()
+    refused = run_cli("migrate", "new", "Drop Table", "--dir", str(folder), cwd=tmp_path)
+    assert refused.returncode == 1 and "a-z, 0-9 and _" in refused.stderr
+
+    from core.migrations import Migrator
+    assert Migrator(db_settings, [folder]).apply() == [
+        "pins_0001_create", "pins_0002_add_colour", "pins_0003_add_colour"]
+    columns = query_once(db_settings, "SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = 'pins' ORDER BY ordinal_position")
+    assert columns == [("id",), ("colour",)]
 
 
 @pytest.mark.parametrize("url", [
@@ -83,7 +125,7 @@ def test_a_lock_left_by_a_killed_migrator_is_explained_and_cleared(db_settings, 
     assert result.returncode == 1
     assert "pid 999999" in result.stderr
     assert "a killed migrator left it" in result.stderr
-    assert "python run.py migrate --break-lock" in result.stderr
+    assert "genbot migrate --break-lock" in result.stderr
     assert run_cli("migrate", "--break-lock", env=env, cwd=tmp_path).returncode == 0
     assert run_cli("migrate", env=env, cwd=tmp_path).returncode == 0
 
