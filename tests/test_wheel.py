@@ -17,6 +17,7 @@ from core.db import query_once
 from core.migrations import Migrator
 from tests.support import updates
 from tests.support.app import SECRET, TOKEN
+from tests.support.other_postgres import OtherPostgres
 from tests.support.pg import url_for
 from tests.support.schema import snapshot
 from tests.support.serve import ROOT, ServeProcess, base_env
@@ -115,6 +116,21 @@ def test_the_wheel_in_a_clean_virtualenv_runs_every_command_from_an_empty_folder
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)
+
+    # an operator's PostgreSQL 15: the same schema, a healthy doctor
+    pg15 = OtherPostgres(15, tmp_path / "pg15").start()
+    try:
+        on_15 = pg15.create("genbot")
+        migrated = run("migrate", DATABASE_URL=url_for(on_15))
+        assert migrated.returncode == 0, migrated.stderr
+        ours, native = snapshot(on_15), snapshot(reference)
+        # PostgreSQL 18 lists NOT NULL as constraints of their own (contype 'n'); 15 does not.
+        without_not_null = [c for c in native["constraints"] if c[2] != "n"]
+        assert {**ours, "constraints": None} == {**native, "constraints": None}
+        assert ours["constraints"] == without_not_null
+        assert run("doctor", DATABASE_URL=url_for(on_15)).returncode == 0
+    finally:
+        pg15.stop()
 
     # with nothing configured: the embedded PostgreSQL from the dependency, data in ./var
     embedded = run("migrate")
