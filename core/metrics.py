@@ -1,7 +1,7 @@
-"""Prometheus metrics, served at ``GET /metrics``.
+"""Prometheus metrics, served at ``GET /metrics`` to the holder of ``METRICS_TOKEN`` (core.web).
 
 Counters and the latency histogram are kept with prometheus-client. Under
-``run.py serve`` every gunicorn worker writes them to ``PROMETHEUS_MULTIPROC_DIR``
+``genbot serve`` every gunicorn worker writes them to ``PROMETHEUS_MULTIPROC_DIR``
 (set by serve before the workers start), so a scrape sees the sum over workers,
 whichever worker answers it. Gauges that describe the present — queue depth, plugin
 states, this worker's pool — are read at scrape time.

@@ -5,6 +5,11 @@ constant time), the body size (413), JSON with an integer ``update_id`` (400). A
 repeated ``update_id`` is answered 200 and not processed again; a handler's
 exception is logged and answered 200, because Telegram would otherwise re-send a
 poison update forever. The first reply may travel back in the response body.
+
+``/metrics`` and ``/readyz``'s details (database error, plugins' states and reasons) are
+for the operator: only with ``Authorization: Bearer <METRICS_TOKEN>``. Without the
+setting ``/metrics`` does not exist (404); ``/readyz`` keeps its status code for load
+balancers, with ``{"status": …}`` as its public body.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ def _json(body: dict, status: int = 200) -> Response:
 
 
 def readiness(app) -> tuple[dict, int]:
-    """What /readyz reports: 503 when the database or the users table is not there."""
+    """What /readyz reports to the operator: 503 when the database or the users table is
+    not there."""
     report = {"database": "ok", "schema": {"missing": []}}
     try:
         rows = app.db.fetch_all(
@@ -77,12 +83,19 @@ def create_web_app(app) -> Flask:
     web = Flask("genbot")
     web.config["MAX_CONTENT_LENGTH"] = app.config.webhook_max_bytes
     secret = (app.config.webhook_secret or "").encode()
+    metrics_token = (app.config.metrics_token or "").encode()
     limit = app.config.webhook_max_bytes
 
     @web.before_request
     def tag_request():
         given = request.headers.get("X-Request-Id", "")
         logs.start_request(given if _REQUEST_ID.match(given) else None)
+
+    def operator() -> bool:
+        """The request carries METRICS_TOKEN as its bearer token (compared in constant time)."""
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        return bool(metrics_token) and scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), metrics_token)
 
     @web.post("/webhook")
     def webhook():
@@ -133,6 +146,12 @@ def create_web_app(app) -> Flask:
 
     @web.get("/metrics")
     def metrics_view():
+        if not metrics_token:
+            return _json({"error": "not found"}, 404)
+        if not operator():
+            refused = _json({"error": "Authorization: Bearer <METRICS_TOKEN> required"}, 401)
+            refused.headers["WWW-Authenticate"] = "Bearer"
+            return refused
         body, content_type = metrics.render(app)
         return Response(body, mimetype=content_type.split(";")[0],
                         headers={"Content-Type": content_type})
@@ -144,7 +163,7 @@ def create_web_app(app) -> Flask:
     @web.get("/readyz")
     def readyz():
         report, status = readiness(app)
-        return _json(report, status)
+        return _json(report if operator() else {"status": report["status"]}, status)
 
     for plugin, route in app.plugins.web_routes(app):
         web.add_url_rule(route.rule, f"{plugin.name}:{route.rule}",

@@ -22,6 +22,7 @@ from tests.support.serve import ServeProcess, base_env, run_cli
 
 pytestmark = pytest.mark.slow
 UNAVAILABLE = "⚠️ База временно недоступна"
+METRICS_TOKEN = "degradation-metrics-token"
 
 
 def post(server, update):
@@ -32,7 +33,8 @@ def post(server, update):
 
 
 def plugin_state(server, name):
-    return requests.get(server.url + "/readyz", timeout=5).json()["plugins"][name]
+    return requests.get(server.url + "/readyz", timeout=5,
+                        headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).json()["plugins"][name]
 
 
 @pytest.mark.parametrize("table,plugin,press", [
@@ -48,7 +50,8 @@ def test_missing_table_degrades_then_migrate_brings_it_back(db_settings, bot_api
     conn.close()
     env = base_env(DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
                    TELEGRAM_API_URL=bot_api.url, WEB_CONCURRENCY=1, WEB_THREADS=4,
-                   DB_POOL_MIN=1, PLUGIN_PROBE_INTERVAL="0.5", ADMIN_IDS="42")
+                   DB_POOL_MIN=1, PLUGIN_PROBE_INTERVAL="0.5", ADMIN_IDS="42",
+                   METRICS_TOKEN=METRICS_TOKEN)
     server = ServeProcess(env, cwd=tmp_path)
     try:
         server.wait_ready()

@@ -72,15 +72,18 @@ def test_metrics_parse_and_move_with_traffic_and_logs_hold_no_secret(pg, db_sett
     password = "pg-password-do-not-log"
     url = url_for(db_settings).replace("postgres@", f"postgres:{password}@")
     callback_secret = "callback-secret-do-not-log"
+    metrics_token = "metrics-token-do-not-log"
     env = base_env(DATABASE_URL=url, BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET, TELEGRAM_API_URL=bot_api.url,
                    WEBHOOK_URL="https://bot.example.test", PAYMENT_CALLBACK_SECRET=callback_secret,
-                   WEB_CONCURRENCY=2, JOB_WORKERS=2, LOG_LEVEL="DEBUG", ADMIN_IDS=str(ADMIN))
+                   WEB_CONCURRENCY=2, JOB_WORKERS=2, LOG_LEVEL="DEBUG", ADMIN_IDS=str(ADMIN),
+                   METRICS_TOKEN=metrics_token)
     server = ServeProcess(env, cwd=tmp_path)
     try:
         server.wait_ready()
 
         def scrape():
-            text = requests.get(server.url + "/metrics", timeout=5).text
+            text = requests.get(server.url + "/metrics", timeout=5,
+                                headers={"Authorization": f"Bearer {metrics_token}"}).text
             return {(s.name, tuple(sorted(s.labels.items()))): s.value
                     for family in text_string_to_metric_families(text) for s in family.samples}
 
@@ -101,7 +104,7 @@ def test_metrics_parse_and_move_with_traffic_and_logs_hold_no_secret(pg, db_sett
         server.stop()
     log = server.log()
     assert "Starting gunicorn" in log and "req=" in log
-    for secret in (TOKEN, SECRET, password, callback_secret, TOKEN.split(":")[1]):
+    for secret in (TOKEN, SECRET, password, callback_secret, metrics_token, TOKEN.split(":")[1]):
         assert secret not in log
 
 

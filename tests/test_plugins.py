@@ -13,11 +13,13 @@ from tests.support import updates
 from tests.support.app import make_app, post_update
 
 UNAVAILABLE = "⚠️ База временно недоступна"
+METRICS_TOKEN = "plugins-test-metrics-token"
 
 
 @pytest.fixture
 def served(db_settings, bot_api, tmp_path):
-    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, ADMIN_IDS="900")
+    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, ADMIN_IDS="900",
+                           METRICS_TOKEN=METRICS_TOKEN)
     yield app, client
     app.close()
 
@@ -54,12 +56,12 @@ def test_a_missing_table_degrades_only_its_plugin_and_it_comes_back(served, capl
     assert states(app)[plugin] == DEGRADED
     assert app.plugins.plugins[plugin].reason == f"table {table} missing"
     assert [r.getMessage() for r in caplog.records].count(
-        f"{table} table missing: plugin {plugin} degraded until `python run.py migrate` brings it back") == 1
+        f"{table} table missing: plugin {plugin} degraded until `genbot migrate` brings it back") == 1
     assert post_update(client, updates.message(900, press)).get_json()["text"] == UNAVAILABLE
     # the rest of the bot is untouched
     assert "Привет" in post_update(client, updates.message(900, "/start")).get_json()["text"]
     assert "Ваш баланс" in post_update(client, updates.message(900, "💰 Баланс")).get_json()["text"]
-    ready = client.get("/readyz").get_json()
+    ready = client.get("/readyz", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).get_json()
     assert ready["status"] == "ready"
     assert ready["plugins"][plugin] == {"state": "degraded", "reason": f"table {table} missing"}
 

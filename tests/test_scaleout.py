@@ -37,6 +37,7 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.drill
 CALLBACK_SECRET = "provider-callback-secret"
+METRICS_TOKEN = "scaleout-metrics-token"
 COPIES = 3  # each update and each payment callback arrives this many times at once
 PAYMENTS = ("100.00", "25.50")  # each user tops up twice before the paid generation
 PAID_PRICE = Decimal("15.00")  # demo-image-hd in catalog.toml
@@ -47,7 +48,7 @@ def serve_env(database_url: str, bot_api, **extra) -> dict:
                     TELEGRAM_API_URL=bot_api.url, PAYMENT_CALLBACK_SECRET=CALLBACK_SECRET,
                     WEB_CONCURRENCY=1, WEB_THREADS=8, DB_POOL_MIN=1, DB_POOL_MAX=10,
                     JOB_WORKERS=2, JOB_HEARTBEAT="0.3", JOB_SWEEP_INTERVAL="0.5",
-                    PLUGIN_PROBE_INTERVAL="0")
+                    PLUGIN_PROBE_INTERVAL="0", METRICS_TOKEN=METRICS_TOKEN)
     return base_env(**{**settings, **extra})
 
 
@@ -108,7 +109,8 @@ class Cluster:
 
     def metric(self, index: int, name: str, **labels) -> float:
         """One backend's own /metrics (not through the balancer): the sum over matching series."""
-        text = requests.get(self.servers[index].url + "/metrics", timeout=10).text
+        text = requests.get(self.servers[index].url + "/metrics", timeout=10,
+                            headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text
         total = 0.0
         for line in text.splitlines():
             match = re.match(rf"{name}{{(.*)}} (\S+)$", line)

@@ -167,20 +167,55 @@ def test_a_second_reply_sends_the_held_one_first_keeping_order(served, bot_api):
     assert [c["text"] for c in bot_api.calls_to("sendMessage")] == ["first", "second"]
 
 
-def test_healthz_and_readyz(served):
-    app, client = served
+METRICS_TOKEN = "webhook-test-metrics-token"
+OPERATOR = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+
+
+@pytest.fixture
+def operated(db_settings, bot_api):
+    app, client = make_app(db_settings, bot_api, METRICS_TOKEN=METRICS_TOKEN)
+    yield app, client
+    app.close()
+
+
+def test_healthz_and_readyz(operated):
+    app, client = operated
     assert client.get("/healthz").status_code == 200
-    ready = client.get("/readyz")
+    public = client.get("/readyz")
+    assert public.status_code == 200 and public.get_json() == {"status": "ready"}
+    ready = client.get("/readyz", headers=OPERATOR)
     assert ready.status_code == 200
     assert ready.get_json()["database"] == "ok"
+    assert ready.get_json()["plugins"]["projects"]["state"] == "enabled"
 
 
-def test_readyz_is_503_without_the_users_table(served):
-    app, client = served
+def test_readyz_is_503_without_the_users_table(operated):
+    app, client = operated
     app.db.execute("DROP TABLE users CASCADE")
-    ready = client.get("/readyz")
+    public = client.get("/readyz")
+    assert public.status_code == 503 and public.get_json() == {"status": "unavailable"}
+    ready = client.get("/readyz", headers=OPERATOR)
     assert ready.status_code == 503
     assert "users" in ready.get_json()["schema"]["missing"]
+
+
+def test_metrics_answer_only_the_bearer_of_the_token(operated):
+    _, client = operated
+    for headers in ({}, {"Authorization": "Bearer not-the-metrics-token"},
+                    {"Authorization": f"Basic {METRICS_TOKEN}"}, {"Authorization": METRICS_TOKEN}):
+        refused = client.get("/metrics", headers=headers)
+        assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == "Bearer"
+        assert METRICS_TOKEN not in refused.get_data(as_text=True)
+    scraped = client.get("/metrics", headers=OPERATOR)
+    assert scraped.status_code == 200
+    assert 'genbot_plugin_state{plugin="projects",state="enabled"} 1.0' in scraped.get_data(as_text=True)
+
+
+def test_without_a_metrics_token_there_are_no_metrics_nor_details(served):
+    _, client = served
+    assert client.get("/metrics").status_code == 404
+    assert client.get("/metrics", headers={"Authorization": "Bearer "}).status_code == 404
+    assert client.get("/readyz", headers={"Authorization": "Bearer "}).get_json() == {"status": "ready"}
 
 
 def test_unknown_paths_and_methods_answer_json(served):

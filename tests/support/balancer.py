@@ -3,13 +3,16 @@
 Both come from Debian's packages (``apt-get install haproxy pgbouncer``; ``.ci/run``
 installs them) and run in the foreground as child processes of the test, on
 127.0.0.1 and ports from ``free_port()``, with their configuration in the test's
-``tmp_path``. ``stop()`` ends them; the fixtures call it in teardown.
+``tmp_path``. ``stop()`` ends them; the fixtures call it in teardown. HAProxy runs the
+shipped ``deploy/haproxy.cfg`` as an operator does: its server lines appended, its bind
+address in ``GENBOT_BIND``.
 """
 
 from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -22,8 +25,9 @@ import pytest
 
 from core.config import DatabaseSettings
 from core.db import connect_once
-from tests.support.serve import free_port
+from tests.support.serve import ROOT, free_port
 
+SHIPPED_HAPROXY_CONFIG = ROOT / "deploy" / "haproxy.cfg"
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 
@@ -43,11 +47,11 @@ class _Child:
 
     name = "child"
 
-    def _spawn(self, argv: list[str], log_path: Path) -> None:
+    def _spawn(self, argv: list[str], log_path: Path, env: dict | None = None) -> None:
         self.log_path = log_path
         self._log = open(log_path, "w")
         self.proc = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     env=env, start_new_session=True)
 
     def log(self) -> str:
         if not self._log.closed:
@@ -80,7 +84,8 @@ class _Child:
 
 
 class HAProxy(_Child):
-    """HTTP mode, round robin over ``backends`` (``host:port``), health-checked on /readyz."""
+    """The shipped configuration: round robin over ``backends`` (``host:port``),
+    health-checked on /readyz."""
 
     name = "haproxy"
 
@@ -89,37 +94,28 @@ class HAProxy(_Child):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.config = folder / "haproxy.cfg"
-        self.config.write_text(haproxy_config(self.port, backends))
+        self.config.write_text(haproxy_config(backends))
+        env = dict(os.environ, GENBOT_BIND=f"127.0.0.1:{self.port}")
         check = subprocess.run([HAPROXY, "-c", "-f", str(self.config)], capture_output=True,
-                               text=True, timeout=30)
+                               text=True, timeout=30, env=env)
         assert check.returncode == 0, check.stdout + check.stderr
-        self._spawn([HAPROXY, "-db", "-f", str(self.config)], folder / "haproxy.log")
+        self._spawn([HAPROXY, "-db", "-f", str(self.config)], folder / "haproxy.log", env)
         self._wait_port(self.port)
 
 
-def haproxy_config(port: int, backends: list[str]) -> str:
-    """The configuration docs/operations.md shows, on test ports."""
-    servers = "\n".join(f"    server app{i} {address} check inter 1s"
-                        for i, address in enumerate(backends))
-    return f"""\
-global
-    maxconn 1024
+def haproxy_config(backends: list[str]) -> str:
+    """deploy/haproxy.cfg with one server line per backend appended, as docs/operations.md
+    tells the operator to do."""
+    servers = "".join(f"    server app{i} {address}\n" for i, address in enumerate(backends))
+    return SHIPPED_HAPROXY_CONFIG.read_text() + servers
 
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 60s
-    timeout server 60s
 
-frontend telegram
-    bind 127.0.0.1:{port}
-    default_backend genbot
-
-backend genbot
-    balance roundrobin
-    option httpchk GET /readyz
-{servers}
-"""
+def shipped_timeout(name: str) -> float:
+    """A ``timeout <name> <N>s`` of the shipped configuration, in seconds."""
+    match = re.search(rf"^\s*timeout {re.escape(name)} (\d+)s\b", SHIPPED_HAPROXY_CONFIG.read_text(),
+                      re.M)
+    assert match, f"no timeout {name} in {SHIPPED_HAPROXY_CONFIG}"
+    return float(match[1])
 
 
 class PgBouncer(_Child):
