@@ -25,6 +25,7 @@ from tests.support.serve import base_env, run_cli
     ({"TELEGRAM_API_URL": "nonsense"}, "TELEGRAM_API_URL"),
     ({"DB_HOST": "db.example.com"}, "DB_NAME"),
     ({"DB_NAME": "x"}, "DB_HOST"),
+    ({"METRICS_TOKEN": "short"}, "METRICS_TOKEN"),
     ({"DB_USER": "bot", "DB_PASSWORD": "hunter2secret", "DB_PORT": "5433"}, "DB_HOST"),
     ({"DB_STATEMENT_TIMEOUT_MS": "NaN"}, "DB_STATEMENT_TIMEOUT_MS"),
 ])
