@@ -261,7 +261,7 @@ def test_doctor_is_clean_and_then_names_a_ledger_difference(bot, db_settings, tm
     assert healthy.returncode == 0, healthy.stdout
     app.db.execute("UPDATE balances SET balance_rub = 99 WHERE user_id = %s", (USER,))
     broken = run_cli("doctor", "--json", env=env, cwd=tmp_path)
-    assert broken.returncode == 1
+    assert broken.returncode == 2  # ledger differences are critical
     ledger = next(f for f in json.loads(broken.stdout)["findings"] if f["check"] == "ledger")
     assert ledger["severity"] == "critical"
     assert ledger["details"] == [{"user_id": USER, "balance": "99.00", "held": "0", "ledger": "10.00"}]
