@@ -4,13 +4,17 @@ Each ``[[model]]`` has an id, a title, a category (image, video, audio, text), a
 in roubles (0 means free), the provider that runs it, a timeout and the inputs the user
 fills in one by one (``text``, ``choice`` or ``image``). Any mistake stops the start
 with a message that names the model and the field.
+
+``provider_model`` (the provider's own name for the model) and ``provider_options`` (a
+table) are the provider's business: the core checks only that the options are a table
+and hands them over; the provider plugin checks what is inside.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +26,7 @@ INPUT_TYPES = ("text", "choice", "image")
 _MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 _INPUT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _MODEL_KEYS = {"id", "title", "category", "price_rub", "provider", "timeout_s", "inputs",
-               "provider_model", "description"}
+               "provider_model", "provider_options", "description"}
 _INPUT_KEYS = {"name", "type", "label", "optional", "max_length", "choices", "default"}
 
 
@@ -52,6 +56,7 @@ class Model:
     inputs: tuple[InputField, ...]
     provider_model: str | None = None
     description: str = ""
+    provider_options: dict = field(default_factory=dict)
 
     @property
     def free(self) -> bool:
@@ -159,9 +164,12 @@ def _model(index: int, raw) -> Model:
     names = [i.name for i in inputs]
     if len(set(names)) != len(names):
         raise CatalogError(f"{where}: input names repeat: {', '.join(names)}")
+    options = raw.get("provider_options", {})
+    if not isinstance(options, dict):
+        raise CatalogError(f"{where}: field 'provider_options' must be a table, got {options!r}")
     return Model(model_id, title, category, price, provider, timeout_s, inputs,
                  _field(where, "provider_model", raw.get("provider_model"), str, required=False),
-                 _field(where, "description", raw.get("description", ""), str))
+                 _field(where, "description", raw.get("description", ""), str), options)
 
 
 def parse_catalog(text: str, source: str = "catalog") -> Catalog:

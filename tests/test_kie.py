@@ -1,200 +1,459 @@
-"""The kie provider against a fake Kie server over HTTP, with its failure modes."""
+"""The kie provider in-process against the Kie stand-in over HTTP: each family's request,
+Kie's in-body errors, retries and limits, callbacks, photos and prompt limits."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 
 from core.balances import ledger_differences
-from plugins.providers.kie import (
-    RateLimiter,
-    callback_signature,
-    provider_for,
-    retry_after_seconds,
-)
+from plugins.providers.kie import callback_signature, provider_for
+from plugins.providers.kie_client import WindowLimiter, retry_after_seconds
 from tests.support import updates
 from tests.support.app import SECRET, TOKEN, exchange, make_app
-from tests.support.fake_kie import RESULT_URL, FakeKie
-from tests.support.flows import confirm_token, generate
+from tests.support.kie_flows import PHOTO, SHIPPED, add_photos, kie_toml, order
+from tests.support.kie_standin import KieStandIn, result_urls
+from tests.support.waiting import wait_until
 
 USER = 810
-PRICE = Decimal("25.00")  # flux-kontext in the shipped catalog
+START = Decimal("500.00")
+UNAVAILABLE = "сервис генерации сейчас недоступен"
+CALLBACKS = '"https://bot.example.test"'
 
 
-def kie_toml(fake, **extra) -> str:
-    settings = {"api_key": '"kie-test-key"', "base_url": f'"{fake.url}"', "poll_initial_s": "0.1",
-                "poll_max_s": "0.3", "max_retries": "2", "request_timeout_s": "1.0",
-                "callback_base_url": '"https://bot.example.test"', **extra}
-    return "[kie]\n" + "".join(f"{k} = {v}\n" for k, v in settings.items())
+@dataclass
+class Kit:
+    app: object
+    client: object
+    standin: KieStandIn
+    bot_api: object
+
+    def send(self, update):
+        return exchange(self.client, self.bot_api, update)
+
+    def order(self, model_id: str, user_id: int = USER, answers=None):
+        return order(self.send, user_id, model_id, answers or SHIPPED[model_id][0])
+
+    def job(self, user_id: int = USER, timeout: float = 20.0):
+        """The user's last job once its user has been told how it ended."""
+        row = wait_until(lambda: self.app.db.fetch_one(
+            "SELECT id FROM generation_jobs WHERE user_id = %s AND notified ORDER BY id DESC LIMIT 1",
+            (user_id,)), timeout, lambda: f"no finished job; Kie saw {[c.path for c in self.standin.log]}")
+        return self.app.jobs.get(row[0])
+
+    def created(self, path: str) -> list[dict]:
+        return [json.loads(c.body) for c in self.standin.requests_to(path) if c.method == "POST"]
+
+    def charged_once(self, user_id: int, price: Decimal) -> None:
+        assert self.app.balances.summary(user_id) == (START - price, Decimal("0"))
+        assert self.app.db.fetch_one("SELECT count(*) FROM payment_transactions WHERE user_id = %s "
+                                     "AND type = 'deduction'", (user_id,)) == (1,)
+        assert ledger_differences(self.app.db) == []
+
+    def released(self, user_id: int = USER) -> None:
+        assert self.app.balances.summary(user_id) == (START, Decimal("0"))
+        assert ledger_differences(self.app.db) == []
 
 
 @pytest.fixture
-def kie(db_settings, bot_api, tmp_path, request):
-    mode, timeout = getattr(request, "param", ("poll", None))
-    fake = FakeKie(mode).start()
-    catalog = None
-    if timeout:
-        catalog = tmp_path / "catalog.toml"
-        catalog.write_text('[[model]]\nid = "flux-kontext"\ntitle = "Flux"\ncategory = "image"\n'
-                           f'price_rub = "25.00"\nprovider = "kie"\ntimeout_s = {timeout}\n'
-                           'inputs = [{ name = "prompt", type = "text", label = "Текст" },\n'
-                           '  { name = "aspect_ratio", type = "choice", label = "Формат", choices = ["1:1"] }]\n')
-    env = {"CATALOG_FILE": str(catalog)} if catalog else {}
-    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, plugins_toml=kie_toml(fake),
+def kit(db_settings, bot_api, tmp_path, request):
+    """The app with the shipped catalog (or ``catalog``) and [kie] pointed at the stand-in;
+    the stand-in's callbacks reach the app's callback route (when ``callbacks`` is on)."""
+    options = dict(getattr(request, "param", {}))
+    standin = KieStandIn().start()
+    standin.send_callbacks = options.pop("callbacks", False)
+    env = {}
+    if "catalog" in options:
+        path = tmp_path / "catalog.toml"
+        path.write_text(options.pop("catalog"), encoding="utf-8")
+        env["CATALOG_FILE"] = str(path)
+    options.setdefault("callback_base_url", CALLBACKS)
+    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, plugins_toml=kie_toml(standin, **options),
                            JOB_HEARTBEAT="0.2", **env)
+    standin.callback_sender = lambda url, body: client.post(urlsplit(url).path, json=body).status_code
+    add_photos(bot_api)
     app.start_workers()
-    app.balances.credit(USER, "100.00")
-    yield app, client, fake, (lambda update: exchange(client, bot_api, update))
+    app.balances.credit(USER, str(START))
+    yield Kit(app, client, standin, bot_api)
     app.close()
-    fake.stop()
+    standin.stop()
 
 
-def finished_job(app, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        row = app.db.fetch_one("SELECT id FROM generation_jobs WHERE notified ORDER BY id DESC LIMIT 1")
-        if row:
-            return app.jobs.get(row[0])
-        time.sleep(0.05)
-    raise AssertionError("no finished job")
+def callback_url(app, job_id: int) -> str:
+    return f"https://bot.example.test/kie/callback/{job_id}/{callback_signature(provider_for(app).callback_secret, job_id)}"
 
 
-def start_flux(send):
-    generate(send, USER, "flux-kontext", "космос", ("choice", 0))
+# -- each family, polled ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("model_id", list(SHIPPED))
+def test_each_shipped_model_speaks_its_family(kit, model_id):
+    answers, route, method = SHIPPED[model_id]
+    kit.order(model_id)
+    job = kit.job()
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    [body] = kit.created(route)
+    uploads = list(kit.standin.uploads)
+    prompt = next(a for a in answers if isinstance(a, str))
+    cb = callback_url(kit.app, job.id)
+    expected = {
+        "flux-kontext": {"prompt": prompt, "aspectRatio": "16:9", "model": "flux-kontext-pro",
+                         "inputImage": uploads[0] if uploads else None, "callBackUrl": cb},
+        "gpt-image": {"prompt": prompt, "size": "3:2", "filesUrl": uploads, "callBackUrl": cb},
+        "veo3-fast": {"prompt": prompt, "aspectRatio": "9:16", "model": "veo3_fast",
+                      "imageUrls": uploads, "callBackUrl": cb},
+        "kling-video": {"model": "kling/v2-1-pro", "callBackUrl": cb, "input": {
+            "prompt": prompt, "image_url": uploads[0] if uploads else None, "duration": "5"}},
+        "suno-music": {"prompt": prompt, "customMode": False, "instrumental": False, "model": "V4",
+                       "callBackUrl": cb},
+        "gpt-text": {"messages": [{"role": "user", "content": [{"type": "text", "text": prompt}]}],
+                     "reasoning_effort": "low"},
+    }[model_id]
+    assert body == expected
+    takes_photo = any(isinstance(a, tuple) and a[0] == "photo" for a in answers)
+    assert len(uploads) == (1 if takes_photo else 0)
+    if takes_photo:
+        assert kit.standin.uploads[uploads[0]]["data"] == PHOTO
+    delivered = kit.bot_api.wait_for(method, chat_id=USER)
+    if model_id == "gpt-text":
+        assert any(f"gpt-5-2 answers: {prompt}" in m.get("text", "") for m in delivered)
+    else:
+        field = {"sendPhoto": "photo", "sendVideo": "video", "sendAudio": "audio"}[method]
+        calls = kit.bot_api.wait_for(method, 2 if model_id == "suno-music" else 1, chat_id=USER)
+        assert [m[field] for m in calls] == result_urls(kit.standin.tasks[job.task_id])
+    kit.charged_once(USER, kit.app.catalog.get(model_id).price_rub)
 
 
-def test_success_by_polling(kie, bot_api):
-    app, _, fake, send = kie
-    start_flux(send)
-    job = finished_job(app)
-    assert job.status == "succeeded" and job.task_id == "task-1"
-    created = fake.created[0]
-    assert created["model"] == "flux-kontext-pro"
-    assert created["input"] == {"prompt": "космос", "aspect_ratio": "1:1"}
-    assert created["callBackUrl"] == (f"https://bot.example.test/kie/callback/{job.id}/"
-                                      f"{callback_signature(provider_for(app).callback_secret, job.id)}")
-    assert bot_api.wait_for("sendPhoto", chat_id=USER)[0]["photo"] == RESULT_URL
-    assert app.balances.summary(USER) == (Decimal("100.00") - PRICE, Decimal("0"))
-    assert ledger_differences(app.db) == []
+# -- Kie's errors inside HTTP 200 ------------------------------------------------------------------
+
+def test_402_fails_the_job_releases_the_hold_and_tells_the_operator(kit, caplog):
+    kit.standin.refuse("create", 402)
+    kit.order("flux-kontext")
+    job = kit.job()
+    assert (job.status, job.error_code) == ("failed", "kie_402")
+    kit.released()
+    told = kit.bot_api.wait_for_text("Деньги не списаны", USER)["text"]
+    assert UNAVAILABLE in told and "Insufficient" not in told  # not the user's fault
+    [line] = [r for r in caplog.records if r.levelname == "ERROR" and "out of credits" in r.getMessage()]
+    assert f"Job {job.id} of user {USER}" in line.getMessage() and "hold is released" in line.getMessage()
+    assert len(kit.standin.requests_to("/api/v1/flux/kontext/generate")) == 1  # not retried
 
 
-def post_callback(client, app, job_id, record, signature=None):
-    signature = signature or callback_signature(provider_for(app).callback_secret, job_id)
-    return client.post(f"/kie/callback/{job_id}/{signature}", json={"code": 200, "data": record})
+@pytest.mark.parametrize("route,code", [("create", 429), ("create", 455), ("poll", 429), ("poll", 455),
+                                        ("create", 500)])
+def test_busy_and_maintenance_codes_are_retried_then_succeed(kit, route, code):
+    kit.standin.refuse(route, code)
+    kit.order("kling-video")
+    job = kit.job()
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    creates = kit.standin.requests_to("/api/v1/jobs/createTask")
+    assert len(creates) == (2 if route == "create" else 1)
+    if route == "create":
+        assert creates[1].at - creates[0].at >= 0.9  # backed off
+    kit.charged_once(USER, Decimal("80.00"))
 
 
-@pytest.mark.parametrize("kie", [("never", None)], indirect=True)
-def test_success_by_callback(kie, bot_api):
-    app, client, fake, send = kie
-    start_flux(send)
-    deadline = time.monotonic() + 10
-    while not fake.created and time.monotonic() < deadline:
-        time.sleep(0.05)
-    job_id = app.db.fetch_one("SELECT id FROM generation_jobs")[0]
-    while app.jobs.get(job_id).task_id is None:
-        time.sleep(0.05)
-    assert post_callback(client, app, job_id, fake.success_record("task-1"), "0" * 32).status_code == 403
-    assert client.post(f"/kie/callback/{job_id}/{callback_signature(provider_for(app).callback_secret, job_id)}",
-                       data=b"garbage").status_code == 400
-    assert post_callback(client, app, job_id, fake.success_record("task-1")).status_code == 200
-    job = finished_job(app)
-    assert job.status == "succeeded"
-    assert len(bot_api.wait_for("sendPhoto", chat_id=USER)) == 1
-    time.sleep(0.5)  # the poller notices the job is finished and stops without a second message
-    assert len(bot_api.calls_to("sendPhoto", USER)) == 1
-    assert post_callback(client, app, job_id, fake.success_record("task-1")).status_code == 200  # replay
-    assert len(bot_api.calls_to("sendPhoto", USER)) == 1
-    assert app.balances.summary(USER) == (Decimal("100.00") - PRICE, Decimal("0"))
+def test_5xx_until_the_retries_run_out_fails_and_releases(kit):
+    kit.standin.refuse("poll", 500, 500, 500)  # max_retries = 2: three tries
+    kit.order("veo3-fast")
+    job = kit.job(timeout=30)
+    assert (job.status, job.error_code) == ("failed", "kie_500")
+    assert len(kit.standin.requests_to("/api/v1/veo/record-info")) == 3
+    kit.released()
+    assert UNAVAILABLE in kit.bot_api.wait_for_text("Деньги не списаны", USER)["text"]
 
 
-def test_callback_and_polling_at_once_send_one_message(kie, bot_api):
-    app, client, fake, send = kie
-    start_flux(send)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        row = app.db.fetch_one("SELECT id, task_id FROM generation_jobs")
-        if row and row[1]:
-            break
-        time.sleep(0.01)
-    job_id = row[0]
-    barrier = threading.Barrier(8, timeout=30)
-
-    def callback():
-        barrier.wait()
-        post_callback(client, app, job_id, fake.success_record("task-1"))
-
-    threads = [threading.Thread(target=callback) for _ in range(8)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    finished_job(app)
-    time.sleep(1.0)  # polling reaches success too by now
-    assert len(bot_api.calls_to("sendPhoto", USER)) == 1
-    assert app.db.fetch_one("SELECT count(*) FROM payment_transactions WHERE type = 'deduction'") == (1,)
-    assert ledger_differences(app.db) == []
+def test_a_refused_key_is_the_operators_problem(kit, caplog):
+    kit.standin.key = "another-key"  # Kie now refuses ours: {"code":401,...}
+    kit.order("suno-music")
+    job = kit.job()
+    assert (job.status, job.error_code) == ("failed", "kie_401")
+    kit.released()
+    assert any("refused the API key" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
+    assert UNAVAILABLE in kit.bot_api.wait_for_text("Деньги не списаны", USER)["text"]
 
 
-@pytest.mark.parametrize("kie", [("429", None)], indirect=True)
-def test_429_is_honoured_then_success(kie):
-    app, _, fake, send = kie
-    start_flux(send)
-    job = finished_job(app)
-    assert job.status == "succeeded"
-    creates = [t for m, p, t in fake.requests if p == "/api/v1/jobs/createTask"]
-    assert len(creates) == 3
-    assert creates[1] - creates[0] >= 0.9 and creates[2] - creates[1] >= 0.9  # Retry-After: 1
+@pytest.mark.parametrize("model_id,code,reason", [
+    ("kling-video", "kie_422", "Invalid prompt: prompt contains prohibited content"),
+    ("flux-kontext", "kie_501", "Image generation task failed"),
+    ("gpt-image", "kie_400", "content flagged as violating policies"),
+    ("suno-music", "kie_400", "lyrics contained copyrighted material"),
+])
+def test_a_failed_task_tells_kies_reason_and_releases(kit, model_id, code, reason):
+    kit.standin.fail_tasks = True
+    kit.order(model_id)
+    job = kit.job()
+    assert (job.status, job.error_code, job.error_message) == ("failed", code, reason)
+    kit.released()
+    kit.bot_api.wait_for_text(reason, USER)
 
 
-@pytest.mark.parametrize("kie", [("500", None)], indirect=True)
-def test_5xx_exhaustion_fails_and_releases(kie, bot_api):
-    app, _, fake, send = kie
-    start_flux(send)
-    job = finished_job(app)
-    assert (job.status, job.error_code) == ("failed", "kie_http_500")
-    assert len(fake.requests) == 3  # max_retries = 2
-    assert app.balances.summary(USER) == (Decimal("100.00"), Decimal("0"))
-    bot_api.wait_for_text("Деньги не списаны", USER)
-
-
-@pytest.mark.parametrize("kie", [("malformed", None)], indirect=True)
-def test_malformed_json_is_retried(kie):
-    app, _, _, send = kie
-    start_flux(send)
-    assert finished_job(app).status == "succeeded"
-
-
-@pytest.mark.parametrize("kie", [("slow", None)], indirect=True)
-def test_a_hanging_api_times_out_per_request_and_fails(kie):
-    app, _, _, send = kie
-    start_flux(send)
-    job = finished_job(app, timeout=30)
-    assert (job.status, job.error_code) == ("failed", "kie_unreachable")
-    assert app.balances.summary(USER) == (Decimal("100.00"), Decimal("0"))
-
-
-@pytest.mark.parametrize("kie", [("fail", None)], indirect=True)
-def test_a_failed_task_reports_its_reason(kie, bot_api):
-    app, _, _, send = kie
-    start_flux(send)
-    job = finished_job(app)
-    assert (job.status, job.error_code, job.error_message) == ("failed", "NSFW", "content refused")
-    bot_api.wait_for_text("content refused", USER)
-
-
-@pytest.mark.parametrize("kie", [("never", 5)], indirect=True)
-def test_a_task_that_never_finishes_times_out_and_releases(kie, bot_api):
-    app, _, _, send = kie
-    start_flux(send)
-    job = finished_job(app, timeout=30)
+@pytest.mark.parametrize("kit", [{"catalog": '''[[model]]
+id = "flux-kontext"
+title = "Flux"
+category = "image"
+price_rub = "25.00"
+provider = "kie"
+provider_model = "flux-kontext-pro"
+provider_options = { api = "flux-kontext" }
+timeout_s = 5
+inputs = [{ name = "prompt", type = "text", label = "Текст" }]
+'''}], indirect=True)
+def test_a_task_that_never_ends_times_out_and_releases(kit):
+    kit.standin.poll_lag_s = 3600
+    kit.order("flux-kontext", answers=["космос"])
+    job = kit.job(timeout=40)
     assert job.status == "timeout"
-    assert app.balances.summary(USER) == (Decimal("100.00"), Decimal("0"))
-    bot_api.wait_for_text("Деньги возвращены", USER)
-    assert [r[0] for r in app.db.fetch_all("SELECT status FROM generation_events ORDER BY id")] == \
-        ["started", "timeout"]
+    kit.released()
+    kit.bot_api.wait_for_text("Деньги возвращены", USER)
+
+
+# -- limits ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kit", [{"poll_initial_s": "0.05", "poll_max_s": "0.05"}], indirect=True)
+@pytest.mark.parametrize("model_id,path", [("gpt-image", "/api/v1/gpt4o-image/record-info"),
+                                           ("suno-music", "/api/v1/generate/record-info")])
+def test_polling_keeps_to_kies_per_task_limit(kit, model_id, path):
+    kit.standin.stage_s = 0.6  # long enough for several polls
+    kit.order(model_id)
+    assert kit.job().status == "succeeded"
+    polls = [c.at for c in kit.standin.requests_to(path)]
+    assert len(polls) >= 3
+    assert min(b - a for a, b in zip(polls, polls[1:], strict=False)) > 1 / 3  # Kie: 3 a second
+    assert kit.standin.limit_hits == []
+
+
+@pytest.mark.parametrize("kit", [{"create_limit": "2", "create_window_s": "2.0"}], indirect=True)
+def test_task_creation_has_its_own_lower_limit(kit):
+    kit.standin.create_limit = (3, 1.5)  # Kie's, more generous than ours, as 20/10 s is to 15/10 s
+    users = [USER + 1, USER + 2, USER + 3, USER + 4]
+    for user in users:
+        kit.app.balances.credit(user, str(START))
+    for user in users:  # four jobs queued at once, for four workers
+        kit.order("flux-kontext", user)
+    for user in users:
+        assert kit.job(user).status == "succeeded"
+    creates = sorted(c.at for c in kit.standin.requests_to("/api/v1/flux/kontext/generate"))
+    assert len(creates) == 4 and creates[2] - creates[0] >= 1.5  # two, then a wait
+    assert kit.standin.limit_hits == []  # genbot waited; Kie never had to refuse
+
+
+# -- callbacks ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kit", [{"callbacks": True}], indirect=True)
+@pytest.mark.parametrize("model_id", [m for m in SHIPPED if m != "gpt-text"])
+def test_a_callback_ends_the_job_once(kit, model_id):
+    kit.standin.poll_lag_s = 3600  # polls never see the end: only the callback can
+    kit.order(model_id)
+    job = kit.job()
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    task = kit.standin.tasks[job.task_id]
+    assert not task.polled_final
+    assert [c["status"] for c in kit.standin.callbacks if c["task"] == task.task_id][-1] == 200
+    method = SHIPPED[model_id][2]
+    count = 2 if model_id == "suno-music" else 1
+    kit.bot_api.wait_for(method, count, chat_id=USER)
+    time.sleep(0.7)  # the poller has noticed by now and stopped without a second message
+    assert len(kit.bot_api.calls_to(method, USER)) == count
+    kit.charged_once(USER, kit.app.catalog.get(model_id).price_rub)
+
+
+@pytest.mark.parametrize("kit", [{"callbacks": True}], indirect=True)
+def test_suno_stage_callbacks_do_not_end_the_job(kit):
+    kit.standin.poll_lag_s = 3600
+    kit.standin.stage_s = 0.4
+    kit.order("suno-music")
+    job_id = wait_until(lambda: kit.app.db.fetch_one("SELECT id FROM generation_jobs"))[0]
+    kit.standin.wait_for(lambda: [c for c in kit.standin.callbacks if c["body"]["data"]["callbackType"] == "first"])
+    assert kit.app.jobs.get(job_id).status == "running"  # text and first are only stages
+    job = kit.job()
+    assert job.status == "succeeded"
+    assert [c["body"]["data"]["callbackType"] for c in kit.standin.callbacks] == ["text", "first", "complete"]
+
+
+@pytest.mark.parametrize("kit", [{"callbacks": True}], indirect=True)
+def test_a_failure_callback_fails_the_job_and_releases(kit):
+    kit.standin.poll_lag_s = 3600
+    kit.standin.fail_tasks = True
+    kit.order("veo3-fast")
+    job = kit.job()
+    assert (job.status, job.error_code, job.error_message) == ("failed", "kie_501", "Video generation task failed")
+    kit.released()
+
+
+@pytest.mark.parametrize("kit", [{"callbacks": True}], indirect=True)
+def test_callback_and_polling_together_send_one_result(kit):
+    kit.standin.stage_s = 0.3
+    kit.order("flux-kontext")
+    job = kit.job()
+    # Replays of the callback, as Kie documents it may send them, change nothing.
+    callback = next(c for c in kit.standin.callbacks if c["task"] == job.task_id)
+    barrier = threading.Barrier(6, timeout=30)
+
+    def replay():
+        barrier.wait()
+        kit.client.post(urlsplit(callback["url"]).path, json=callback["body"])
+
+    threads = [threading.Thread(target=replay) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    time.sleep(0.7)
+    assert len(kit.bot_api.calls_to("sendPhoto", USER)) == 1
+    kit.charged_once(USER, Decimal("25.00"))
+
+
+@pytest.mark.parametrize("kit", [{"poll_initial_s": "20", "poll_max_s": "20"}], indirect=True)
+def test_an_unreadable_callback_makes_the_poller_look_now(kit):
+    kit.order("flux-kontext")
+    job_id, task_id = wait_until(lambda: kit.app.db.fetch_one(
+        "SELECT id, task_id FROM generation_jobs WHERE task_id IS NOT NULL"))
+    kit.standin.wait_for(lambda: time.monotonic() > kit.standin.tasks[task_id].finished_at)
+    # Kie's shape, but no result where the page puts it: poll instead of guessing.
+    answer = kit.client.post(urlsplit(callback_url(kit.app, job_id)).path,
+                             json={"code": 200, "msg": "ok", "data": {"taskId": task_id, "info": {}}})
+    assert answer.status_code == 200
+    started = time.monotonic()
+    assert kit.job().status == "succeeded"
+    assert time.monotonic() - started < 10  # well before the 20 s pause
+
+
+def test_the_callback_route_refuses_forgeries(kit):
+    kit.order("flux-kontext")
+    job_id = wait_until(lambda: kit.app.db.fetch_one("SELECT id FROM generation_jobs"))[0]
+    path = urlsplit(callback_url(kit.app, job_id)).path
+    body = {"code": 200, "msg": "ok", "data": {"taskId": "x", "info": {"resultImageUrl": "https://evil.test/x.png"}}}
+    assert kit.client.post(path[:-4] + "0000", json=body).status_code == 403
+    assert kit.client.post(f"/kie/callback/{job_id}x/{path.rsplit('/', 1)[1]}", json=body).status_code == 403
+    assert kit.client.post(path, data=b"not json").status_code == 400
+    other = urlsplit(callback_url(kit.app, job_id + 1000)).path
+    assert kit.client.post(other, json=body).status_code == 404
+    job = kit.job()
+    assert job.status == "succeeded"
+    assert kit.client.post(path, json=body).status_code == 200  # another task's callback: ignored
+    assert kit.bot_api.calls_to("sendPhoto", USER)[0]["photo"].startswith("https://tempfile.kie.test/")
+
+
+# -- photos, prompts, the catalog ----------------------------------------------------------------------
+
+def test_a_telegram_photo_reaches_kie_as_an_uploaded_files_url_never_with_the_token(kit):
+    kit.order("kling-video")
+    assert kit.job().status == "succeeded"
+    [upload] = kit.standin.requests_to("/api/file-stream-upload")
+    assert upload.host == "upload" and PHOTO in upload.body
+    [created] = kit.created("/api/v1/jobs/createTask")
+    assert created["input"]["image_url"] in kit.standin.uploads
+    assert kit.standin.uploads[created["input"]["image_url"]]["data"] == PHOTO
+    assert kit.bot_api.file_downloads  # fetched through the Bot API
+    secret = TOKEN.split(":")[1]
+    for call in kit.standin.log:
+        assert TOKEN not in call.text() and secret not in call.text(), call.path
+        assert "/file/bot" not in call.text()
+
+
+def test_without_webhook_url_a_photo_model_still_works(kit):
+    assert kit.app.config.webhook_url is None  # genbot serves no link; the upload needs none
+    kit.order("gpt-image")
+    assert kit.job().status == "succeeded"
+
+
+def test_a_photo_that_cannot_be_fetched_fails_in_russian_and_releases(kit):
+    kit.order("kling-video", answers=[("photo", "ph-gone"), "кот"])  # Telegram has no such file
+    job = kit.job()
+    assert (job.status, job.error_code) == ("failed", "input_unavailable")
+    kit.released()
+    assert "не удалось получить ваше фото" in kit.bot_api.wait_for_text("Деньги не списаны", USER)["text"]
+    assert kit.standin.requests_to("/api/v1/jobs/createTask") == []
+
+
+def test_a_prompt_over_the_suno_limit_is_refused_before_anything_is_held(kit):
+    kit.send(updates.callback(USER, "gen:m:suno-music"))
+    sent = kit.send(updates.message(USER, "а" * 501))
+    assert any("длиннее 500 символов" in (m.get("text") or "") for m in sent)
+    assert kit.app.balances.summary(USER) == (START, Decimal("0"))
+    sent = kit.send(updates.message(USER, "а" * 500))  # at the limit: accepted
+    assert any("gen:go:" in json.dumps(m.get("reply_markup") or "") for m in sent)
+    assert kit.standin.log == []
+
+
+CHAT_STREAM = '''[[model]]
+id = "gemini"
+title = "Gemini"
+category = "text"
+price_rub = "2.00"
+provider = "kie"
+provider_model = "gemini-3-pro"
+provider_options = { api = "chat", params = { stream = true } }
+inputs = [{ name = "prompt", type = "text", label = "Вопрос" }]
+'''
+
+
+@pytest.mark.parametrize("kit", [{"catalog": CHAT_STREAM}], indirect=True)
+def test_a_streamed_chat_answer_is_put_together(kit):
+    kit.order("gemini", answers=["Почему небо синее?"])
+    assert kit.job().status == "succeeded"
+    kit.bot_api.wait_for_text("gemini-3-pro answers: Почему небо синее?", USER)
+    kit.charged_once(USER, Decimal("2.00"))
+
+
+BROKEN = '''[[model]]
+id = "flux-kontext"
+title = "Flux"
+category = "image"
+price_rub = "25.00"
+provider = "kie"
+provider_model = "flux-kontext-pro"
+provider_options = { api = "flux-kontext" }
+inputs = [
+  { name = "prompt", type = "text", label = "Текст" },
+  { name = "aspect_ratio", type = "choice", label = "Формат", choices = ["1:1", "2:1"] },
+]
+
+[[model]]
+id = "suno-music"
+title = "Suno"
+category = "audio"
+price_rub = "40.00"
+provider = "kie"
+provider_model = "V4"
+provider_options = { api = "suno", params = { customMode = false, instrumental = false } }
+inputs = [{ name = "prompt", type = "text", label = "Песня", max_length = 1000 }]
+
+[[model]]
+id = "kling"
+title = "Kling"
+category = "video"
+price_rub = "40.00"
+provider = "kie"
+provider_model = "kling/v2-1-pro"
+provider_options = { api = "market" }
+inputs = [{ name = "image", type = "image", label = "Фото" }, { name = "prompt", type = "text", label = "Текст" }]
+
+[[model]]
+id = "demo-image"
+title = "Демо"
+category = "image"
+price_rub = "0"
+provider = "demo"
+inputs = [{ name = "prompt", type = "text", label = "Текст" }]
+'''
+
+
+@pytest.mark.parametrize("kit", [{"catalog": BROKEN}], indirect=True)
+def test_a_catalog_kie_would_refuse_switches_the_provider_off_and_says_why(kit, caplog):
+    assert provider_for(kit.app) is None
+    assert kit.app.generation.catalog.get("flux-kontext") is None
+    assert kit.app.generation.catalog.get("demo-image") is not None
+    errors = [r.getMessage() for r in caplog.get_records("setup") if r.levelname == "ERROR"]
+    assert any("model 'flux-kontext'" in e and "aspect_ratio" in e and "2:1" in e for e in errors)
+    assert any("model 'suno-music'" in e and "max_length 1000" in e and "500" in e for e in errors)
+    assert any("model 'kling'" in e and "image_field" in e for e in errors)
 
 
 def test_without_a_key_kie_models_are_hidden(db_settings, bot_api, tmp_path, caplog):
@@ -211,10 +470,14 @@ def test_without_a_key_kie_models_are_hidden(db_settings, bot_api, tmp_path, cap
         app.close()
 
 
-def test_rate_limiter_spaces_calls():
-    limiter = RateLimiter(per_second=5)
-    waits = [limiter.wait_time() for _ in range(10)]
-    assert waits[:5] == [0.0] * 5 and all(w > 0 for w in waits[5:])
+# -- the pieces ----------------------------------------------------------------------------------------
+
+def test_window_limiter_allows_count_per_window():
+    limiter = WindowLimiter(3, 0.5)
+    waits = [limiter.wait_time() for _ in range(4)]
+    assert waits[:3] == [0.0] * 3 and 0 < waits[3] <= 0.5
+    time.sleep(waits[3] + 0.01)
+    assert limiter.wait_time() == 0.0
 
 
 @pytest.mark.parametrize("value,expected", [("3", 3.0), ("0", 0.0), (None, 1.5), ("soon", 1.5)])
@@ -222,61 +485,23 @@ def test_retry_after(value, expected):
     assert retry_after_seconds(value, 1.5) == expected
 
 
-PHOTO = b"\xff\xd8\xff\xe0 a user's photo"
-EDIT_CATALOG = ('[[model]]\nid = "photo-edit"\ntitle = "Правка фото"\ncategory = "image"\n'
-                'price_rub = "25.00"\nprovider = "kie"\ntimeout_s = 60\n'
-                'inputs = [{ name = "prompt", type = "text", label = "Что изменить" },\n'
-                '  { name = "image", type = "image", label = "Пришлите фото" }]\n')
+@pytest.mark.parametrize("kit", [{"callback_base_url": '""'}], indirect=True)
+def test_suno_without_a_callback_url_fails_at_once_and_says_so(kit, caplog):
+    assert any("needs a callback URL" in r.getMessage() for r in caplog.get_records("setup"))
+    kit.order("suno-music")
+    job = kit.job()
+    assert (job.status, job.error_code) == ("failed", "kie_no_callback_url")
+    kit.released()
+    assert kit.standin.log == []  # Kie requires callBackUrl: nothing was sent without one
 
 
-def photo_message(user_id: int, file_id: str) -> dict:
-    update = updates.message(user_id, "x")
-    del update["message"]["text"]
-    update["message"]["photo"] = [{"file_id": file_id, "file_unique_id": f"u-{file_id}",
-                                   "width": 90, "height": 90}]
-    return update
-
-
-@pytest.fixture
-def photo_kie(db_settings, bot_api, tmp_path, request):
-    fake = FakeKie("poll").start()
-    catalog = tmp_path / "catalog.toml"
-    catalog.write_text(EDIT_CATALOG)
-    env = {"WEBHOOK_URL": "https://bot.example.test"} if request.param else {}
-    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, plugins_toml=kie_toml(fake),
-                           CATALOG_FILE=str(catalog), JOB_HEARTBEAT="0.2", **env)
-    app.start_workers()
-    app.balances.credit(USER, "100.00")
-    yield app, client, fake, (lambda update: exchange(client, bot_api, update))
-    app.close()
-    fake.stop()
-
-
-@pytest.mark.parametrize("photo_kie", [True], indirect=True)
-def test_a_users_photo_reaches_kie_as_a_signed_link_that_holds_no_token(photo_kie, bot_api):
-    app, client, fake, send = photo_kie
-    bot_api.add_file("ph-1", PHOTO)
-    send(updates.callback(USER, "gen:m:photo-edit"))
-    send(updates.message(USER, "сделай небо розовым"))
-    send(updates.callback(USER, f"gen:go:{confirm_token(send(photo_message(USER, 'ph-1')))}"))
-    job = finished_job(app)
-    assert job.status == "succeeded"
-    url = fake.created[0]["input"]["image_url"]
-    assert url.startswith("https://bot.example.test/files/")
-    assert TOKEN not in url and TOKEN.split(":")[1] not in url
-    path = url.removeprefix("https://bot.example.test")
-    served = client.get(path)  # what Kie fetches
-    assert (served.status_code, served.data, served.mimetype) == (200, PHOTO, "image/jpeg")
-    assert client.get(path[:-3] + "AAA").status_code == 404  # a forged or altered link
-    assert app.balances.summary(USER) == (Decimal("75.00"), Decimal("0"))
-
-
-@pytest.mark.parametrize("photo_kie", [False], indirect=True)
-def test_without_a_public_url_a_photo_model_is_refused_before_anything_is_held(photo_kie, caplog):
-    app, client, fake, send = photo_kie
-    sent = send(updates.callback(USER, "gen:m:photo-edit"))
-    assert any("не может принять фото" in (m.get("text") or "") for m in sent)
-    assert "set WEBHOOK_URL" in caplog.text
-    assert app.conversations.get(USER) is None  # no draft, so no confirm and no hold
-    assert app.balances.summary(USER) == (Decimal("100.00"), Decimal("0"))
-    assert fake.created == []
+@pytest.mark.parametrize("code,status,retried", [(429, "succeeded", True), (401, "failed", False)])
+def test_chat_errors_come_as_http_statuses(kit, code, status, retried):
+    kit.standin.refuse("chat", code)
+    kit.order("gpt-text")
+    job = kit.job()
+    assert job.status == status
+    assert len(kit.standin.requests_to("/gpt-5-2/v1/chat/completions")) == (2 if retried else 1)
+    if status == "failed":
+        assert job.error_code == "kie_401"
+        kit.released()

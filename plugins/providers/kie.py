@@ -1,284 +1,320 @@
-"""kie: a provider for Kie.ai-style task APIs.
+"""kie: generations through Kie.ai, spoken the way Kie documents each of its APIs.
 
-``POST /api/v1/jobs/createTask`` with ``{model, input, callBackUrl}`` and a bearer key
-answers a ``taskId``; ``GET /api/v1/jobs/recordInfo?taskId=`` reports ``state``
-(``waiting``, ``success`` or ``fail``) with ``resultJson`` (``resultUrls``) or
-``failCode``/``failMsg``. The provider polls with growing pauses, and the API may
-also call back ``POST /kie/callback/<job>/<signature>``: whichever comes first
-finishes the job, and the other finds it finished (one result message). HTTP 429 is
-honoured with its Retry-After, 5xx, time-outs and malformed answers are retried a
-few times, and all calls of one process share a per-account rate limit.
+A catalog model names its Kie API family and Kie's model id (``provider_options.api``,
+``provider_model``); ``kie_families`` has one adapter per family (Market, Flux
+Kontext, 4o Image, Veo, Suno, Chat) and ``kie_client`` the HTTP side (in-body error
+codes, retries, rate limits). One job:
 
-Without ``api_key`` in ``[kie]`` of plugins.toml the provider is not offered, and the
-catalog's kie models are hidden.
+1. photos: a Telegram photo is fetched through the Bot API and uploaded with Kie's File
+   Upload API, and the ``downloadUrl`` it returns is what Kie gets. A Telegram file URL
+   carries the bot token and is never passed on; a URL the user typed is passed as is;
+2. the task is created and its id stored with the job, then polled with growing pauses
+   that respect the family's per-task limit; a chat answers at once instead;
+3. Kie may call back ``POST /kie/callback/<job>/<signature>``: the family's callback
+   reader ends the job, and since ending is a conditional transition, the callback and
+   the poller end it once between them. A callback that cannot be read wakes the
+   poller of this process for an immediate poll.
+
+Without ``api_key`` in ``[kie]`` the provider is not offered and the catalog's kie
+models are hidden. A kie catalog entry its family would refuse (an unknown family, a
+missing model id, an aspect ratio Kie does not take, a prompt longer than Kie allows)
+switches the provider off too, with one ERROR line per problem naming the model.
 """
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import hmac
 import json
 import logging
+import secrets
 import threading
 import time
 import weakref
 
-import requests
 from flask import Response, request
 
 from core.hookspecs import WebRoute, hookimpl
-from core.providers import (
-    FinishedElsewhere,
-    GenerationFailed,
-    GenerationOutput,
-    GenerationTimeout,
-)
+from core.providers import FinishedElsewhere, GenerationFailed, GenerationOutput, GenerationTimeout
+from core.texts import t
+from plugins.providers.kie_client import KieClient, WindowLimiter
+from plugins.providers.kie_families import FAMILIES, MalformedAnswer, TaskInputs, family_of
 
 log = logging.getLogger("genbot.plugins.kie")
 
-_KINDS = {"image": "image", "video": "video", "audio": "audio", "text": "text"}
-
-
-class RateLimiter:
-    """A token bucket shared by the threads of one process."""
-
-    def __init__(self, per_second: float):
-        self.per_second = max(per_second, 0.01)
-        self.tokens = self.per_second
-        self.updated = time.monotonic()
-        self.lock = threading.Lock()
-
-    def wait_time(self) -> float:
-        with self.lock:
-            now = time.monotonic()
-            self.tokens = min(self.per_second, self.tokens + (now - self.updated) * self.per_second)
-            self.updated = now
-            if self.tokens >= 1:
-                self.tokens -= 1
-                return 0.0
-            return (1 - self.tokens) / self.per_second
-
-
-def retry_after_seconds(value: str | None, default: float) -> float:
-    """Retry-After as seconds or an HTTP date; ``default`` when absent or unreadable."""
-    if not value:
-        return default
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time())
-    except (TypeError, ValueError):
-        return default
+# Kie waits 15 s for a callback's answer; telling the user from inside the callback
+# gets a few seconds, and the sweeper retries what does not fit.
+_CALLBACK_DELIVERY_S = 5.0
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif"}
 
 
 def callback_signature(secret: str, job_id: int) -> str:
     return hmac.new(secret.encode(), f"kie-callback:{job_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def output_from_record(record: dict, category: str) -> GenerationOutput:
-    raw = record.get("resultJson")
-    try:
-        result = json.loads(raw) if isinstance(raw, str) else (raw or {})
-    except ValueError:
-        raise GenerationFailed("kie_bad_result", "resultJson is not JSON") from None
-    if not isinstance(result, dict):
-        raise GenerationFailed("kie_bad_result", "resultJson is not an object")
-    kind = _KINDS.get(category, "image")
-    if kind == "text":
-        text = result.get("text") or result.get("resultText")
-        if not isinstance(text, str) or not text:
-            raise GenerationFailed("kie_bad_result", "no text in the result")
-        return GenerationOutput("text", text=text)
-    urls = result.get("resultUrls")
-    if not isinstance(urls, list) or not urls or not all(
-            isinstance(u, str) and u.startswith(("https://", "http://")) for u in urls):
-        raise GenerationFailed("kie_bad_result", "no result URLs in the result")
-    return GenerationOutput(kind, urls=tuple(urls[:10]))
+def catalog_problems(catalog) -> list[str]:
+    """Every kie model's catalog entry checked against its family."""
+    problems = []
+    for model in catalog.models.values():
+        if model.provider != "kie":
+            continue
+        family = family_of(model)
+        if family is None:
+            problems.append(f"model '{model.id}': provider_options.api must name a Kie API: "
+                            f"{', '.join(FAMILIES)}")
+            continue
+        problems += [f"model '{model.id}': {problem}" for problem in family.problems(model)]
+        if family.unlisted_model_id(model):
+            log.warning("kie: model '%s': Kie's %s documentation lists %s, not '%s'", model.id,
+                        family.name, ", ".join(family.model_ids), model.provider_model)
+    return problems
 
 
 class KieProvider:
     name = "kie"
     offline = False
-    needs_file_urls = True
+    needs_file_urls = False  # photos go to Kie's File Upload API, not through a genbot link
 
-    def __init__(self, settings: dict, callback_base: str | None):
-        self.base_url = settings["base_url"].rstrip("/")
-        self.api_key = settings["api_key"]
+    def __init__(self, settings: dict, callback_base: str | None, fetch_file):
+        self.api_url = settings["base_url"].rstrip("/")
+        self.upload_url = settings["upload_base_url"].rstrip("/")
+        self.upload_path = settings["upload_path"].strip("/") or "genbot"
         self.callback_base = (callback_base or "").rstrip("/") or None
         self.callback_secret = settings["callback_secret"] or hashlib.sha256(
-            b"kie-callback:" + self.api_key.encode()).hexdigest()
+            b"kie-callback:" + settings["api_key"].encode()).hexdigest()
         self.poll_initial_s = float(settings["poll_initial_s"])
         self.poll_max_s = float(settings["poll_max_s"])
-        self.max_retries = int(settings["max_retries"])
-        self.request_timeout_s = float(settings["request_timeout_s"])
-        self.limiter = RateLimiter(float(settings["requests_per_second"]))
-        self._local = threading.local()
+        self.fetch_file = fetch_file  # (telegram file id) -> (bytes, content type)
+        self.client = KieClient(
+            settings["api_key"], request_timeout_s=float(settings["request_timeout_s"]),
+            max_retries=int(settings["max_retries"]),
+            creates=WindowLimiter(settings["create_limit"], settings["create_window_s"]),
+            polls=WindowLimiter(max(1, round(settings["polls_per_second"])), 1.0))
+        self._wakeups: dict[int, threading.Event] = {}
+        self._wakeups_lock = threading.Lock()
 
     # -- one generation ---------------------------------------------------------------
 
     def generate(self, req) -> GenerationOutput:
         model = req.model
-        payload = {"model": model.provider_model or model.id, "input": self._input(req)}
-        if self.callback_base and req.job_id:
-            payload["callBackUrl"] = (f"{self.callback_base}/kie/callback/{req.job_id}/"
-                                      f"{callback_signature(self.callback_secret, req.job_id)}")
-        created = self._call(req, "POST", "/api/v1/jobs/createTask", json=payload)
-        task_id = created.get("taskId")
-        if not isinstance(task_id, str) or not task_id:
-            raise GenerationFailed("kie_bad_response", "createTask gave no taskId")
+        family = family_of(model)
+        prompt = req.inputs.get("prompt")
+        limit = family.prompt_limit(model)
+        if isinstance(prompt, str) and limit is not None and len(prompt) > limit:
+            # The catalog keeps prompts within the limit; an old job repeated after the
+            # catalog changed may not be.
+            raise GenerationFailed("prompt_too_long", t("kie_prompt_too_long", limit=limit))
+        callback_url = self.callback_url(req.job_id)
+        if family.needs_callback and callback_url is None:
+            log.error("kie: model %s (%s API) needs a callback URL: set WEBHOOK_URL or [kie] "
+                      "callback_base_url. Job %s of user %s failed; its hold is released",
+                      model.id, family.name, req.job_id, req.user_id)
+            raise GenerationFailed("kie_no_callback_url", t("kie_unavailable"))
+        body = family.body(model, self._task_inputs(req, model), callback_url)
+        url = self.api_url + family.path(model)
+        if family.synchronous:
+            answer = self.client.call(req, "POST", url, purpose="chat", json=body)
+            try:
+                return family.read_answer(answer)
+            except MalformedAnswer as exc:
+                raise GenerationFailed("kie_bad_response", str(exc)) from None
+        created = self.client.call(req, "POST", url, purpose="create", json=body)
+        try:
+            task_id = family.task_id(created)
+        except MalformedAnswer as exc:
+            raise GenerationFailed("kie_bad_response", str(exc)) from None
         req.set_task_id(task_id)
-        pause = self.poll_initial_s
-        while True:
-            self._sleep(req, pause)
-            record = self._call(req, "GET", "/api/v1/jobs/recordInfo", params={"taskId": task_id})
-            state = record.get("state")
-            if state == "success":
-                return output_from_record(record, model.category)
-            if state == "fail":
-                raise GenerationFailed(str(record.get("failCode") or "kie_fail"),
-                                       str(record.get("failMsg") or "the provider failed the task"))
-            pause = min(pause * 1.5, self.poll_max_s)
+        return self._poll(req, family, task_id)
+
+    def _poll(self, req, family, task_id: str) -> GenerationOutput:
+        wakeup = threading.Event()
+        with self._wakeups_lock:
+            self._wakeups[req.job_id] = wakeup
+        try:
+            pause = max(self.poll_initial_s, family.min_poll_interval_s)
+            last_poll = time.monotonic()
+            unreadable = 0
+            while True:
+                self._wait(req, pause, wakeup)
+                # A wake-up must not break the per-task query limit either.
+                time.sleep(max(0.0, last_poll + family.min_poll_interval_s - time.monotonic()))
+                last_poll = time.monotonic()
+                record = self.client.call(req, "GET", self.api_url + family.poll_path,
+                                          purpose="poll", params={"taskId": task_id})
+                try:
+                    output = family.read_record(record, req.model)
+                except MalformedAnswer as exc:
+                    unreadable += 1
+                    log.warning("kie: task %s of job %s: unreadable answer (%s), %d of %d",
+                                task_id, req.job_id, exc, unreadable, self.client.max_retries + 1)
+                    if unreadable > self.client.max_retries:
+                        raise GenerationFailed("kie_bad_response", str(exc)) from None
+                else:
+                    if output is not None:
+                        return output
+                pause = min(pause * 1.5, max(self.poll_max_s, family.min_poll_interval_s))
+        finally:
+            with self._wakeups_lock:
+                self._wakeups.pop(req.job_id, None)
 
     @staticmethod
-    def _input(req) -> dict:
-        out = {}
-        for key, value in req.inputs.items():
-            if isinstance(value, dict):  # an image input: a URL the API can fetch
-                url = req.file_url(value)
-                if url is None:
-                    raise GenerationFailed("input_unavailable", f"input {key} cannot be passed as a URL")
-                out[f"{key}_url"] = url
-                continue
-            out[key] = value
-        return out
-
-    # -- HTTP -------------------------------------------------------------------------
-
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-            session.headers["Authorization"] = f"Bearer {self.api_key}"
-        return session
-
-    def _sleep(self, req, seconds: float) -> None:
-        until = time.monotonic() + seconds
-        while True:
+    def _wait(req, seconds: float, wakeup: threading.Event) -> None:
+        """Pause before the next poll; a callback may cut it short (``wake``)."""
+        if req.job_id and req.finished():
+            raise FinishedElsewhere()
+        if req.time_left() <= 0:
+            raise GenerationTimeout()
+        if wakeup.wait(min(seconds, req.time_left())):
+            wakeup.clear()
             if req.job_id and req.finished():
                 raise FinishedElsewhere()
-            left = min(until - time.monotonic(), req.time_left())
-            if req.time_left() <= 0:
-                raise GenerationTimeout()
-            if left <= 0:
-                return
-            time.sleep(min(left, 0.25))
+        if req.time_left() <= 0:
+            raise GenerationTimeout()
 
-    def _call(self, req, method: str, path: str, **kwargs) -> dict:
-        failures = 0
-        backoff = 0.5
-        while True:
-            wait = self.limiter.wait_time()
-            if wait:
-                self._sleep(req, wait)
+    def wake(self, job_id: int) -> None:
+        """Poll this job now, if this process is polling it."""
+        with self._wakeups_lock:
+            wakeup = self._wakeups.get(job_id)
+        if wakeup is not None:
+            wakeup.set()
+
+    def callback_url(self, job_id: int) -> str | None:
+        if not self.callback_base or not job_id:
+            return None
+        return f"{self.callback_base}/kie/callback/{job_id}/{callback_signature(self.callback_secret, job_id)}"
+
+    # -- inputs -----------------------------------------------------------------------
+
+    def _task_inputs(self, req, model) -> TaskInputs:
+        images, other = [], {}
+        for field in model.inputs:
+            value = req.inputs.get(field.name)
+            if value is None or field.name in ("prompt", "aspect_ratio"):
                 continue
-            if req.time_left() <= 0:
-                raise GenerationTimeout()
-            problem = None
-            try:
-                response = self._session().request(
-                    method, self.base_url + path,
-                    timeout=max(0.5, min(self.request_timeout_s, req.time_left())), **kwargs)
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                problem = ("kie_unreachable", f"{type(exc).__name__} calling {path}")
+            if field.type == "image":
+                images.append(self._image_url(req, value, len(images) + 1))
             else:
-                if response.status_code == 429:
-                    self._sleep(req, retry_after_seconds(response.headers.get("Retry-After"), backoff))
-                    backoff = min(backoff * 2, 30)
-                    continue
-                if response.status_code in (401, 403):
-                    raise GenerationFailed("kie_auth", f"the API refused the key (HTTP {response.status_code})")
-                if response.status_code >= 500:
-                    problem = (f"kie_http_{response.status_code}", f"HTTP {response.status_code} from {path}")
-                elif response.status_code >= 400:
-                    raise GenerationFailed(f"kie_http_{response.status_code}",
-                                           f"HTTP {response.status_code} from {path}: {response.text[:200]}")
-                else:
-                    try:
-                        body = response.json()
-                    except ValueError:
-                        body = None
-                    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-                        code = body.get("code") if isinstance(body, dict) else None
-                        if isinstance(code, int) and code != 200:
-                            raise GenerationFailed(f"kie_{code}", str(body.get("msg") or "the API refused"))
-                        problem = ("kie_bad_response", f"malformed answer from {path}")
-                    elif body.get("code") not in (None, 200):
-                        raise GenerationFailed(f"kie_{body.get('code')}", str(body.get("msg") or "the API refused"))
-                    else:
-                        return body["data"]
-            failures += 1
-            log.warning("kie %s %s: %s (attempt %d of %d)", method, path, problem[1], failures,
-                        self.max_retries + 1)
-            if failures > self.max_retries:
-                raise GenerationFailed(*problem)
-            self._sleep(req, backoff)
-            backoff = min(backoff * 2, 30)
+                other[field.name] = value
+        return TaskInputs(req.inputs.get("prompt"), req.inputs.get("aspect_ratio"), tuple(images), other)
+
+    def _image_url(self, req, value: dict, number: int) -> str:
+        if value.get("url"):
+            return value["url"]  # a link the user typed: Kie fetches it
+        try:
+            data, content_type = self.fetch_file(value["telegram_file_id"])
+        except Exception as exc:  # the Bot API, a network error, an expired file
+            log.warning("kie: job %s: could not fetch the photo of user %s from Telegram (%s)",
+                        req.job_id, req.user_id, type(exc).__name__)
+            raise GenerationFailed("input_unavailable", t("kie_photo_unavailable")) from None
+        # A fresh name each time: Kie overwrites an upload with the same name.
+        name = f"{req.job_id}-{number}-{secrets.token_hex(4)}{_EXTENSIONS.get(content_type, '.jpg')}"
+        answer = self.client.call(
+            req, "POST", self.upload_url + "/api/file-stream-upload", purpose="upload",
+            files={"file": (name, data, content_type)},
+            data={"uploadPath": self.upload_path, "fileName": name})
+        data = answer.get("data")
+        url = data.get("downloadUrl") if isinstance(data, dict) else None
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise GenerationFailed("kie_bad_response", "the File Upload API gave no downloadUrl")
+        return url
 
 
 # -- the callback route ------------------------------------------------------------------
+
+def _answer(status: int, body: dict) -> Response:
+    return Response(json.dumps(body), status, mimetype="application/json")
+
 
 def _callback_view(app, provider: KieProvider):
     def kie_callback(job_id: str, signature: str):
         if not job_id.isdigit() or not hmac.compare_digest(
                 signature.encode(), callback_signature(provider.callback_secret, int(job_id)).encode()):
-            return Response('{"error": "forbidden"}', 403, mimetype="application/json")
+            return _answer(403, {"error": "forbidden"})
         try:
             body = json.loads(request.get_data(cache=False) or b"null")
-            record = body.get("data") if isinstance(body, dict) else None
-            if not isinstance(record, dict):
-                raise ValueError("no data")
         except ValueError:
-            return Response('{"error": "malformed body"}', 400, mimetype="application/json")
+            body = None
+        if not isinstance(body, dict):
+            return _answer(400, {"error": "malformed body"})
         job = app.jobs.get(int(job_id))
-        if job is None or job.provider != "kie" or (
-                job.task_id and record.get("taskId") and record["taskId"] != job.task_id):
-            return Response('{"error": "unknown job"}', 404, mimetype="application/json")
-        state = record.get("state")
-        if state == "success":
-            model = app.catalog.get(job.model_id)
-            try:
-                output = output_from_record(record, model.category if model else "image")
-            except GenerationFailed as exc:
-                app.generation.finish(job.id, "failed", error_code=exc.code, error_message=exc.message)
-            else:
-                app.generation.finish(job.id, "succeeded", output=output)
-        elif state == "fail":
-            app.generation.finish(job.id, "failed", error_code=str(record.get("failCode") or "kie_fail"),
-                                  error_message=str(record.get("failMsg") or "the provider failed the task"))
-        return Response('{"ok": true}', 200, mimetype="application/json")
+        model = app.catalog.get(job.model_id) if job is not None else None
+        family = family_of(model) if model is not None else None
+        if job is None or job.provider != "kie" or family is None:
+            return _answer(404, {"error": "unknown job"})
+        try:
+            task_id, outcome = family.read_callback(body, model)
+        except MalformedAnswer as exc:
+            log.warning("kie: job %s: unreadable callback (%s); polling now instead", job.id, exc)
+            provider.wake(job.id)
+            return _answer(200, {"ok": True})
+        if job.task_id and task_id and task_id != job.task_id:
+            log.info("kie: job %s: callback for task %s, not its task %s: ignored", job.id,
+                     task_id, job.task_id)
+            return _answer(200, {"ok": True, "ignored": "another task"})
+        if outcome is None:
+            return _answer(200, {"ok": True})  # a progress stage (Suno's text, first)
+        if isinstance(outcome, GenerationFailed):
+            app.generation.end_job(job.id, "failed", error_code=outcome.code,
+                                   error_message=outcome.message, deadline_s=_CALLBACK_DELIVERY_S)
+        else:
+            app.generation.end_job(job.id, "succeeded", output=outcome,
+                                   deadline_s=_CALLBACK_DELIVERY_S)
+        provider.wake(job.id)  # its poller here stops at once
+        return _answer(200, {"ok": True})
 
     return kie_callback
 
 
+# -- hooks -----------------------------------------------------------------------------
+
 @hookimpl
 def plugin_settings():
-    return {"api_key": "", "base_url": "https://api.kie.ai", "callback_base_url": "",
-            "callback_secret": "", "poll_initial_s": 2.0, "poll_max_s": 15.0,
-            "requests_per_second": 10.0, "max_retries": 4, "request_timeout_s": 30.0}
+    return {"api_key": "", "base_url": "https://api.kie.ai",
+            "upload_base_url": "https://kieai.redpandaai.co", "upload_path": "genbot",
+            "callback_base_url": "", "callback_secret": "",
+            "poll_initial_s": 2.0, "poll_max_s": 15.0, "polls_per_second": 8.0,
+            "create_limit": 15, "create_window_s": 10.0,
+            "max_retries": 5, "request_timeout_s": 30.0}
 
 
-# One provider per App, shared by its workers and its callback route.
+@hookimpl
+def plugin_texts():
+    return {"ru": {"kie_unavailable": "сервис генерации сейчас недоступен, мы уже разбираемся; "
+                                      "попробуйте позже",
+                   "kie_photo_unavailable": "не удалось получить ваше фото из Telegram; "
+                                            "пришлите его ещё раз",
+                   "kie_prompt_too_long": "описание длиннее {limit} символов; сократите его"},
+            "en": {"kie_unavailable": "the generation service is unavailable right now and we "
+                                      "are on it; please try later",
+                   "kie_photo_unavailable": "could not get your photo from Telegram; please "
+                                            "send it again",
+                   "kie_prompt_too_long": "the description is longer than {limit} characters; "
+                                          "please shorten it"}}
+
+
+# One provider per App (None: switched off), shared by its workers and its callback route.
 _providers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def provider_for(app, settings=None) -> KieProvider | None:
-    """The App's kie provider (None without an api_key)."""
+    """The App's kie provider: None without an api_key or with a catalog Kie would refuse."""
     if app not in _providers and settings is not None and settings["api_key"]:
-        _providers[app] = KieProvider(settings, settings["callback_base_url"] or app.config.webhook_url)
+        problems = catalog_problems(app.catalog)
+        for problem in problems:
+            log.error("kie: catalog %s", problem)
+        if problems:
+            log.error("kie: provider off until the catalog is fixed (%d problem(s))", len(problems))
+            _providers[app] = None
+        else:
+            provider = KieProvider(settings, settings["callback_base_url"] or app.config.webhook_url,
+                                   app.input_files.fetch)
+            if provider.callback_base is None:
+                for model in app.catalog.models.values():
+                    if model.provider == "kie" and family_of(model).needs_callback:
+                        log.warning("kie: model %s needs a callback URL (Kie requires one for its "
+                                    "%s API): set WEBHOOK_URL or [kie] callback_base_url",
+                                    model.id, family_of(model).name)
+            _providers[app] = provider
     return _providers.get(app)
 
 
