@@ -12,7 +12,7 @@ import re
 
 from core.balances import InsufficientFunds, InvalidAmount, to_money
 from core.dispatch import DEGRADED_ERRORS
-from core.texts import t
+from core.texts import money, t
 
 _ADJUST = re.compile(r"^(\d{1,19})\s+([+-]?)(\S+)\s+(.{3,200})$", re.S)
 
@@ -47,8 +47,8 @@ def user_card(ctx, args: str) -> None:
     jobs = app.db.fetch_all("SELECT id, model_id, status, price_rub, created_at FROM generation_jobs "
                             "WHERE user_id = %s ORDER BY id DESC LIMIT 5", (user_id,))
     lines = [f"👤 {user_id} @{row[0] or '-'} {row[1] or ''}", f"С нами с {row[2]:%d.%m.%Y}",
-             f"Баланс: {balance:.2f} ₽, удержано: {held:.2f} ₽", "Последние генерации:"]
-    lines += [f"• #{j[0]} {j[1]} {j[2]} {j[3]:.2f} ₽ {j[4]:%d.%m %H:%M}" for j in jobs] or ["• нет"]
+             f"Баланс: {money(balance)}, удержано: {money(held)}", "Последние генерации:"]
+    lines += [f"• #{j[0]} {j[1]} {j[2]} {money(j[3])} {j[4]:%d.%m %H:%M}" for j in jobs] or ["• нет"]
     ctx.reply("\n".join(lines))
 
 
@@ -70,10 +70,10 @@ def adjust(ctx, args: str) -> None:
         else:
             balance = ctx.app.balances.credit(user_id, amount, kind="topup", reason=note)
     except InsufficientFunds as exc:
-        ctx.reply(t("admin_adjust_short", balance=f"{exc.balance:.2f}"))
+        ctx.reply(t("admin_adjust_short", balance=money(exc.balance)))
         return
-    ctx.reply(t("admin_adjusted", user_id=user_id, change=f"{sign or '+'}{amount:.2f}",
-                balance=f"{balance:.2f}"))
+    ctx.reply(t("admin_adjusted", user_id=user_id,
+                change=money(-amount if sign == "-" else amount, signed=True), balance=money(balance)))
 
 
 def register(app) -> None:

@@ -25,6 +25,7 @@ from core.jobs import JobQueue, JobRunner
 from core.menu import Menu
 from core.plugins import PluginHost
 from core.telegram import RateLimits, TelegramApi
+from core.texts import DEFAULT_LANGUAGE, language, languages, set_language, t
 from core.updates import UpdateLedger
 from core.users import UserCache, ensure_user_exists
 
@@ -73,8 +74,8 @@ class App:
         self.catalog = load_catalog(config.catalog_file)
         self.jobs = JobQueue(self.db, self.balances, free_quota=config.free_daily_quota,
                              lock_ttl_s=config.job_lock_ttl_s, max_active=config.max_active_jobs)
-        handlers.register(self)
         self.plugins = plugins or PluginHost(config.plugins_file).load()
+        handlers.register(self)  # after the plugins' texts: their languages get menus too
         self.plugins.on_users_table_back = self.user_cache.forget
         providers = self._providers()
         self.generation = Generation(self, self._offered_models(providers), providers)
@@ -120,12 +121,22 @@ class App:
                                   user.first_name, user.last_name)
 
     def add_button(self, label: str, handler, *, order: int = 100, owner: str = "core",
-                   needs_db: bool = True) -> None:
-        """Put a button in the main menu together with the handler that answers it."""
+                   needs_db: bool = True, lang: str | None = None) -> None:
+        """Put a button in the main menu (of ``lang``, else the current language) together
+        with the handler that answers it."""
         self.router.button(label, handler, owner, needs_db=needs_db)
-        self.menu.add(label, order, owner)
+        self.menu.add(label, order, owner, lang)
+
+    def add_button_in_every_language(self, text_key: str, handler, *, order: int = 100,
+                                     owner: str = "core", needs_db: bool = True) -> None:
+        """The button whose label is the text ``text_key``, in every language's menu."""
+        for lang in languages():
+            with language(lang):
+                self.add_button(t(text_key), handler, order=order, owner=owner,
+                                needs_db=needs_db, lang=lang)
 
     def main_menu(self):
+        """The menu keyboard in the language of the update being handled."""
         return self.menu.keyboard()
 
     def is_admin(self, user_id: int | None) -> bool:
@@ -139,6 +150,7 @@ class App:
         Raises ``RedeliveryNeeded`` when the update's work must be tried again.
         """
         update = types.Update.de_json(payload)
+        set_language(DEFAULT_LANGUAGE)  # until the middleware reads the sender's
         self.telegram.open_outbox()
         dispatch.begin_update()
         try:
@@ -178,6 +190,7 @@ class App:
     def close(self) -> None:
         if self.runner is not None:
             self.runner.stop()
+        self.generation.progress.stop()
         self.plugins.stop()
         self.telegram.close()
         self.db.close()

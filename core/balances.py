@@ -69,6 +69,16 @@ class BalanceChange:
     balance: Decimal
 
 
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A row of payment_transactions, as the user's balance screen shows it."""
+
+    amount: Decimal  # signed
+    kind: str  # topup, deduction, refund, referral
+    reason: str | None
+    created_at: object
+
+
 def to_money(value) -> Decimal:
     """A positive amount of roubles, or ``InvalidAmount`` saying what is wrong."""
     if isinstance(value, bool) or isinstance(value, float):
@@ -123,6 +133,17 @@ class Balances:
             "COALESCE((SELECT SUM(amount_rub) FROM balance_reservations "
             "WHERE user_id = %(u)s AND status = 'held'), 0)", {"u": user_id})
         return row[0], row[1]
+
+    def recent_changes(self, user_id: int, limit: int = 5) -> list[LedgerEntry]:
+        """The user's last balance changes, newest first, as the ledger has them.
+
+        The seed gives payment_transactions no index on user_id (and the seed's indexes
+        are kept exactly), so this reads the ledger backwards by id until it has
+        ``limit`` rows of the user: quick for anyone who paid or generated lately."""
+        rows = self.db.fetch_all(
+            "SELECT amount_rub, type, reason, created_at::timestamptz FROM payment_transactions "
+            "WHERE user_id = %s ORDER BY id DESC LIMIT %s", (user_id, limit))
+        return [LedgerEntry(*row) for row in rows]
 
     def reservation(self, reservation_id: int, *, cur=None) -> Reservation | None:
         with in_transaction(self.db, cur) as tx:

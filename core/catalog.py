@@ -8,6 +8,10 @@ with a message that names the model and the field.
 ``provider_model`` (the provider's own name for the model) and ``provider_options`` (a
 table) are the provider's business: the core checks only that the options are a table
 and hands them over; the provider plugin checks what is inside.
+
+Users see the title, the description and the inputs' labels in their language:
+``title_en``, ``description_en`` and ``label_en`` (any two-letter language code) say
+them in another language than the catalog's own Russian.
 """
 
 from __future__ import annotations
@@ -20,14 +24,15 @@ from pathlib import Path
 
 from core.balances import InvalidAmount, to_money
 
-CATEGORIES = {"image": "🖼 Изображения", "video": "🎬 Видео", "audio": "🎙 Аудио",
-              "text": "✍️ Тексты"}
+# The categories, in menu order; their names are texts (cat_<category>).
+CATEGORIES = ("image", "video", "audio", "text")
 INPUT_TYPES = ("text", "choice", "image")
 _MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 _INPUT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _MODEL_KEYS = {"id", "title", "category", "price_rub", "provider", "timeout_s", "inputs",
                "provider_model", "provider_options", "description"}
 _INPUT_KEYS = {"name", "type", "label", "optional", "max_length", "choices", "default"}
+_TRANSLATED = re.compile(r"^(title|description|label)_([a-z]{2})$")
 
 
 class CatalogError(ValueError):
@@ -43,6 +48,10 @@ class InputField:
     max_length: int = 1000
     choices: tuple[str, ...] = ()
     default: str | None = None
+    labels: dict = field(default_factory=dict)  # language -> label
+
+    def label_in(self, lang: str) -> str:
+        return self.labels.get(lang, self.label)
 
 
 @dataclass(frozen=True)
@@ -57,10 +66,17 @@ class Model:
     provider_model: str | None = None
     description: str = ""
     provider_options: dict = field(default_factory=dict)
+    translations: dict = field(default_factory=dict)  # language -> {"title", "description"}
 
     @property
     def free(self) -> bool:
         return self.price_rub == 0
+
+    def title_in(self, lang: str) -> str:
+        return self.translations.get(lang, {}).get("title", self.title)
+
+    def description_in(self, lang: str) -> str:
+        return self.translations.get(lang, {}).get("description", self.description)
 
 
 class Catalog:
@@ -83,6 +99,9 @@ class Catalog:
     def only_providers(self, providers: set[str]) -> Catalog:
         return Catalog([m for m in self.models.values() if m.provider in providers])
 
+    def without_providers(self, providers: set[str]) -> Catalog:
+        return Catalog([m for m in self.models.values() if m.provider not in providers])
+
 
 def _field(where: str, name: str, value, kind, *, required=True):
     if value is None:
@@ -96,10 +115,24 @@ def _field(where: str, name: str, value, kind, *, required=True):
     return value
 
 
+def _translations(where: str, raw: dict, allowed: set[str]) -> dict:
+    """{language: {field: text}} from keys like title_en; checked like the originals."""
+    found: dict = {}
+    for key, value in raw.items():
+        match = _TRANSLATED.match(key)
+        if match is None or match[1] not in allowed:
+            continue
+        if not isinstance(value, str) or not 0 < len(value) <= (64 if match[1] == "title" else 1000):
+            raise CatalogError(f"{where}: field '{key}' must be a non-empty string")
+        found.setdefault(match[2], {})[match[1]] = value
+    return found
+
+
 def _input(where: str, raw) -> InputField:
     if not isinstance(raw, dict):
         raise CatalogError(f"{where}: each input must be a table")
-    unknown = set(raw) - _INPUT_KEYS
+    unknown = {k for k in set(raw) - _INPUT_KEYS
+               if not ((m := _TRANSLATED.match(k)) and m[1] == "label")}
     if unknown:
         raise CatalogError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     name = _field(where, "name", raw.get("name"), str)
@@ -123,7 +156,8 @@ def _input(where: str, raw) -> InputField:
             raise CatalogError(f"{where}: field 'default' {default!r} is not one of the choices")
     elif choices:
         raise CatalogError(f"{where}: field 'choices' is only for type 'choice'")
-    return InputField(name, kind, label, optional, max_length, choices, default)
+    labels = {lang: texts["label"] for lang, texts in _translations(where, raw, {"label"}).items()}
+    return InputField(name, kind, label, optional, max_length, choices, default, labels)
 
 
 def _model(index: int, raw) -> Model:
@@ -131,7 +165,8 @@ def _model(index: int, raw) -> Model:
         raise CatalogError(f"model #{index}: must be a table")
     model_id = raw.get("id")
     where = f"model '{model_id}'" if isinstance(model_id, str) else f"model #{index}"
-    unknown = set(raw) - _MODEL_KEYS
+    unknown = {k for k in set(raw) - _MODEL_KEYS
+               if not ((m := _TRANSLATED.match(k)) and m[1] in ("title", "description"))}
     if unknown:
         raise CatalogError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     model_id = _field(where, "id", model_id, str)
@@ -169,7 +204,8 @@ def _model(index: int, raw) -> Model:
         raise CatalogError(f"{where}: field 'provider_options' must be a table, got {options!r}")
     return Model(model_id, title, category, price, provider, timeout_s, inputs,
                  _field(where, "provider_model", raw.get("provider_model"), str, required=False),
-                 _field(where, "description", raw.get("description", ""), str), options)
+                 _field(where, "description", raw.get("description", ""), str), options,
+                 _translations(where, raw, {"title", "description"}))
 
 
 def parse_catalog(text: str, source: str = "catalog") -> Catalog:

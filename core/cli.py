@@ -93,10 +93,12 @@ def cmd_serve(config: Config, _args) -> int:
         _prepare_plugins(config, settings)
         if config.bot_token is None:
             log.info("no BOT_TOKEN: local mode, nothing is sent to Telegram")
-        elif config.bot_mode == "polling":
-            log.info("BOT_MODE=polling: updates come from getUpdates, not the webhook")
-        elif config.webhook_url:
-            _set_webhook(config)
+        else:
+            _publish_profile(config)
+            if config.bot_mode == "polling":
+                log.info("BOT_MODE=polling: updates come from getUpdates, not the webhook")
+            elif config.webhook_url:
+                _set_webhook(config)
 
         def build():
             from core.app import App
@@ -236,6 +238,14 @@ def cmd_plugins(config: Config, args) -> int:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
     print(host.summary())
     return 0
+
+
+def _publish_profile(config: Config) -> None:
+    """setMyCommands and the descriptions, once, before the workers start."""
+    from core.profile import publish
+    from core.telegram import TelegramApi
+
+    publish(TelegramApi(config.bot_token, config.telegram_api_url))
 
 
 def _set_webhook(config: Config) -> None:

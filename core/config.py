@@ -91,6 +91,11 @@ class Config:
     job_sweep_s: float = 15.0
     log_level: str = "INFO"
     bot_mode: str = "webhook"
+    show_demo_models: bool = False
+    support_contact: str | None = None
+    paysupport_text: str | None = None
+    terms_text: str | None = None
+    time_zone: str = "Europe/Moscow"
 
     @property
     def embedded(self) -> bool:
@@ -235,6 +240,26 @@ def _catalog_file(env) -> Path:
     return here if here.exists() else DEFAULT_CATALOG
 
 
+def _time_zone(env) -> str:
+    """TIME_ZONE, an IANA name such as Europe/Moscow: how dates are shown to users."""
+    name = (env.get("TIME_ZONE") or "").strip()
+    if not name:
+        return "Europe/Moscow"
+    import zoneinfo
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIME_ZONE must be an IANA time zone such as Europe/Moscow, got {name!r}") from None
+    return name
+
+
+def _text(env, name: str, limit: int) -> str | None:
+    value = (env.get(name) or "").strip()
+    if len(value) > limit:
+        raise ConfigError(f"{name} must be at most {limit} characters, got {len(value)}")
+    return value or None
+
+
 def derived_webhook_secret(token: str) -> str:
     """A stable secret for setWebhook when the operator gave none: every process agrees."""
     return hashlib.sha256(b"genbot-webhook:" + token.encode()).hexdigest()[:48]
@@ -310,4 +335,9 @@ def load_config(env=None) -> Config:
         job_sweep_s=_float(env, "JOB_SWEEP_INTERVAL", 15.0, 0.1, 3600.0),
         log_level=log_level,
         bot_mode=bot_mode,
+        show_demo_models=_bool(env, "SHOW_DEMO_MODELS", False),
+        support_contact=_text(env, "SUPPORT_CONTACT", 200),
+        paysupport_text=_text(env, "PAYSUPPORT_TEXT", 4000),
+        terms_text=_text(env, "TERMS_TEXT", 4000),
+        time_zone=_time_zone(env),
     )

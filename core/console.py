@@ -2,10 +2,11 @@
 
 You type as a user: a command (``/start``), a menu button's label, any text, or the
 number of an inline button under the last message. The bot's messages are printed
-with their keyboards; pictures, sound and other files are saved under
-``<data dir>/chat-files`` and their paths shown. It is the real bot — the same
-handlers, database, plugins and job workers as ``genbot serve`` — with the Bot API
-answered locally (the same local transport ``serve`` uses without a token).
+with their keyboards (a message the bot changed in place is marked so); pictures,
+sound and other files are saved under ``<data dir>/chat-files`` and their paths shown.
+It is the real bot — the same handlers, database, plugins and job workers as
+``genbot serve`` — with the Bot API answered locally (the same local transport
+``serve`` uses without a token).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ class Console:
         self.user_id = user_id
         self.out = out
         self.buttons: list[str] = []  # callback data of the last inline keyboard, by number
+        self.buttons_message: tuple[int, bool] = (0, False)  # (its message id, a file's caption?)
         self._ids = itertools.count(int(time.time()) * 1000)
+        self._answer_ids = itertools.count(1 << 40)  # messages sent in a webhook answer get no id back
         self._files = itertools.count(1)
         self._lock = threading.Lock()
         app.telegram.set_local_sink(self.show)
@@ -41,7 +44,7 @@ class Console:
                 if params.get("text"):
                     self._print(f"  (уведомление) {params['text']}")
                 return
-            if method in ("getMe", "setWebhook", "deleteWebhook"):
+            if method in ("getMe", "setWebhook", "deleteWebhook", "sendChatAction", "deleteMessage"):
                 return
             lines = []
             text = params.get("text") or params.get("caption")
@@ -57,9 +60,15 @@ class Console:
                 value = params.get(key)
                 if isinstance(value, str) and value.startswith("http"):
                     lines.append(f"  [{key}: {value}]")
+                elif isinstance(value, str) and value:
+                    lines.append(f"  [{key}: снова тот же файл ({value})]")
             if method == "sendInvoice":
                 lines.append(f"  [счёт: {params.get('title')}, {params.get('currency')}]")
-            lines += self._keyboard(params.get("reply_markup"))
+            keyboard = self._keyboard(params.get("reply_markup"))
+            if keyboard and "inline_keyboard" in str(params.get("reply_markup")):
+                message_id = params.get("message_id") or next(self._answer_ids)
+                self.buttons_message = (int(message_id), method not in ("sendMessage", "editMessageText"))
+            lines += keyboard
             if lines:
                 self._print("\n".join(lines))
 
@@ -95,10 +104,15 @@ class Console:
         now = int(time.time())
         chat = {"id": self.user_id, "type": "private", "first_name": "Гость"}
         if line.isdigit() and 1 <= int(line) <= len(self.buttons) and self.buttons[int(line) - 1]:
+            message_id, is_file = self.buttons_message
+            under = {"message_id": message_id, "date": now, "chat": chat}
+            # The message the button is under: a text the bot may turn into its next
+            # screen, or a file's caption (which it answers with a new message).
+            under.update({"document": {"file_id": "console", "file_unique_id": "console"},
+                          "caption": "…"} if is_file else {"text": "…"})
             return {"update_id": update_id, "callback_query": {
                 "id": str(update_id), "from": self._user(), "chat_instance": "console",
-                "data": self.buttons[int(line) - 1],
-                "message": {"message_id": 1, "date": now, "chat": chat, "text": "…"}}}
+                "data": self.buttons[int(line) - 1], "message": under}}
         message = {"message_id": update_id % 1_000_000_000, "date": now, "chat": chat,
                    "from": self._user(), "text": line}
         if line.startswith("/"):

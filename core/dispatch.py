@@ -21,7 +21,7 @@ from telebot.handler_backends import BaseMiddleware
 
 from core import logs
 from core.db import UNAVAILABLE_ERRORS
-from core.texts import t
+from core.texts import pick_language, set_language, t
 
 log = logging.getLogger("genbot.dispatch")
 
@@ -64,6 +64,7 @@ class Context:
     callback: types.CallbackQuery | None = None
     data: dict = field(default_factory=dict)
     pre_checkout: types.PreCheckoutQuery | None = None
+    answered: bool = False  # the button press was answered (Telegram takes one answer)
 
     @property
     def update_id(self):
@@ -86,6 +87,26 @@ class Context:
     def reply_with_menu(self, text: str) -> None:
         self.reply(text, self.app.main_menu())
 
+    @property
+    def message_id(self) -> int | None:
+        """The message whose button was pressed."""
+        message = self.callback.message if self.callback is not None else None
+        return message.message_id if message is not None else None
+
+    def can_edit(self) -> bool:
+        """A button under a text message: that message can become the next screen."""
+        message = self.callback.message if self.callback is not None else None
+        return message is not None and getattr(message, "content_type", None) == "text"
+
+    def show(self, text: str, markup=None) -> int | None:
+        """The next screen of a flow: the pressed button's message turns into it (one
+        message per flow, not one per step); typed input gets a new message. The id of
+        the message shown, when known."""
+        if self.can_edit() and self.app.telegram.edit(self.chat_id, self.message_id, text, markup):
+            return self.message_id
+        self.reply(text, markup)
+        return None
+
     def answer_pre_checkout(self, ok: bool, error: str | None = None) -> None:
         """Telegram waits at most 10 s for this: it travels in the webhook response."""
         self.app.telegram.call_or_defer("answerPreCheckoutQuery", {
@@ -93,16 +114,18 @@ class Context:
             "error_message": None if ok else error})
 
     def answer_or_reply(self, text: str) -> None:
-        """Answer a button press as an alert, a message with a reply."""
+        """Answer a button press as an alert (a message if it was answered already), a
+        message with a reply."""
         if self.pre_checkout is not None:
             self.answer_pre_checkout(False, text)
-        elif self.callback is not None:
+        elif self.callback is not None and not self.answered:
             self.answer_callback(text, alert=True)
         else:
             self.reply(text)
 
     def answer_callback(self, text: str | None = None, alert: bool = False) -> None:
-        if self.callback is not None:
+        if self.callback is not None and not self.answered:
+            self.answered = True
             self.app.telegram.call_or_defer("answerCallbackQuery", {
                 "callback_query_id": self.callback.id, "text": text,
                 "show_alert": alert or None})
@@ -123,6 +146,7 @@ class Router:
         self.buttons: dict[str, Route] = {}
         self.callbacks: dict[str, Route] = {}
         self.text_handlers: list[Route] = []
+        self.fallback: Route | None = None
         self.kinds: dict[str, Route] = {}
 
     def command(self, name: str, handler, owner: str = "core", *, admin_only: bool = False,
@@ -142,6 +166,10 @@ class Router:
     def text(self, handler, owner: str = "core", *, needs_db: bool = True) -> None:
         """A handler offered every other text; it returns True when it took it."""
         self.text_handlers.append(Route(handler, owner, needs_db=needs_db))
+
+    def last_resort(self, handler, owner: str = "core", *, needs_db: bool = False) -> None:
+        """What answers a message nothing else took (instead of a bare "not understood")."""
+        self.fallback = Route(handler, owner, needs_db=needs_db)
 
     def on(self, kind: str, handler, owner: str = "core") -> None:
         """The handler of ``pre_checkout_query`` or ``successful_payment`` updates.
@@ -188,6 +216,8 @@ class Router:
         for route in self.text_handlers:
             if self.run(route, ctx):
                 return
+        if self.fallback is not None and self.run(self.fallback, ctx):
+            return
         ctx.reply_with_menu(t("unknown_text"))
 
     def dispatch_callback(self, ctx: Context) -> None:
@@ -268,6 +298,7 @@ class EnsureUserMiddleware(BaseMiddleware):
         if user is None:
             return None
         logs.bind(user_id=user.id)
+        set_language(pick_language(getattr(user, "language_code", None)))
         data["new_user"] = self.app.updates.sender_was_created()
         try:
             data["new_user"] = self.app.ensure_user(user) or data["new_user"]

@@ -1,21 +1,27 @@
-"""Generation as the user meets it: categories → model → inputs → confirm → result.
+"""Running a generation and telling its user how it ended.
 
-The draft (model, inputs so far, step) lives in ``conversation_state`` so every serve
-process sees it. Confirming queues a job in the same transaction that holds its price
-or uses a free generation; a double tap finds the job the first tap made (the
-draft's key is unique). Worker threads run the job through its provider plugin
-(``run_job``); whoever ends the job (``end_job``, the one way a job ends) tells the
-plugins and the user; the user counts as told once the Bot API accepted the message
-(``tell``). While the database is unreachable, free models of an offline provider (demo)
-still answer: the job then runs in a thread of its own and nothing is written.
+Ordering a job (models, inputs, confirm) is ``core.ordering``; what the user sees while
+it runs is ``core.progress``; finding it again later is ``core.history``. Here, worker
+threads run a job through its provider plugin (``run_job``), and whoever ends the job
+(``end_job``, the one way a job ends: worker, provider callback, cancel, sweeper)
+settles its money, tells the plugins and tells the user, who counts as told once the
+Bot API accepted the message (``tell``).
+
+The user is told once. A result, or why there is none, is one new message (so it
+notifies), and the progress message it answers is removed; a cancel, pressed on the
+progress message, turns that message into the answer. A failure is told as one of a
+few sentences (``core.providers.REASONS``) in the job's language; its detail goes to
+the log and stays with the job (``error_code``, ``error_message``). The files Telegram
+accepted are remembered by their ``file_id`` so that 🗂 История can send them again.
+
+While the database is unreachable, free models of an offline provider (demo) still
+answer: the job then runs in a thread of its own and nothing is written.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import re
-import secrets
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -23,15 +29,16 @@ from decimal import Decimal
 
 import psycopg2.errors
 from telebot import types
+from telebot.apihelper import ApiTelegramException
 
 from core import logs, metrics
-from core.balances import InsufficientFunds
-from core.catalog import CATEGORIES
 from core.db import UNAVAILABLE_ERRORS
-from core.dispatch import DEGRADED_ERRORS
 from core.events import GenerationEvent
-from core.jobs import FreeQuotaExhausted, Job, TooManyActiveJobs
+from core.history import History
+from core.jobs import Job
 from core.menu import inline_keyboard
+from core.ordering import Ordering
+from core.progress import Progress
 from core.providers import (
     FinishedElsewhere,
     GenerationFailed,
@@ -40,290 +47,84 @@ from core.providers import (
     GenerationTimeout,
 )
 from core.telegram import Undeliverable
-from core.texts import t
+from core.texts import current_language, language, money, t
 
 log = logging.getLogger("genbot.generation")
 
-FLOW = "gen"
-_IN_REQUEST_DEADLINE_S = 5.0  # telling from a webhook request: short, the sweeper retries
 _LEASE_MARGIN_S = 30.0  # a teller that died frees the job this long after its deadline
 _GIVE_UP_AFTER = timedelta(days=1)
-_URL = re.compile(r"^https?://[^\s]{3,2000}$")
 _TELEGRAM_TEXT_LIMIT = 4096
+# The core's own failure codes, as the reasons users are told.
+_CORE_REASONS = {"model_unavailable": "unavailable", "ledger_missing": "unavailable",
+                 "provider_error": "failed", "timeout": "unavailable"}
+# How a file Telegram accepted is sent again, by the Message field that holds it.
+_RESEND = {"photo": "send_photo", "video": "send_video", "animation": "send_animation",
+           "audio": "send_audio", "document": "send_document", "voice": "send_voice"}
 
 
-def _money(value) -> str:
-    return f"{value:,.2f}".replace(",", " ")
-
-
-def _price(model) -> str:
-    return t("gen_price_free") if model.free else t("gen_price", price=_money(model.price_rub))
+def file_of(message) -> dict | None:
+    """{"kind", "file_id"} of the file a sent message carries, or None (a text)."""
+    for kind in _RESEND:
+        value = getattr(message, kind, None)
+        if value:
+            file_id = value[-1].file_id if isinstance(value, list) else value.file_id
+            return {"kind": kind, "file_id": file_id}
+    return None
 
 
 class Generation:
-    """The generation part of the bot for one App: handlers, job execution, delivery."""
+    """The generation part of the bot for one App: ordering, running, telling, history."""
 
     def __init__(self, app, catalog, providers: dict):
         self.app = app
-        self.catalog = catalog
+        self.catalog = catalog  # every model whose provider runs
         self.providers = providers
+        self.listed = self._listed(catalog, providers)  # what users are offered
         self.runner = None  # core.jobs.JobRunner, started by the serve worker
+        self.progress = Progress(app, on_ended=self._show_ending_again)
+        self.ordering = Ordering(self)
+        self.history = History(self)
 
-    # -- registration ------------------------------------------------------------------
+    def _listed(self, catalog, providers: dict):
+        """Demo models are for trying the bot: once a real provider runs they are listed
+        to admins only, unless the operator asks for them (SHOW_DEMO_MODELS)."""
+        demo = {name for name, p in providers.items() if getattr(p, "demo", False)}
+        if not demo or demo == set(providers) or self.app.config.show_demo_models:
+            return catalog
+        hidden = catalog.only_providers(demo).models
+        if hidden:
+            log.info("catalog: %d demo model(s) listed to admins only while a real provider "
+                     "runs (SHOW_DEMO_MODELS=1 lists them to everyone)", len(hidden))
+        return catalog.without_providers(demo)
 
     def register(self) -> None:
-        app = self.app
-        for order, category in enumerate(self.catalog.categories()):
-            app.add_button(CATEGORIES[category], self._category_handler(category),
-                           order=10 + order, needs_db=False)
-        if self.catalog.free():
-            app.add_button(t("btn_free"), self.show_free, order=20, needs_db=False)
-        app.router.callback("gen", self.on_callback, needs_db=False)
-        app.router.text(self.on_text, needs_db=False)
+        self.ordering.register()
+        self.history.register()
 
-    def _category_handler(self, category):
-        def show_category(ctx):
-            self.show_models(ctx, self.catalog.in_category(category),
-                             t("gen_category", title=CATEGORIES[category]))
-        return show_category
+    # -- what a user may see ---------------------------------------------------------------
 
-    # -- choosing ------------------------------------------------------------------------
+    def visible(self, model, user_id: int | None) -> bool:
+        return model is not None and (model.id in self.listed.models or self.app.is_admin(user_id))
 
-    def show_models(self, ctx, models, heading: str) -> None:
-        rows = [[(f"{m.title} — {_price(m)}", f"gen:m:{m.id}")] for m in models]
-        ctx.reply(heading, inline_keyboard(rows + [[(t("gen_btn_menu"), "gen:menu")]]))
+    def models_for(self, user_id: int | None, *, category: str | None = None,
+                   free: bool = False) -> list:
+        catalog = self.catalog if self.app.is_admin(user_id) else self.listed
+        models = catalog.models.values()
+        return [m for m in models if (category is None or m.category == category)
+                and (not free or m.free)]
 
-    def show_free(self, ctx) -> None:
-        try:
-            left = self.app.jobs.free_left(ctx.user_id)
-            heading = t("gen_free_list", quota=self.app.jobs.free_quota, left=left)
-        except DEGRADED_ERRORS:
-            heading = t("gen_free_list_offline")
-        self.show_models(ctx, self.catalog.free(), heading)
+    def is_listed(self, model) -> bool:
+        return model.id in self.listed.models
 
-    def start_draft(self, ctx, model_id: str, inputs: dict | None = None) -> None:
-        model = self.catalog.get(model_id)
-        if model is None:
-            ctx.reply(t("gen_model_gone"))
-            return
-        provider = self.providers.get(model.provider)
-        if getattr(provider, "needs_file_urls", False) and not self.app.input_files.can_share \
-                and any(field.type == "image" for field in model.inputs):
-            log.warning("model %s takes a photo, which provider %s fetches by URL: set WEBHOOK_URL "
-                        "so genbot can serve it", model.id, model.provider)
-            ctx.reply(t("gen_photo_unsupported", model=model.title))
-            return
-        if not model.free:
-            # Raises, naming the table, when money cannot move: the user is told now
-            # ("База временно недоступна"), not after typing every input.
-            self.app.balances.check_tables()
-        draft = {"model": model.id, "inputs": dict(inputs or {}), "step": 0,
-                 "token": secrets.token_hex(6)}
-        if inputs:
-            draft["step"] = len(model.inputs)
-        else:
-            description = f"{model.description}\n" if model.description else ""
-            ctx.reply(t("gen_model_card", title=model.title, description=description,
-                        price=_price(model)))
-        self._save(ctx, draft)
-        self.ask_next(ctx, model, draft)
-
-    def _save(self, ctx, draft: dict) -> None:
-        self.app.conversations.set(ctx.user_id, FLOW, draft)
-
-    def _draft(self, ctx):
-        state = self.app.conversations.get(ctx.user_id)
-        if state is None or state[0] != FLOW:
-            return None, None
-        draft = state[1]
-        return self.catalog.get(draft.get("model", "")), draft
-
-    def ask_next(self, ctx, model, draft: dict) -> None:
-        if draft["step"] >= len(model.inputs):
-            self.show_confirm(ctx, model, draft)
-            return
-        field = model.inputs[draft["step"]]
-        cancel = [(t("gen_btn_cancel"), "gen:x")]
-        skip = [(t("gen_btn_skip"), "gen:s")] if field.optional else []
-        if field.type == "choice":
-            rows = [[(("• " if c == field.default else "") + c, f"gen:c:{i}")]
-                    for i, c in enumerate(field.choices)]
-            ctx.reply(t("gen_ask_choice", label=field.label), inline_keyboard(rows + [skip, cancel]))
-        elif field.type == "image":
-            ctx.reply(t("gen_ask_image", label=field.label), inline_keyboard([skip, cancel]))
-        else:
-            ctx.reply(t("gen_ask_text", label=field.label, limit=field.max_length),
-                      inline_keyboard([skip, cancel]))
-
-    def _accept(self, ctx, model, draft, value) -> None:
-        field = model.inputs[draft["step"]]
-        if value is not None:
-            draft["inputs"][field.name] = value
-        elif field.default is not None:
-            draft["inputs"][field.name] = field.default
-        draft["step"] += 1
-        self._save(ctx, draft)
-        self.ask_next(ctx, model, draft)
-
-    def on_text(self, ctx) -> bool:
-        model, draft = self._draft(ctx)
-        if draft is None:
-            return False
-        if model is None or draft["step"] >= len(model.inputs):
-            ctx.reply(t("gen_draft_gone"))
-            self.app.conversations.clear(ctx.user_id, FLOW)
-            return True
-        field = model.inputs[draft["step"]]
-        text = ctx.text or ""
-        if field.type == "text":
-            if not text.strip():
-                ctx.reply(t("gen_text_empty"))
-            elif len(text) > field.max_length:
-                ctx.reply(t("gen_text_too_long", limit=field.max_length, length=len(text)))
-            else:
-                self._accept(ctx, model, draft, text.strip())
-        elif field.type == "image":
-            photo = getattr(ctx.message, "photo", None)
-            if photo:
-                self._accept(ctx, model, draft, {"telegram_file_id": photo[-1].file_id})
-            elif _URL.match(text.strip()):
-                self._accept(ctx, model, draft, {"url": text.strip()})
-            else:
-                ctx.reply(t("gen_image_bad"))
-        else:
-            if text.strip() in field.choices:
-                self._accept(ctx, model, draft, text.strip())
-            else:
-                ctx.reply(t("gen_choice_bad"))
-        return True
-
-    def show_confirm(self, ctx, model, draft: dict) -> None:
-        shown = []
-        for field in model.inputs:
-            value = draft["inputs"].get(field.name)
-            if isinstance(value, dict):
-                value = "фото" if "telegram_file_id" in value else value.get("url")
-            if value is not None:
-                value = str(value)
-                shown.append(f"• {field.label}: {value[:200]}{'…' if len(value) > 200 else ''}")
-        lines = [t("gen_confirm", model=model.title, inputs="\n".join(shown), price=_price(model))]
-        try:
-            if model.free:
-                lines.append(t("gen_confirm_free_left", left=self.app.jobs.free_left(ctx.user_id)))
-            else:
-                lines.append(t("gen_confirm_balance", balance=_money(self.app.balances.get(ctx.user_id))))
-        except DEGRADED_ERRORS:
-            pass
-        ctx.reply("\n".join(lines), inline_keyboard([
-            [(t("gen_btn_go", price=_price(model)), f"gen:go:{draft['token']}")],
-            [(t("gen_btn_cancel"), "gen:x")]]))
-
-    # -- buttons ------------------------------------------------------------------------
-
-    def on_callback(self, ctx, payload: str) -> None:
-        action, _, arg = payload.partition(":")
-        if action == "go":
-            self.confirm(ctx, arg)
-            return
-        ctx.answer_callback()
-        if action == "m":
-            self.start_draft(ctx, arg)
-        elif action == "c" or action == "s":
-            model, draft = self._draft(ctx)
-            if draft is None or model is None or draft["step"] >= len(model.inputs):
-                ctx.reply(t("gen_draft_gone"))
-                return
-            field = model.inputs[draft["step"]]
-            if action == "s":
-                if field.optional:
-                    self._accept(ctx, model, draft, None)
-            elif field.type == "choice" and arg.isdigit() and int(arg) < len(field.choices):
-                self._accept(ctx, model, draft, field.choices[int(arg)])
-            else:
-                ctx.reply(t("gen_draft_gone"))
-        elif action == "x":
-            self.app.conversations.clear(ctx.user_id, FLOW)
-            ctx.reply_with_menu(t("cancelled"))
-        elif action == "menu":
-            ctx.reply_with_menu(t("welcome_back", name=(ctx.user.first_name if ctx.user else "")))
-        elif action == "r" and arg.isdigit():
-            job = self.app.jobs.get(int(arg))
-            if job is None or job.user_id != ctx.user_id:
-                ctx.reply(t("gen_draft_gone"))
-            else:
-                self.start_draft(ctx, job.model_id, job.inputs)
-        elif action == "cancel" and arg.isdigit():
-            self.cancel_job(ctx, int(arg))
-        else:
-            ctx.reply(t("stale_button"))
-
-    def confirm(self, ctx, token: str) -> None:
-        model, draft = self._draft(ctx)
-        draft_key = f"{ctx.user_id}:{token}"
-        if draft is None or draft.get("token") != token or model is None \
-                or draft["step"] < len(model.inputs):
-            ctx.answer_callback(t("gen_already") if self._job_exists(draft_key) else t("gen_draft_gone"))
-            return
-        if model.provider not in self.providers:
-            ctx.answer_callback(t("gen_model_gone"), alert=True)
-            return
-        try:
-            with self.app.db.transaction() as tx:
-                job_id, created = self.app.jobs.create(
-                    tx, user_id=ctx.user_id, chat_id=ctx.chat_id, model=model,
-                    inputs=draft["inputs"], draft_key=draft_key, request_id=logs.current("request_id"))
-        except InsufficientFunds as exc:
-            ctx.answer_callback()
-            ctx.reply(t("gen_no_funds", price=_money(model.price_rub), balance=_money(exc.balance)))
-            return
-        except FreeQuotaExhausted as exc:
-            ctx.answer_callback()
-            ctx.reply(t("gen_quota", quota=exc.quota))
-            return
-        except TooManyActiveJobs as exc:
-            ctx.answer_callback(t("gen_too_many", limit=exc.limit), alert=True)
-            return
-        except UNAVAILABLE_ERRORS:
-            if model.free and getattr(self.providers[model.provider], "offline", False):
-                ctx.answer_callback()
-                self.app.conversations.clear(ctx.user_id, FLOW)
-                self._run_without_database(ctx, model, draft["inputs"])
-                return
-            raise
-        if not created:
-            ctx.answer_callback(t("gen_already"))
-            return
-        ctx.answer_callback()
-        self.app.conversations.clear(ctx.user_id, FLOW)
-        self.app.plugins.call("generation_started", app=self.app, event=GenerationEvent(
-            user_id=ctx.user_id, chat_id=ctx.chat_id, model_id=model.id, category=model.category,
-            status="started", is_free_applied=model.free, price_rub=model.price_rub,
-            request_id=logs.current("request_id")))
-        progress = self.app.telegram.bot.send_message(
-            ctx.chat_id, t("gen_started", model=model.title),
-            reply_markup=inline_keyboard([[(t("gen_btn_cancel_job"), f"gen:cancel:{job_id}")]]))
-        self.app.jobs.set_progress_message(job_id, progress.message_id)
-        if self.runner is not None:
-            self.runner.wake()
-
-    def _job_exists(self, draft_key: str) -> bool:
-        try:
-            return self.app.db.fetch_one("SELECT 1 FROM generation_jobs WHERE draft_key = %s",
-                                         (draft_key,)) is not None
-        except DEGRADED_ERRORS:
-            return False
-
-    def cancel_job(self, ctx, job_id: int) -> None:
-        job = self.end_job(job_id, "cancelled", expect=("queued", "running"), error_code="cancelled",
-                           user_id=ctx.user_id, deadline_s=_IN_REQUEST_DEADLINE_S)
-        if job is None:
-            ctx.reply(t("gen_cannot_cancel"))
+    @staticmethod
+    def title(model, fallback: str = "") -> str:
+        return model.title_in(current_language()) if model is not None else fallback
 
     # -- running jobs ----------------------------------------------------------------------
 
     def run_job(self, job: Job) -> None:
         """Executed by a worker thread for a claimed job."""
-        with logs.bound(request_id=job.request_id, user_id=job.user_id):
+        with logs.bound(request_id=job.request_id, user_id=job.user_id), language(job.lang):
             model = self.catalog.get(job.model_id)
             provider = self.providers.get(job.provider)
             if model is None or provider is None:
@@ -331,7 +132,6 @@ class Generation:
                                          error_message=f"model {job.model_id} or provider "
                                                        f"{job.provider} is not available")
                 return
-            self._edit_progress(job, t("gen_running", model=model.title))
             request = GenerationRequest(
                 job_id=job.id, user_id=job.user_id, model=model, inputs=job.inputs,
                 deadline=time.monotonic() + job.timeout_s,
@@ -339,28 +139,31 @@ class Generation:
                 set_task_id=lambda task_id: self.app.jobs.set_task_id(job.id, task_id))
             started = time.monotonic()
             try:
-                output = provider.generate(request)
+                self.progress.watch(job, self.title(model, job.model_id))
+            except Exception:  # progress is a courtesy: the job runs all the same
+                log.exception("job %s: progress could not be shown", job.id)
+            try:
+                outcome = ("succeeded", {"output": provider.generate(request)})
             except FinishedElsewhere:
-                return
+                outcome = None
             except GenerationTimeout as exc:
-                self._finish_from_worker(job, "timeout", error_code="timeout",
-                                         error_message=exc.message, started=started)
-                return
+                outcome = ("timeout", {"error_code": "timeout", "error_message": exc.message})
             except GenerationFailed as exc:
-                self._finish_from_worker(job, "failed", error_code=exc.code,
-                                         error_message=exc.message, started=started)
-                return
+                outcome = ("failed", {"error_code": exc.code, "error_message": exc.message,
+                                      "reason": exc.reason})
             except Exception as exc:
                 log.exception("provider %s failed on job %s", job.provider, job.id)
-                self._finish_from_worker(job, "failed", error_code="provider_error",
-                                         error_message=f"{type(exc).__name__}: {exc}"[:500],
-                                         started=started)
-                return
-            self._finish_from_worker(job, "succeeded", output=output, started=started)
+                outcome = ("failed", {"error_code": "provider_error",
+                                      "error_message": f"{type(exc).__name__}: {exc}"[:500]})
+            finally:
+                self.progress.forget(job.id)  # no tick may edit the message the ending uses
+            if outcome is not None:
+                status, details = outcome
+                self._finish_from_worker(job, status, started=started, **details)
 
     def _finished_elsewhere(self, job_id: int) -> bool:
-        """Did a sweeper or a provider callback end this job? Not known while the
-        database is away: then the worker carries on."""
+        """Did a sweeper, a cancel or a provider callback end this job? Not known while
+        the database is away: then the worker carries on."""
         try:
             return not self.app.jobs.is_running(job_id)
         except UNAVAILABLE_ERRORS:
@@ -376,11 +179,12 @@ class Generation:
 
     def finish(self, job_id: int, status: str, *, output: GenerationOutput | None = None,
                error_code: str | None = None, error_message: str | None = None,
-               started: float | None = None) -> bool:
+               reason: str | None = None, started: float | None = None) -> bool:
         """Finish a running job (worker or provider callback); True if this call did it."""
         duration = int((time.monotonic() - started) * 1000) if started else None
         return self.end_job(job_id, status, output=output, error_code=error_code,
-                            error_message=error_message, duration_ms=duration) is not None
+                            error_message=error_message, reason=reason,
+                            duration_ms=duration) is not None
 
     def end_lost(self, job_id: int, status: str) -> Job | None:
         """The sweeper's way to end a job whose worker died or whose deadline passed."""
@@ -396,14 +200,16 @@ class Generation:
     def end_job(self, job_id: int, status: str, *, expect: tuple[str, ...] = ("running",),
                 user_id: int | None = None, output: GenerationOutput | None = None,
                 error_code: str | None = None, error_message: str | None = None,
-                duration_ms: int | None = None, deadline_s: float | None = None) -> Job | None:
+                reason: str | None = None, duration_ms: int | None = None,
+                deadline_s: float | None = None) -> Job | None:
         """The one way a job ends — worker, provider callback, cancel, sweeper, cleanup:
         settle its money (once), tell the plugins, tell the user. None if it had ended."""
         deadline_s = self.app.config.delivery_deadline_s if deadline_s is None else deadline_s
+        self.progress.forget(job_id)  # ending: this process's ticker lets go of its message
         try:  # whoever ends the job holds the claim to tell its user
             job = self.app.jobs.finish(job_id, status, result=output.to_json() if output else None,
                                        error_code=error_code, error_message=error_message,
-                                       expect=expect, user_id=user_id,
+                                       failure_reason=reason, expect=expect, user_id=user_id,
                                        delivery_lease_s=deadline_s + _LEASE_MARGIN_S)
         except psycopg2.errors.UndefinedTable as exc:
             if status != "succeeded":
@@ -415,12 +221,24 @@ class Generation:
             return self.end_job(job_id, "failed", expect=expect, user_id=user_id,
                                 error_code="ledger_missing", duration_ms=duration_ms,
                                 error_message="payment_transactions table missing: not charged",
-                                deadline_s=deadline_s)
+                                reason="unavailable", deadline_s=deadline_s)
         if job is None:
             return None
+        if status in ("failed", "timeout"):
+            # The detail is for the operator; the user is told the reason in plain words.
+            log.warning("job %s of user %s (%s) ended %s: %s: %s", job.id, job.user_id,
+                        job.model_id, status, error_code, error_message)
+        elif status == "cancelled":
+            log.info("job %s of user %s (%s) cancelled; hold %s released", job.id, job.user_id,
+                     job.model_id, job.reservation_id)
         self._emit_finished(job, duration_ms)
         self.tell(job, deadline_s=deadline_s, claimed=True)
         return job
+
+    def cancel_job(self, ctx, job_id: int, deadline_s: float) -> Job | None:
+        """The user pressed ⛔: end the job as cancelled (its hold goes back)."""
+        return self.end_job(job_id, "cancelled", expect=("queued", "running"),
+                            error_code="cancelled", user_id=ctx.user_id, deadline_s=deadline_s)
 
     def tell(self, job: Job, *, deadline_s: float | None = None, steal_from: str | None = None,
              claimed: bool = False) -> None:
@@ -446,7 +264,8 @@ class Generation:
                 lambda: jobs.claim_delivery(job.id, lease_s, steal_from=steal_from)):
             return
         try:
-            self.deliver(job, deadline_s)
+            with language(job.lang):
+                self.deliver(job, deadline_s)
         except Undeliverable as exc:
             log.warning("job %s: user %s cannot be told (%s); the result is kept", job.id,
                         job.user_id, exc)
@@ -479,52 +298,71 @@ class Generation:
 
     # -- telling the user ----------------------------------------------------------------
 
-    def _edit_progress(self, job: Job, text: str) -> None:
-        if job.progress_message_id:
-            try:
-                self.app.telegram.bot.edit_message_text(text, job.chat_id, job.progress_message_id)
-            except Exception:  # progress is a courtesy: never fail a job over it
-                log.debug("could not edit progress of job %s", job.id)
-
     def deliver(self, job: Job, deadline_s: float) -> None:
-        """Send how the job ended; raises when the Bot API did not accept it in time."""
-        model = self.catalog.get(job.model_id)
-        title = model.title if model else job.model_id
+        """Tell how the job ended, once; raises when the Bot API did not accept it in time."""
+        title = self.title(self.catalog.get(job.model_id), job.model_id)
         give_up = time.monotonic() + deadline_s
+        telegram = self.app.telegram
         if job.status == "succeeded":
             caption = (t("gen_done_free", model=title) if job.is_free
-                       else t("gen_done_paid", model=title, price=_money(job.price_rub)))
-            self._edit_progress(job, caption)
-            self._send_output(job.chat_id, GenerationOutput.from_json(job.result), caption,
-                              self._resultinline_keyboard(job), what=f"job {job.id}", give_up=give_up)
+                       else t("gen_done_paid", model=title, price=money(job.price_rub)))
+            sent = self.send_output(job.chat_id, GenerationOutput.from_json(job.result), caption,
+                                    self.result_keyboard(job), what=f"job {job.id}", give_up=give_up)
+            self.remember_files(job.id, sent)
+            self._remove_progress(job)
             return
-        if job.status == "cancelled":
-            text = t("gen_cancelled")
-        elif job.error_code == "worker_lost":
-            text = t("gen_lost", model=title)
-        elif job.status == "timeout":
-            text = t("gen_timeout_free" if job.is_free else "gen_timeout", model=title)
-        else:
-            reason = (job.error_message or job.error_code or "ошибка")[:120]
-            text = t("gen_failed_free" if job.is_free else "gen_failed", model=title, reason=reason)
-        self._edit_progress(job, text)
-        markup = inline_keyboard([[(t("gen_btn_repeat"), f"gen:r:{job.id}"), (t("gen_btn_menu"), "gen:menu")]])
-        self.app.telegram.deliver(lambda: self.app.telegram.bot.send_message(job.chat_id, text,
-                                                                             reply_markup=markup),
-                                  what=f"job {job.id}", deadline_s=max(0.0, give_up - time.monotonic()))
+        markup = self.ending_keyboard(job)
+        text = self.ending_text(job, title)
+        if job.status == "cancelled" and job.progress_message_id \
+                and telegram.edit(job.chat_id, job.progress_message_id, text, markup):
+            return  # pressed on the progress message: that message is the answer
+        telegram.deliver(lambda: telegram.bot.send_message(job.chat_id, text, reply_markup=markup),
+                         what=f"job {job.id}", deadline_s=max(0.0, give_up - time.monotonic()))
+        self._remove_progress(job)
 
-    def _resultinline_keyboard(self, job: Job) -> types.InlineKeyboardMarkup:
+    def ending_text(self, job: Job, title: str) -> str:
+        """Why there is no result, in a sentence that says what to do next."""
+        if job.status == "cancelled":
+            return t("gen_cancelled_free" if job.is_free else "gen_cancelled", model=title)
+        if job.error_code == "worker_lost":
+            return t("gen_lost_free" if job.is_free else "gen_lost", model=title)
+        if job.status == "timeout":
+            return t("gen_timeout_free" if job.is_free else "gen_timeout", model=title)
+        reason = job.failure_reason or _CORE_REASONS.get(job.error_code or "", "failed")
+        return t("gen_failed_free" if job.is_free else "gen_failed", model=title,
+                 reason=t(f"gen_reason_{reason}"))
+
+    def ending_keyboard(self, job: Job) -> types.InlineKeyboardMarkup:
+        return inline_keyboard([[(t("gen_btn_repeat"), f"gen:r:{job.id}"), (t("gen_btn_menu"), "gen:menu")]])
+
+    def _show_ending_again(self, job_id: int) -> None:
+        """A progress tick raced the job's end: put a cancel's words back on the message."""
+        job = self.app.jobs.get(job_id)
+        if job is not None and job.status == "cancelled" and job.progress_message_id:
+            title = self.title(self.catalog.get(job.model_id), job.model_id)
+            self.app.telegram.edit(job.chat_id, job.progress_message_id,
+                                   self.ending_text(job, title), self.ending_keyboard(job))
+
+    def _remove_progress(self, job: Job) -> None:
+        """The answer is a new message: the progress message it answers goes."""
+        if job.progress_message_id:
+            self.app.telegram.delete(job.chat_id, job.progress_message_id)
+
+    def result_keyboard(self, job: Job) -> types.InlineKeyboardMarkup:
         extra = [button for _plugin, buttons in self.app.plugins.call(
             "result_buttons", app=self.app, result=self.result_of(job)) for button in buttons]
         return inline_keyboard([[(t("gen_btn_repeat"), f"gen:r:{job.id}")]] + [[b] for b in extra]
-                       + [[(t("gen_btn_menu"), "gen:menu")]])
+                               + [[(t("gen_btn_menu"), "gen:menu")]])
 
-    def _send_output(self, chat_id: int, output: GenerationOutput, caption: str, markup, *,
-                     what: str, give_up: float) -> None:
+    def send_output(self, chat_id: int, output: GenerationOutput, caption: str, markup, *,
+                    what: str, give_up: float) -> list:
+        """Send a result (text, files or links); the messages Telegram accepted."""
         bot = self.app.telegram.bot
+        sent = []
 
         def reliably(send):
-            self.app.telegram.deliver(send, what=what, deadline_s=max(0.0, give_up - time.monotonic()))
+            sent.append(self.app.telegram.deliver(send, what=what,
+                                                  deadline_s=max(0.0, give_up - time.monotonic())))
 
         if output.kind == "text":
             text = output.text or ""
@@ -532,7 +370,7 @@ class Generation:
             for chunk in chunks[:-1]:
                 reliably(lambda chunk=chunk: bot.send_message(chat_id, chunk))
             reliably(lambda: bot.send_message(chat_id, chunks[-1] or caption, reply_markup=markup))
-            return
+            return sent
         senders = {"image": bot.send_photo, "animation": bot.send_animation,
                    "video": bot.send_video, "audio": bot.send_audio}
         send = senders.get(output.kind, bot.send_document)
@@ -545,6 +383,38 @@ class Generation:
             last = index == len(items) - 1
             reliably(lambda item=item, last=last: send(chat_id, item(), caption=caption if last else None,
                                                        reply_markup=markup if last else None))
+        return sent
+
+    def remember_files(self, job_id: int, sent: list) -> None:
+        """Keep the file_ids Telegram gave the result, for 🗂 История; a courtesy."""
+        files = [ref for ref in map(file_of, sent) if ref]
+        if files:
+            try:
+                self.app.jobs.set_delivered_files(job_id, files)
+            except Exception as exc:
+                log.warning("job %s: file ids not kept (%s)", job_id, logs.first_line(exc))
+
+    def send_again(self, job: Job, chat_id: int, caption: str, markup, deadline_s: float) -> bool:
+        """The result once more: by its Telegram file_ids, else from the stored result
+        (a result never delivered has no file_id yet). False if neither is there."""
+        bot = self.app.telegram.bot
+        if job.delivered_files:
+            try:
+                for index, ref in enumerate(job.delivered_files):
+                    last = index == len(job.delivered_files) - 1
+                    getattr(bot, _RESEND[ref["kind"]])(chat_id, ref["file_id"],
+                                                       caption=caption if last else None,
+                                                       reply_markup=markup if last else None)
+                return True
+            except (ApiTelegramException, KeyError) as exc:  # the file_id no longer works
+                log.info("job %s: sending by file_id failed (%s); sending the stored result",
+                         job.id, logs.first_line(exc))
+        if job.result:
+            sent = self.send_output(chat_id, GenerationOutput.from_json(job.result), caption, markup,
+                                    what=f"job {job.id} again", give_up=time.monotonic() + deadline_s)
+            self.remember_files(job.id, sent)
+            return True
+        return False
 
     def result_of(self, job: Job) -> dict:
         output = GenerationOutput.from_json(job.result) if job.result else None
@@ -561,27 +431,35 @@ class Generation:
 
     # -- the database is away ------------------------------------------------------------
 
-    def _run_without_database(self, ctx, model, inputs: dict) -> None:
+    def run_without_database(self, chat_id: int, user_id: int, model, inputs: dict,
+                             message_id: int | None) -> None:
         """Free model, offline provider, no database: run it in a thread, write nothing."""
-        chat_id, provider = ctx.chat_id, self.providers[model.provider]
-        self.app.telegram.bot.send_message(chat_id, t("gen_started", model=model.title))
+        provider, lang, title = self.providers[model.provider], current_language(), self.title(model)
+        if message_id is None:
+            message_id = self.app.telegram.bot.send_message(
+                chat_id, t("gen_progress_queued", model=title)).message_id
+        else:
+            self.app.telegram.edit(chat_id, message_id, t("gen_progress_queued", model=title))
 
         def run():
-            request = GenerationRequest(job_id=0, user_id=ctx.user_id, model=model, inputs=inputs,
+            request = GenerationRequest(job_id=0, user_id=user_id, model=model, inputs=inputs,
                                         deadline=time.monotonic() + model.timeout_s)
-            try:
-                output = provider.generate(request)
-                self._send_output(chat_id, output, t("gen_done_free", model=title),
-                                  inline_keyboard([[(t("gen_btn_menu"), "gen:menu")]]),
-                                  what="offline generation",
-                                  give_up=time.monotonic() + self.app.config.delivery_deadline_s)
-            except GenerationFailed as exc:
-                self.app.telegram.bot.send_message(chat_id, t("gen_failed_free", model=title,
-                                                              reason=exc.message[:120]))
-            except Exception:
-                log.exception("offline generation failed")
+            with language(lang):
+                try:
+                    output = provider.generate(request)
+                    self.send_output(chat_id, output, t("gen_done_free", model=title),
+                                     inline_keyboard([[(t("gen_btn_menu"), "gen:menu")]]),
+                                     what="offline generation",
+                                     give_up=time.monotonic() + self.app.config.delivery_deadline_s)
+                except GenerationFailed as exc:
+                    log.warning("offline generation for user %s failed: %s: %s", user_id,
+                                exc.code, exc.message)
+                    self.app.telegram.bot.send_message(chat_id, t(
+                        "gen_failed_free", model=title, reason=t(f"gen_reason_{exc.reason}")))
+                except Exception:
+                    log.exception("offline generation failed")
+                self.app.telegram.delete(chat_id, message_id)
 
-        title = model.title
         threading.Thread(target=run, name="offline-generation", daemon=True).start()
 
 

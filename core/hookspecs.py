@@ -170,6 +170,16 @@ def result_buttons(app, settings, result):
     """Inline buttons to offer under a generation's result, as a list of InlineKeyboardButton."""
 
 
+@hookspec
+def topup_buttons(app, settings, user_id, missing):
+    """Inline buttons that top up the balance (``missing``: roubles short, or None), as a list."""
+
+
+@hookspec
+def generation_estimate(app, settings, model_id):
+    """Seconds a generation of ``model_id`` usually takes, from the plugin's records, or None."""
+
+
 # -- what a plugin does for operators ---------------------------------------------------
 
 @hookspec

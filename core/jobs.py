@@ -34,7 +34,12 @@ TERMINAL = ("succeeded", "failed", "timeout", "cancelled")
 _ACTIVE_LOCK_CLASS = 0x6A6F62  # pg_advisory_xact_lock's first key for "a user's jobs"
 _COLUMNS = ("id, user_id, chat_id, model_id, category, provider, inputs, price_rub, is_free, "
             "reservation_id, status, timeout_s, task_id, progress_message_id, request_id, "
-            "result, error_code, error_message, started_at, finished_at, created_at")
+            "result, error_code, error_message, started_at, finished_at, created_at, "
+            "lang, failure_reason, delivered_files")
+# A row of 🗂 История: no result bodies.
+_HISTORY_COLUMNS = ("id, model_id, category, status, price_rub, is_free, created_at, "
+                    "failure_reason, error_code, undeliverable, delivered_files IS NOT NULL "
+                    "OR result IS NOT NULL")
 
 
 class FreeQuotaExhausted(Exception):
@@ -74,6 +79,26 @@ class Job:
     started_at: object
     finished_at: object
     created_at: object
+    lang: str | None = None
+    failure_reason: str | None = None  # one of core.providers.REASONS
+    delivered_files: list | None = None  # [{"kind", "file_id"}] as Telegram answered
+
+
+@dataclass(frozen=True)
+class PastJob:
+    """A line of the user's history."""
+
+    id: int
+    model_id: str
+    category: str | None
+    status: str
+    price_rub: Decimal
+    is_free: bool
+    created_at: object
+    failure_reason: str | None
+    error_code: str | None
+    undeliverable: str | None
+    has_result: bool
 
 
 # The oldest job of a user with no job running, else the oldest job: COALESCE runs the
@@ -104,7 +129,8 @@ class JobQueue:
     # -- creating ---------------------------------------------------------------------
 
     def create(self, tx, *, user_id: int, chat_id: int, model, inputs: dict, draft_key: str,
-               request_id: str | None = None) -> tuple[int, bool]:
+               request_id: str | None = None, lang: str | None = None,
+               progress_message_id: int | None = None) -> tuple[int, bool]:
         """Queue a job inside the caller's transaction. (job id, False) for a repeated draft.
 
         Raises ``TooManyActiveJobs`` when the user already has ``max_active`` jobs.
@@ -115,11 +141,12 @@ class JobQueue:
             self.balances.check_tables(cur=tx)  # no hold that could never be captured
         tx.execute(
             "INSERT INTO generation_jobs (user_id, chat_id, model_id, category, provider, inputs, "
-            "price_rub, is_free, draft_key, timeout_s, request_id) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "price_rub, is_free, draft_key, timeout_s, request_id, lang, progress_message_id) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (draft_key) DO NOTHING RETURNING id",
             (user_id, chat_id, model.id, model.category, model.provider, Json(inputs),
-             model.price_rub, model.free, draft_key, model.timeout_s, request_id))
+             model.price_rub, model.free, draft_key, model.timeout_s, request_id, lang,
+             progress_message_id))
         row = tx.fetchone()
         if row is None:  # a double tap: the first press made the job
             tx.execute("SELECT id FROM generation_jobs WHERE draft_key = %s", (draft_key,))
@@ -188,8 +215,21 @@ class JobQueue:
                                       (job_id,)))
 
     def is_running(self, job_id: int) -> bool:
+        return self.status(job_id) == "running"
+
+    def by_draft(self, user_id: int, draft_key: str) -> int | None:
+        row = self.db.fetch_one("SELECT id FROM generation_jobs WHERE draft_key = %s AND user_id = %s",
+                                (draft_key, user_id))
+        return row[0] if row else None
+
+    def progress_message(self, job_id: int) -> int | None:
+        row = self.db.fetch_one("SELECT progress_message_id FROM generation_jobs WHERE id = %s",
+                                (job_id,))
+        return row[0] if row else None
+
+    def status(self, job_id: int) -> str | None:
         row = self.db.fetch_one("SELECT status FROM generation_jobs WHERE id = %s", (job_id,))
-        return row is not None and row[0] == "running"
+        return row[0] if row else None
 
     def set_task_id(self, job_id: int, task_id: str) -> None:
         self.db.execute("UPDATE generation_jobs SET task_id = %s, updated_at = NOW() WHERE id = %s",
@@ -199,12 +239,40 @@ class JobQueue:
         self.db.execute("UPDATE generation_jobs SET progress_message_id = %s WHERE id = %s",
                         (message_id, job_id))
 
+    def set_delivered_files(self, job_id: int, files: list[dict]) -> None:
+        self.db.execute("UPDATE generation_jobs SET delivered_files = %s WHERE id = %s",
+                        (Json(files), job_id))
+
+    # -- what the user looks back at ---------------------------------------------------
+
+    def history(self, user_id: int, limit: int, offset: int = 0) -> tuple[list[PastJob], int]:
+        """A page of the user's jobs, newest first, and how many there are."""
+        rows = self.db.fetch_all(
+            f"SELECT {_HISTORY_COLUMNS}, count(*) OVER () FROM generation_jobs WHERE user_id = %s "
+            f"ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s", (user_id, limit, offset))
+        if not rows and offset:
+            total = self.db.fetch_one("SELECT count(*) FROM generation_jobs WHERE user_id = %s",
+                                      (user_id,))[0]
+            return [], total
+        return [PastJob(*row[:-1]) for row in rows], (rows[0][-1] if rows else 0)
+
+    def last_model(self, user_id: int) -> str | None:
+        row = self.db.fetch_one("SELECT model_id FROM generation_jobs WHERE user_id = %s "
+                                "ORDER BY created_at DESC, id DESC LIMIT 1", (user_id,))
+        return row[0] if row else None
+
+    def active(self, user_id: int) -> list[tuple[int, str]]:
+        """The user's queued and running jobs: (id, model id)."""
+        return [tuple(row) for row in self.db.fetch_all(
+            "SELECT id, model_id FROM generation_jobs WHERE user_id = %s "
+            "AND status IN ('queued', 'running') ORDER BY id", (user_id,))]
+
     # -- finishing: the one place a job's money is settled ------------------------------
 
     def finish(self, job_id: int, status: str, *, result: dict | None = None,
                error_code: str | None = None, error_message: str | None = None,
-               expect: tuple[str, ...] = ("running",), user_id: int | None = None,
-               delivery_lease_s: float | None = None) -> Job | None:
+               failure_reason: str | None = None, expect: tuple[str, ...] = ("running",),
+               user_id: int | None = None, delivery_lease_s: float | None = None) -> Job | None:
         """Move a job from ``expect`` to ``status`` and settle its hold, once.
 
         With ``delivery_lease_s`` the caller also claims telling the user, in the same
@@ -216,13 +284,13 @@ class JobQueue:
         with self.db.transaction() as tx:
             tx.execute(
                 f"UPDATE generation_jobs SET status = %s, result = %s, error_code = %s, "
-                f"error_message = %s, finished_at = NOW(), updated_at = NOW(), "
+                f"error_message = %s, failure_reason = %s, finished_at = NOW(), updated_at = NOW(), "
                 f"delivering_until = NOW() + make_interval(secs => %s), delivering_by = %s, "
                 f"delivery_attempts = delivery_attempts + (%s IS NOT NULL)::int "
                 f"WHERE id = %s AND status = ANY(%s) AND (%s::bigint IS NULL OR user_id = %s) "
                 f"RETURNING {_COLUMNS}",
                 (status, Json(result) if result is not None else None, error_code,
-                 (error_message or None) and error_message[:2000], delivery_lease_s,
+                 (error_message or None) and error_message[:2000], failure_reason, delivery_lease_s,
                  this_process() if delivery_lease_s is not None else None, delivery_lease_s,
                  job_id, list(expect), user_id, user_id))
             job = _job(tx.fetchone())

@@ -34,7 +34,7 @@ import psycopg2.errors
 from core import hookspecs
 from core.db import UNAVAILABLE_ERRORS
 from core.dispatch import RedeliveryNeeded
-from core.texts import register_texts, t
+from core.texts import language, languages, register_texts, t
 
 log = logging.getLogger("genbot.plugins")
 
@@ -196,8 +196,8 @@ class PluginHost:
         plugin.defaults = dict(self._declared(plugin, "plugin_settings") or {})
         migrations = self._declared(plugin, "plugin_migrations")
         plugin.migrations = Path(migrations) if migrations else None
-        for language, texts in (self._declared(plugin, "plugin_texts") or {}).items():
-            register_texts(language, texts)
+        for lang, texts in (self._declared(plugin, "plugin_texts") or {}).items():
+            register_texts(lang, texts)
 
     def _declared(self, plugin: Plugin, hook_name: str):
         impl = self._impl(plugin, hook_name)
@@ -358,20 +358,28 @@ class PluginHost:
         return guarded
 
     def install(self, app) -> None:
-        """Register every active plugin's buttons, commands, callbacks and text handlers."""
-        for hook_name in ("menu_buttons", "bot_commands", "callback_handlers", "text_handlers",
-                          "update_handlers"):
-            for plugin, items in self.call(hook_name, include_degraded=True, app=app):
-                try:
-                    for item in items:
-                        self._install_one(app, plugin, hook_name, item)
-                except Exception as exc:
-                    self._fail(plugin, f"{hook_name}: {_first_line(exc)}", exc)
+        """Register every active plugin's buttons, commands, callbacks and text handlers.
 
-    def _install_one(self, app, plugin: Plugin, hook_name: str, item) -> None:
+        Menu buttons are asked for once per language, each time speaking it, so a label
+        that is a text (``t("btn_notes")``) lands in every language's menu."""
+        for lang in languages():
+            with language(lang):
+                self._install_hook(app, "menu_buttons", lang)
+        for hook_name in ("bot_commands", "callback_handlers", "text_handlers", "update_handlers"):
+            self._install_hook(app, hook_name)
+
+    def _install_hook(self, app, hook_name: str, lang: str | None = None) -> None:
+        for plugin, items in self.call(hook_name, include_degraded=True, app=app):
+            try:
+                for item in items:
+                    self._install_one(app, plugin, hook_name, item, lang)
+            except Exception as exc:
+                self._fail(plugin, f"{hook_name}: {_first_line(exc)}", exc)
+
+    def _install_one(self, app, plugin: Plugin, hook_name: str, item, lang: str | None = None) -> None:
         if hook_name == "menu_buttons":
             app.add_button(item.label, self.guard(plugin, item.handler), order=item.order,
-                           owner=plugin.name)
+                           owner=plugin.name, lang=lang)
         elif hook_name == "bot_commands":
             app.router.command(item.name, self.guard(plugin, item.handler), plugin.name,
                                admin_only=item.admin_only)

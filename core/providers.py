@@ -4,12 +4,16 @@ A provider plugin returns objects with a ``name`` and ``generate(request)`` from
 ``generation_providers`` hook. ``generate`` runs in a worker thread and blocks until
 the result is there; it must give up by ``request.deadline`` (raise
 ``GenerationTimeout``), stop when ``request.finished()`` says the job was finished
-elsewhere (a provider callback, a cancel), and raise ``GenerationFailed`` with a code
-and a message for anything else that goes wrong. An ``offline`` provider needs
+elsewhere (a provider callback, a cancel), and raise ``GenerationFailed`` for anything
+else that goes wrong: a ``code`` and a ``message`` for the log and the operator (any
+language, any detail), and a ``reason`` from ``REASONS`` for the user, who is told one
+of a few plain sentences and never the detail. An ``offline`` provider needs
 neither the network nor the database, so it keeps answering during an outage. A
 provider that takes the user's photos as URLs sets ``needs_file_urls``: its models
 with an image input are refused, before anything is held, where genbot has no public
-URL to serve the photos from.
+URL to serve the photos from. A ``demo`` provider is a stand-in for trying the bot:
+while a real provider runs, its models are listed to admins only (``SHOW_DEMO_MODELS``
+lists them to everyone).
 """
 
 from __future__ import annotations
@@ -19,17 +23,27 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+# Why a generation failed, as its user is told (core/locales: gen_reason_<reason>):
+REASONS = (
+    "unavailable",  # the service is down or misconfigured: not the user's doing, try later
+    "rejected",     # the service refused this request (content rules, an input it won't take)
+    "photo",        # the user's photo could not be fetched: send it again
+    "too_long",     # the description is longer than the service takes
+    "failed",       # anything else: try again
+)
+
 
 class GenerationFailed(Exception):
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, reason: str = "failed"):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.reason = reason if reason in REASONS else "failed"
 
 
 class GenerationTimeout(GenerationFailed):
     def __init__(self, message: str = "the provider did not finish in time"):
-        super().__init__("timeout", message)
+        super().__init__("timeout", message, "unavailable")
 
 
 class FinishedElsewhere(Exception):

@@ -7,7 +7,8 @@ outbox*. Telegram lets the answer to a webhook request carry one Bot API call, s
 first reply of an update that nobody needs a result from (``reply``) is held in the
 outbox and returned as the webhook response: the user sees it without an outbound
 round trip. Any real call made later in the same update first sends the
-held one, so messages never change order.
+held one, so messages never change order (an answer to a button press stays held:
+it is no message, and the next screen edited in place goes out at once).
 
 Every message leaving the process waits for room under Telegram's limits (about 30
 messages a second per bot, about one a second per chat with short bursts:
@@ -95,6 +96,11 @@ def _file_fields(files: dict) -> dict:
         data = handle.read() if hasattr(handle, "read") else handle
         fields[key] = (name or key, data if isinstance(data, bytes) else bytes(data))
     return fields
+
+
+# What Telegram keeps of a file sent with each method: the key of its file_id.
+_MEDIA = {"sendPhoto": "photo", "sendVideo": "video", "sendAnimation": "animation",
+          "sendAudio": "audio", "sendDocument": "document", "sendVoice": "voice"}
 
 
 class Undeliverable(Exception):
@@ -238,6 +244,37 @@ class TelegramApi:
             params["reply_markup"] = markup.to_json()
         self.call_or_defer("sendMessage", params)
 
+    def edit(self, chat_id: int, message_id: int, text: str, markup=None) -> bool:
+        """Turn a message of ours into ``text`` (its keyboard into ``markup``: an edit
+        without one drops the keyboard). False if Telegram refused (the message is
+        gone, or is a photo): the caller then sends a new one."""
+        try:
+            self.bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
+        except ApiTelegramException as exc:
+            if "message is not modified" in str(exc):
+                return True
+            log.info("could not edit message %s in chat %s: %s", message_id, chat_id,
+                     logs.first_line(exc))
+            return False
+        return True
+
+    def delete(self, chat_id: int, message_id: int) -> bool:
+        """Remove a message of ours (a progress message the result replaced)."""
+        try:
+            self.bot.delete_message(chat_id, message_id)
+        except Exception as exc:  # too old, already gone: nothing to tidy
+            log.info("could not delete message %s in chat %s: %s", message_id, chat_id,
+                     logs.first_line(exc))
+            return False
+        return True
+
+    def chat_action(self, chat_id: int, action: str) -> None:
+        """"uploading a photo…" under the chat's name, for about 5 s."""
+        try:
+            self.bot.send_chat_action(chat_id, action)
+        except Exception as exc:  # a courtesy: never worth more than a log line
+            log.debug("sendChatAction to %s failed: %s", chat_id, logs.first_line(exc))
+
     # -- delivering results ------------------------------------------------------------
 
     def deliver(self, send, *, what: str, deadline_s: float = 30.0):
@@ -268,15 +305,18 @@ class TelegramApi:
 
     def _send(self, http_method, url, params=None, files=None, timeout=None, proxies=None):
         box = getattr(self._thread, "outbox", None)
-        if box is not None and box.held is not None:
+        # Keep order: what was held goes out first. An answer to a button press has no
+        # place among messages, so it keeps riding in the webhook response.
+        if box is not None and box.held is not None and box.held[0] != "answerCallbackQuery":
             held_method, held_params = box.held
-            box.held = None  # keep order: what was held goes out first
+            box.held = None
             apihelper._make_request(self.bot.token, held_method, params=held_params,
                                     method="post")
         method = url.rsplit("/", 1)[-1]
         if self.local:
             return _FakeResponse(self._answer_locally(method, params or {}, files or {}))
-        if method.startswith(("send", "edit", "copy", "forward")):
+        # A chat action is not a message: Telegram's message limits do not count it.
+        if method.startswith(("send", "edit", "copy", "forward")) and method != "sendChatAction":
             chat = (params or {}).get("chat_id")
             self.limits.wait(None if chat is None else str(chat))
         started = time.monotonic()
@@ -297,30 +337,40 @@ class TelegramApi:
         return _HttpResponse(response)
 
     def _answer_locally(self, method: str, params: dict, files: dict) -> dict:
-        """No token: nothing leaves the process; the local sink (chat console) sees it."""
+        """No token: nothing leaves the process; the local sink (chat console) sees it,
+        with the id of a message sent (``message_id``, as an edit names its own)."""
+        result: object = True
+        if method == "getUpdates":
+            result = []
+        elif method.startswith("send") or method.startswith("edit"):
+            with self._ids_lock:
+                message_id = int(params["message_id"]) if method.startswith("edit") and \
+                    str(params.get("message_id", "")).isdigit() else next(self._message_ids)
+            chat_id = params.get("chat_id", 0)
+            result = {"message_id": message_id, "date": int(time.time()),
+                      "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0,
+                               "type": "private"},
+                      "text": params.get("text", "")}
+            kind = _MEDIA.get(method)
+            if kind is not None:  # with the fields Telegram's answer always has
+                media = {"file_id": f"local-{kind}-{message_id}", "file_unique_id": f"u{message_id}",
+                         "width": 1, "height": 1, "duration": 1}
+                result[kind] = [media] if kind == "photo" else media
+        elif method == "getMe":
+            result = {"id": 0, "is_bot": True, "first_name": "genbot", "username": "genbot_local"}
         if self._local_sink is not None:
             uploads = {}
             for key, value in files.items():  # (name, file object) or InputFile
                 name, handle = value if isinstance(value, tuple) else (key, value)
                 data = handle.read() if hasattr(handle, "read") else bytes(handle)
                 uploads[key] = (name, data)
-            self._local_sink(method, dict(params), uploads)
+            shown = dict(params)
+            if isinstance(result, dict) and "message_id" in result:
+                shown["message_id"] = result["message_id"]
+            self._local_sink(method, shown, uploads)
         elif method.startswith("send"):
             log.info("local mode, not sent: %s to %s: %s", method, params.get("chat_id"),
                      str(params.get("text") or params.get("caption") or "")[:100])
-        result: object = True
-        if method == "getUpdates":
-            result = []
-        elif method.startswith("send") or method.startswith("edit"):
-            with self._ids_lock:
-                message_id = next(self._message_ids)
-            chat_id = params.get("chat_id", 0)
-            result = {"message_id": message_id, "date": int(time.time()),
-                      "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0,
-                               "type": "private"},
-                      "text": params.get("text", "")}
-        elif method == "getMe":
-            result = {"id": 0, "is_bot": True, "first_name": "genbot", "username": "genbot_local"}
         return {"ok": True, "result": result}
 
     def set_local_sink(self, sink) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from decimal import Decimal
@@ -11,7 +12,7 @@ import pytest
 from core.balances import ledger_differences
 from core.web import create_web_app
 from tests.support import updates
-from tests.support.app import exchange, make_app, texts
+from tests.support.app import exchange, make_app, shown, texts
 from tests.support.flows import draft, generate, reply_markup
 from tests.support.waiting import wait_until
 
@@ -79,7 +80,7 @@ def test_paid_generation_captures_exactly_the_price(bot, bot_api):
     job = wait_job(app)
     assert job.status == "succeeded"
     assert app.balances.summary(USER) == (Decimal("85.00"), Decimal("0"))
-    assert "Списано 15.00 ₽" in bot_api.wait_for("sendPhoto", chat_id=USER)[-1]["caption"]
+    assert "Списано 15 ₽" in bot_api.wait_for("sendPhoto", chat_id=USER)[-1]["caption"]
     assert app.db.fetch_all("SELECT amount_rub, type FROM payment_transactions WHERE user_id = %s "
                             "ORDER BY id", (USER,)) == [(Decimal("100.00"), "topup"),
                                                         (Decimal("-15.00"), "deduction")]
@@ -95,7 +96,9 @@ def test_a_failing_paid_generation_costs_nothing_and_says_so(bot, bot_api):
     job = wait_job(app)
     assert (job.status, job.error_code) == ("failed", "demo_fail")
     assert app.balances.summary(USER) == (Decimal("20.00"), Decimal("0"))
-    bot_api.wait_for_text("Деньги не списаны", USER)
+    told = bot_api.wait_for_text("Деньги не списаны", USER)["text"]
+    assert "сервис не смог выполнить генерацию — попробуйте ещё раз" in told
+    assert "!fail" not in told and "demo" not in told  # the detail is the log's
     assert events(app) == ["started", "failed"]
     assert ledger_differences(app.db) == []
 
@@ -126,8 +129,8 @@ def test_not_enough_money(bot):
     app, send, _ = bot
     app.balances.credit(USER, "10.00")
     sent = generate(send, USER, "demo-image-hd", "дорого")
-    assert any(text.startswith("❌ Недостаточно средств: нужно 15.00 ₽, на балансе 10.00 ₽")
-               for text in texts(sent))
+    assert any(text.startswith("❌ Недостаточно средств: нужно 15 ₽, на балансе 10 ₽. Не хватает 5 ₽.")
+               for text in shown(sent))
     assert app.db.fetch_one("SELECT count(*) FROM generation_jobs") == (0,)
     assert app.balances.summary(USER) == (Decimal("10.00"), Decimal("0"))
 
@@ -138,7 +141,7 @@ def test_the_free_quota_stops_the_next_free_generation_not_paid_ones(bot):
         generate(send, USER, "demo-text", prompt)
         wait_job(app)
     sent = generate(send, USER, "demo-text", "три")
-    assert any("Бесплатные генерации на сегодня закончились (2 из 2)" in text for text in texts(sent))
+    assert any("Бесплатные генерации на сегодня закончились (2 из 2)" in text for text in shown(sent))
     assert app.db.fetch_one("SELECT count(*) FROM generation_jobs") == (2,)
     app.balances.credit(USER, "5.00")
     generate(send, USER, "demo-text-pro", "платно", ("choice", 0))
@@ -187,20 +190,22 @@ def test_inputs_are_checked(bot):
     del photo["message"]["text"]
     photo["message"]["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
     assert "Нужен текст" in texts(send(photo))[0]
-    assert "Проверьте и запустите" in texts(send(updates.message(USER, "'; DROP TABLE generation_jobs; --")))[0]
+    # A free model with no choices starts on its last input: nothing to confirm.
+    assert "запускаю" in texts(send(updates.message(USER, "'; DROP TABLE generation_jobs; --")))[0]
+    assert app.db.fetch_one("SELECT inputs FROM generation_jobs") == ({"prompt": "'; DROP TABLE generation_jobs; --"},)
 
 
 def test_cancel_at_every_step_and_stale_buttons(bot):
     app, send, _ = bot
     send(updates.callback(USER, "gen:m:demo-image"))
-    assert "отменено" in texts(send(updates.callback(USER, "gen:x")))[0]
+    assert "отменено" in shown(send(updates.callback(USER, "gen:x")))[0]
     assert "устарел" in texts(send(updates.callback(USER, "gen:c:0")))[0]
     send(updates.callback(USER, "gen:m:demo-image"))
     assert "отменено" in texts(send(updates.message(USER, "/cancel")))[0]
     assert app.conversations.get(USER) is None
     stale = send(updates.callback(USER, "gen:go:deadbeef"))
     assert stale[-1]["method"] == "answerCallbackQuery" and "устарел" in stale[-1]["text"]
-    assert "недоступна" in texts(send(updates.callback(USER, "gen:m:no-such-model")))[0]
+    assert "недоступна" in shown(send(updates.callback(USER, "gen:m:no-such-model")))[0]
 
 
 def test_cancelling_a_queued_job_releases_the_hold(db_settings, bot_api, tmp_path):
@@ -211,9 +216,10 @@ def test_cancelling_a_queued_job_releases_the_hold(db_settings, bot_api, tmp_pat
         generate(send, USER, "demo-image-hd", "передумал")
         job_id = app.db.fetch_one("SELECT id FROM generation_jobs")[0]
         assert app.balances.summary(USER) == (Decimal("35.00"), Decimal("15.00"))
-        assert "отменена" in texts(send(updates.callback(USER, f"gen:cancel:{job_id}")))[0]
+        assert "генерация отменена" in shown(send(updates.callback(USER, f"gen:cancel:{job_id}")))[0]
         assert app.balances.summary(USER) == (Decimal("50.00"), Decimal("0"))
-        assert "уже не отменить" in texts(send(updates.callback(USER, f"gen:cancel:{job_id}")))[0]
+        again = send(updates.callback(USER, f"gen:cancel:{job_id}"))
+        assert "уже не отменить" in again[-1]["text"] and again[-1]["method"] == "answerCallbackQuery"
         assert ledger_differences(app.db) == []
     finally:
         app.close()
@@ -233,11 +239,19 @@ def test_repeat_and_save_to_a_project(bot, bot_api):
     assert "Сохранено" in texts(send(updates.callback(USER, f"prj:save:{job.id}:{project_id}")))[0]
     saved = app.db.fetch_one("SELECT model_id, inputs, outputs, status FROM project_history")
     assert saved[0] == "demo-image" and saved[1] == {"prompt": "кот", "aspect_ratio": "1:1"}
-    assert saved[2]["kind"] == "image" and saved[3] == "success"
+    assert saved[2]["kind"] == "image" and saved[3] == "success" and saved[2]["job_id"] == job.id
+    # The project's history names the model as users know it, and sends the result again.
+    [page] = [m for m in send(updates.callback(USER, f"prj:hist:{project_id}:0")) if m.get("method") == "sendMessage"]
+    assert "Демо: картинка — готово: «кот»" in page["text"]
+    buttons = {b["text"]: b["callback_data"] for row in reply_markup(page)["inline_keyboard"] for b in row}
+    assert buttons["📤 1"] == f"hist:o:{job.id}"
     # someone else's job cannot be saved
     assert "не найден" in texts(send(updates.callback(USER + 1, f"prj:save:{job.id}:{project_id}")))[0]
     # repeat goes straight to the confirm screen with the same inputs
-    assert "Проверьте и запустите" in texts(send(updates.callback(USER, f"gen:r:{job.id}")))[-1]
+    [confirm] = [m for m in send(updates.callback(USER, f"gen:r:{job.id}"))
+                 if m.get("method") in ("sendMessage", "editMessageText")]
+    assert confirm["text"].startswith("Демо: картинка — бесплатно\n«кот»\nФормат: 1:1")
+    assert "gen:go:" in json.dumps(reply_markup(confirm))
 
 
 def test_without_the_balances_table_free_models_work_and_paid_ones_say_so(bot, bot_api):

@@ -44,7 +44,7 @@ def test_free_and_paid_generation_end_to_end(db_settings, bot_api, tmp_path):
         assert "Бесплатно" in free["caption"] and free["_multipart_bytes"] > 100
         generate(send, USER, "demo-image-hd", "кот в HD")
         paid = bot_api.wait_for("sendPhoto", 2, chat_id=USER)[1]
-        assert "Списано 15.00 ₽" in paid["caption"]
+        assert "Списано 15 ₽" in paid["caption"]
         assert balances.summary(USER) == (Decimal("35.00"), Decimal("0"))
         deadline = time.monotonic() + 5
         while db.fetch_one("SELECT count(*) FROM generation_events")[0] < 4 and time.monotonic() < deadline:

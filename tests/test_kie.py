@@ -16,7 +16,7 @@ from core.balances import ledger_differences
 from plugins.providers.kie import callback_signature, provider_for
 from plugins.providers.kie_client import WindowLimiter, retry_after_seconds
 from tests.support import updates
-from tests.support.app import SECRET, TOKEN, exchange, make_app
+from tests.support.app import SECRET, TOKEN, exchange, make_app, shown
 from tests.support.kie_flows import PHOTO, SHIPPED, add_photos, kie_toml, order
 from tests.support.kie_standin import KieStandIn, result_urls
 from tests.support.waiting import wait_until
@@ -178,19 +178,22 @@ def test_a_refused_key_is_the_operators_problem(kit, caplog):
     assert UNAVAILABLE in kit.bot_api.wait_for_text("Деньги не списаны", USER)["text"]
 
 
-@pytest.mark.parametrize("model_id,code,reason", [
-    ("kling-video", "kie_422", "Invalid prompt: prompt contains prohibited content"),
-    ("flux-kontext", "kie_501", "Image generation task failed"),
-    ("gpt-image", "kie_400", "content flagged as violating policies"),
-    ("suno-music", "kie_400", "lyrics contained copyrighted material"),
+@pytest.mark.parametrize("model_id,code,reason,told", [
+    ("kling-video", "kie_422", "Invalid prompt: prompt contains prohibited content", "сервис отклонил запрос"),
+    ("flux-kontext", "kie_501", "Image generation task failed", "сервис не смог выполнить генерацию"),
+    ("gpt-image", "kie_400", "content flagged as violating policies", "сервис отклонил запрос"),
+    ("suno-music", "kie_400", "lyrics contained copyrighted material", "сервис отклонил запрос"),
 ])
-def test_a_failed_task_tells_kies_reason_and_releases(kit, model_id, code, reason):
+def test_a_failed_task_keeps_kies_reason_and_tells_the_user_in_russian(kit, caplog, model_id, code,
+                                                                        reason, told):
     kit.standin.fail_tasks = True
     kit.order(model_id)
     job = kit.job()
     assert (job.status, job.error_code, job.error_message) == ("failed", code, reason)
     kit.released()
-    kit.bot_api.wait_for_text(reason, USER)
+    text = kit.bot_api.wait_for_text(told, USER)["text"]
+    assert reason not in text and "kie" not in text.lower()
+    assert any(reason in r.getMessage() and f"job {job.id}" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize("kit", [{"catalog": '''[[model]]
@@ -465,7 +468,7 @@ def test_without_a_key_kie_models_are_hidden(db_settings, bot_api, tmp_path, cap
         assert client.post("/kie/callback/1/x", headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
                            ).status_code == 404
         sent = exchange(client, bot_api, updates.callback(USER, "gen:m:flux-kontext"))
-        assert "недоступна" in sent[-1]["text"]
+        assert "недоступна" in shown(sent)[0]
     finally:
         app.close()
 

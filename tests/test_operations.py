@@ -55,12 +55,12 @@ def test_admin_commands_answer_admins_and_do_not_exist_for_others(db_settings, b
             assert send(updates.message(STRANGER, command)) == ["Такой команды нет. Список команд — /help."]
         assert "Состояние" in send(updates.message(ADMIN, "/health"))[0]
         assert "Генерации за 24 часа" in send(updates.message(ADMIN, "/stats"))[0]
-        assert "+10.00 ₽, теперь 10.00 ₽" in send(updates.message(ADMIN, f"/adjust {STRANGER} +10 подарок"))[0]
-        assert "-3.50 ₽, теперь 6.50 ₽" in send(updates.message(ADMIN, f"/adjust {STRANGER} -3.50 ошибка"))[0]
+        assert "+10 ₽, теперь 10 ₽" in send(updates.message(ADMIN, f"/adjust {STRANGER} +10 подарок"))[0]
+        assert "−3,50 ₽, теперь 6,50 ₽" in send(updates.message(ADMIN, f"/adjust {STRANGER} -3.50 ошибка"))[0]
         assert "больше баланса" in send(updates.message(ADMIN, f"/adjust {STRANGER} -100 много"))[0]
         assert "Формат" in send(updates.message(ADMIN, "/adjust oops"))[0]
         card = send(updates.message(ADMIN, f"/user {STRANGER}"))[0]
-        assert "Баланс: 6.50 ₽" in card
+        assert "Баланс: 6,50 ₽" in card
         reasons = [r[0] for r in app.db.fetch_all("SELECT reason FROM payment_transactions ORDER BY id")]
         assert reasons == [f"admin {ADMIN}: подарок", f"admin {ADMIN}: ошибка"]
     finally:
@@ -135,7 +135,7 @@ def test_the_chat_console_in_a_terminal(db_settings, tmp_path):
         with open(child.match.group(1), "rb") as picture:
             assert picture.read(8) == b"\x89PNG\r\n\x1a\n"
         child.sendline("💰 Баланс")
-        child.expect("Ваш баланс: 0.00 ₽")
+        child.expect("Ваш баланс: 0 ₽")
         child.sendline("/quit")
         child.expect("пока!")
         child.expect(pexpect.EOF)

@@ -87,7 +87,8 @@ def test_cancel_leaves_the_naming_step(bot):
     app, send = bot
     send(updates.callback(USER, "prj:new"))
     assert "отменено" in texts(send(updates.message(USER, "/cancel")))[0]
-    assert "не понял" in texts(send(updates.message(USER, "Просто текст")))[0]
+    # The text is no project name now: it is taken as a prompt.
+    assert "Что создать по описанию «Просто текст»?" in texts(send(updates.message(USER, "Просто текст")))[0]
     assert project_ids(app) == []
 
 

@@ -245,5 +245,5 @@ def test_the_partner_screen_shows_link_terms_and_earnings(fixed_reward, bot_api)
     credit_as_payment(app, 301, "100.00", "screen-1")
     [text] = texts(exchange(client, bot_api, updates.message(300, "🤝 Партнёрка")))
     assert "https://t.me/genbot_test_bot?start=ref_300" in text
-    assert "больше чем на 25.00 ₽" in text
-    assert "Приглашено: 2" in text and "Заработано: 25.00 ₽" in text
+    assert "больше чем на 25 ₽" in text
+    assert "Приглашено: 2" in text and "Заработано: 25 ₽" in text

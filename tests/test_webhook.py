@@ -123,15 +123,21 @@ def test_balance_shows_balance_and_held_money(served):
     app.balances.credit(506, "250.00")
     app.balances.hold(506, "40")
     body = post_update(client, updates.message(506, "/balance")).get_json()
-    assert "210.00 ₽" in body["text"] and "40.00 ₽" in body["text"]
+    assert "Ваш баланс: 210 ₽" in body["text"] and "Зарезервировано под идущие генерации: 40 ₽" in body["text"]
+    assert "Бесплатных генераций сегодня: осталось 10 из 10" in body["text"]
+    assert "+250 ₽  пополнение" in body["text"]  # the last changes
+    buttons = {b["text"]: b["callback_data"] for row in body["reply_markup"]["inline_keyboard"] for b in row}
+    assert buttons["💳 Пополнить"] == "pay:menu" and buttons["🗂 История"] == "hist:p:0"
     body = post_update(client, updates.message(506, "💰 Баланс")).get_json()
-    assert "210.00 ₽" in body["text"]
+    assert "210 ₽" in body["text"]
 
 
 @pytest.mark.parametrize("text,expected", [
     ("/help", "Как пользоваться"), ("🆘 Помощь", "Как пользоваться"),
     ("/cancel", "отменено"), ("/nonsense", "Такой команды нет"),
-    ("привет", "не понял"), ("'; DROP TABLE users; --", "не понял"),
+    # Text outside a flow is a prompt: a new user is asked where it goes, never "не понял".
+    ("привет", "Что создать по описанию «привет»?"),
+    ("'; DROP TABLE users; --", "Что создать по описанию «'; DROP TABLE users; --»?"),
 ])
 def test_every_text_gets_an_answer(served, text, expected):
     _, client = served
@@ -144,7 +150,9 @@ def test_a_photo_outside_a_flow_gets_the_hint(served):
     update = updates.message(508, "x")
     del update["message"]["text"]
     update["message"]["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
-    assert "не понял" in post_update(client, update).get_json()["text"]
+    body = post_update(client, update).get_json()
+    assert "Напишите, что создать, или выберите раздел" in body["text"]
+    assert "gen:k:image" in json.dumps(body["reply_markup"])
 
 
 def test_a_stale_callback_gets_a_friendly_answer(served):
@@ -231,10 +239,10 @@ def test_each_update_costs_one_statement_new_or_cached_user(db_settings, bot_api
         before = app.db.queries
         post_update(client, updates.message(520, "/start", first_name="Новая"))
         assert app.db.queries - before == 1  # claim + user + balance row in one statement
-        post_update(client, updates.message(520, "/help", first_name="Новая"))
+        post_update(client, updates.message(520, "/start", first_name="Новая"))
         assert app.db.queries - before == 2  # cached: the claim alone
         before = other_worker.db.queries
-        post_update(other_client, updates.message(520, "/help", first_name="Другая"))
+        post_update(other_client, updates.message(520, "/start", first_name="Другая"))
         assert other_worker.db.queries - before == 1
         assert app.db.fetch_one("SELECT first_name FROM users WHERE user_id = 520") == ("Другая",)
         assert app.db.fetch_one("SELECT count(*) FROM balances WHERE user_id = 520") == (1,)

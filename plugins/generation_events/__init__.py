@@ -3,7 +3,9 @@
 Each generation logs ``started`` and then ``success``, ``failed`` or ``timeout``
 with the seed's columns. Without the table generations carry on and /stats answers
 "⚠️ База временно недоступна" (the host degrades the plugin and logs
-"generation_events table missing").
+"generation_events table missing"). The same rows tell how long a model usually takes
+(``generation_estimate``: the median of its last successes), which the progress
+message shows; while the plugin is degraded the message simply says nothing of it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 
 import psycopg2.errors
 
+from core.db import UNAVAILABLE_ERRORS
 from core.events import GenerationEvent
 from core.hookspecs import Command, hookimpl
 from core.users import ensure_user_id
@@ -44,6 +47,30 @@ def log_generation_event(app, event: GenerationEvent) -> bool:
     return True
 
 
+# The median duration of a model's latest successes this week, if there are enough.
+_ESTIMATE = """
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms), count(*) FROM (
+    SELECT duration_ms FROM generation_events
+    WHERE model_id = %s AND status = 'success' AND duration_ms IS NOT NULL
+      AND created_at > NOW() - INTERVAL '7 days'
+    ORDER BY created_at DESC LIMIT 20) recent
+"""
+_ESTIMATE_MIN_SAMPLES = 3
+
+
+def usual_duration_s(app, model_id: str) -> float | None:
+    try:
+        median_ms, samples = app.db.fetch_one(_ESTIMATE, (model_id,))
+    except psycopg2.errors.UndefinedTable:
+        app.plugins.probe_now()  # degrade now; the progress message just says less
+        return None
+    except UNAVAILABLE_ERRORS:
+        return None
+    if samples < _ESTIMATE_MIN_SAMPLES or median_ms is None:
+        return None
+    return float(median_ms) / 1000.0
+
+
 def show_stats(ctx, _args="") -> None:
     ctx.reply(stats_text(ctx.app))
 
@@ -61,6 +88,11 @@ def generation_started(app, event):
 @hookimpl
 def generation_finished(app, event):
     log_generation_event(app, event)
+
+
+@hookimpl
+def generation_estimate(app, settings, model_id):
+    return usual_duration_s(app, model_id)
 
 
 @hookimpl

@@ -1,7 +1,8 @@
 """payments — 💳 Пополнить: top-ups through Telegram Payments, Telegram Stars and a provider.
 
 - The menu offers the preset amounts and a custom one within ``min_topup_rub`` ..
-  ``max_topup_rub``; anything else (negative, zero, too large, not a number, NaN,
+  ``max_topup_rub``; opened from "not enough money" (``topup_buttons``), the amount
+  missing comes first; anything else (negative, zero, too large, not a number, NaN,
   1e309) gets a message saying what to send.
 - An invoice carries a random payload recorded in ``idempotency_records`` with its
   user and amount; ``pre_checkout_query`` is answered ok only when payload, user,
@@ -36,7 +37,7 @@ from telebot import types
 from core.balances import InvalidAmount, to_money
 from core.hookspecs import Button, Callback, Command, UpdateHandler, WebRoute, hookimpl
 from core.menu import inline_keyboard
-from core.texts import t
+from core.texts import money, t
 from plugins.payments import refunds, review
 from plugins.payments.callback import callback_view
 from plugins.payments.credit import credit_payment
@@ -45,10 +46,6 @@ log = logging.getLogger("genbot.plugins.payments")
 
 FLOW_AMOUNT = "payments:amount"
 INVOICE = "invoice"
-
-
-def _money(value) -> str:
-    return f"{Decimal(value):,.2f}".replace(",", " ")
 
 
 def _methods(settings) -> list[str]:
@@ -66,7 +63,7 @@ _PLAIN_NUMBER = re.compile(r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$")
 def check_amount(settings, text: str) -> Decimal:
     """A top-up amount from what the user typed, or ValueError with what to send."""
     cleaned = text.strip().replace(" ", "").replace(",", ".").removesuffix("₽")
-    low, high = _money(settings["min_topup_rub"]), _money(settings["max_topup_rub"])
+    low, high = money(settings["min_topup_rub"]), money(settings["max_topup_rub"])
     if not _PLAIN_NUMBER.match(cleaned):
         raise ValueError(t("pay_amount_bad", low=low, high=high))
     try:
@@ -80,13 +77,29 @@ def check_amount(settings, text: str) -> Decimal:
 
 # -- the menu --------------------------------------------------------------------------
 
-def show_topup(ctx, settings) -> None:
+def first_amount(settings, missing) -> int | None:
+    """What to offer first to someone short of ``missing``: that, in whole roubles,
+    within the top-up limits."""
+    try:
+        amount = math.ceil(Decimal(missing))
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+    amount = max(amount, math.ceil(settings["min_topup_rub"]))
+    return amount if amount <= settings["max_topup_rub"] else None
+
+
+def show_topup(ctx, settings, missing=None) -> None:
     if not _methods(settings):
         ctx.reply(t("payments_unavailable"))
         return
-    presets = [(f"{amount} ₽", f"pay:a:{amount}") for amount in settings["presets"]]
+    amounts = [int(a) for a in settings["presets"]]
+    first = first_amount(settings, missing) if missing is not None else None
+    if first is not None:
+        amounts = [first] + [a for a in amounts if a != first]
+    presets = [(money(amount), f"pay:a:{amount}") for amount in amounts]
     rows = [presets[i:i + 2] for i in range(0, len(presets), 2)]
-    ctx.reply(t("pay_menu"), inline_keyboard(rows + [[(t("pay_btn_custom"), "pay:custom")]]))
+    text = t("pay_menu_missing", missing=money(first)) if first is not None else t("pay_menu")
+    ctx.reply(text, inline_keyboard(rows + [[(t("pay_btn_custom"), "pay:custom")]]))
 
 
 def on_callback(ctx, payload: str, settings) -> None:
@@ -94,8 +107,11 @@ def on_callback(ctx, payload: str, settings) -> None:
     ctx.answer_callback()
     if action == "custom":
         ctx.app.conversations.set(ctx.user_id, FLOW_AMOUNT)
-        ctx.reply(t("pay_ask_amount", low=_money(settings["min_topup_rub"]),
-                    high=_money(settings["max_topup_rub"])))
+        ctx.reply(t("pay_ask_amount", low=money(settings["min_topup_rub"]),
+                    high=money(settings["max_topup_rub"])))
+        return
+    if action == "menu":  # "💳 Пополнить" under the balance, or under "not enough money"
+        show_topup(ctx, settings, arg or None)
         return
     method, _, amount_text = arg.partition(":") if action == "m" else ("", "", arg)
     try:
@@ -117,7 +133,7 @@ def choose_method(ctx, settings, amount: Decimal) -> None:
         send_invoice(ctx, settings, amount, methods[0])
         return
     labels = {"card": t("pay_btn_card"), "stars": t("pay_btn_stars", stars=stars_for(settings, amount))}
-    ctx.reply(t("pay_choose_method", amount=_money(amount)),
+    ctx.reply(t("pay_choose_method", amount=money(amount)),
               inline_keyboard([[(labels[m], f"pay:m:{m}:{amount}")] for m in methods]))
 
 
@@ -152,10 +168,10 @@ def send_invoice(ctx, settings, amount: Decimal, method: str) -> None:
         (f"invoice:{payload}", INVOICE, ctx.user_id,
          Json({"amount_rub": str(amount), "currency": currency, "total": total})))
     ctx.app.telegram.bot.send_invoice(
-        ctx.chat_id, title=t("pay_invoice_title", amount=_money(amount)),
-        description=t("pay_invoice_description", amount=_money(amount)),
+        ctx.chat_id, title=t("pay_invoice_title", amount=money(amount)),
+        description=t("pay_invoice_description", amount=money(amount)),
         invoice_payload=payload, provider_token=token, currency=currency,
-        prices=[types.LabeledPrice(t("pay_invoice_title", amount=_money(amount)), total)])
+        prices=[types.LabeledPrice(t("pay_invoice_title", amount=money(amount)), total)])
 
 
 def _invoice(app, payload: str, *, max_age: str | None = "24 hours"):
@@ -204,7 +220,7 @@ def on_successful_payment(ctx, settings) -> None:
                              amount_rub=amount, currency=paid.currency, total_amount=paid.total_amount)
     if balance is not None:
         log.info("successful_payment %s credited %s RUB to user %s", charge_id, amount, ctx.user_id)
-        ctx.reply(t("pay_credited", amount=_money(amount), balance=_money(balance)))
+        ctx.reply(t("pay_credited", amount=money(amount), balance=money(balance)))
     else:
         log.info("successful_payment %s delivered again: credited once already", charge_id)
 
@@ -238,17 +254,20 @@ def plugin_texts():
     return {"ru": {
         "btn_topup": "💳 Пополнить",
         "pay_menu": "💳 Пополнение баланса. Выберите сумму:",
+        "pay_menu_missing": "💳 Пополнение баланса. Чтобы запустить генерацию, не хватает {missing} — "
+                            "эта сумма первая. Выберите сумму:",
         "pay_btn_custom": "Другая сумма",
         "pay_btn_card": "💳 Картой (Telegram Payments)",
         "pay_btn_stars": "⭐ Telegram Stars ({stars} ⭐)",
-        "pay_choose_method": "Пополнить на {amount} ₽. Как оплатить?",
+        "pay_choose_method": "Пополнить на {amount}. Как оплатить?",
         "pay_ask_amount": "Отправьте сумму в рублях от {low} до {high}, например 250. /cancel — отмена.",
         "pay_amount_bad": "Это не сумма. Отправьте число рублей от {low} до {high}, например 250.",
-        "pay_amount_range": "Сумма должна быть от {low} до {high} ₽. Отправьте другую.",
-        "pay_invoice_title": "Пополнение на {amount} ₽",
-        "pay_invoice_description": "Пополнение баланса генераций на {amount} ₽.",
+        "pay_amount_range": "Сумма должна быть от {low} до {high}. Отправьте другую.",
+        "pay_invoice_title": "Пополнение на {amount}",
+        "pay_invoice_description": "Пополнение баланса генераций на {amount}.",
         "pay_invoice_stale": "Счёт устарел или не совпадает. Откройте 💳 Пополнить заново.",
-        "pay_credited": "✅ Баланс пополнен на {amount} ₽. Теперь на балансе {balance} ₽.",
+        "pay_credited": "✅ Баланс пополнен на {amount}. Теперь на балансе {balance}. "
+                        "Если вы ждали с генерацией — нажмите «Запустить» ещё раз.",
         "pay_refund_usage": "Укажите платёж: /refund <telegram_payment_charge_id>",
         "pay_refund_refunded": "Звёзды по платежу {charge} возвращены, баланс уменьшен.",
         "pay_refund_already": "Платёж {charge} уже возвращён.",
@@ -258,9 +277,10 @@ def plugin_texts():
         "pay_refund_uncertain": ("Telegram не ответил на возврат {charge}. Платёж помечен как "
                                  "возвращаемый; очистка (genbot cleanup) сверит его с записями Telegram."),
         "pay_under_review": ("💳 Платёж получен, но не совпал со счётом. Администратор проверит его "
-                             "и зачислит деньги или вернёт их. Номер платежа: {charge}"),
+                             "и зачислит деньги или вернёт их. Номер платежа: {charge}. "
+                             "Вопросы — /paysupport."),
         "pay_settle_usage": "Укажите: /settle <charge id> credit <сумма> или /settle <charge id> refund",
-        "pay_settle_credited": "Платёж {charge}: зачислено {amount} ₽.",
+        "pay_settle_credited": "Платёж {charge}: зачислено {amount}.",
         "pay_settle_none": "Платежа {charge} среди ожидающих проверки нет (уже решён или не найден).",
         "pay_settle_refund_refunded": "Платёж {charge} возвращён.",
         "pay_settle_refund_manual": ("Платёж {charge} отмечен как возвращённый. Telegram не возвращает "
@@ -271,7 +291,36 @@ def plugin_texts():
         "pay_settle_refund_none": "Платежа {charge} среди ожидающих проверки нет (уже решён или не найден).",
         "pay_settle_refund_already": "Платёж {charge} уже возвращается.",
         "pay_settle_refund_unknown": "Платёж {charge} не найден.",
+    }, "en": {
+        "btn_topup": "💳 Top up",
+        "pay_menu": "💳 Top up your balance. Choose an amount:",
+        "pay_menu_missing": "💳 Top up your balance. The generation needs {missing} more — that "
+                            "amount comes first. Choose an amount:",
+        "pay_btn_custom": "Another amount",
+        "pay_btn_card": "💳 By card (Telegram Payments)",
+        "pay_btn_stars": "⭐ Telegram Stars ({stars} ⭐)",
+        "pay_choose_method": "Top up {amount}. How would you like to pay?",
+        "pay_ask_amount": "Send the amount in roubles, from {low} to {high}, for example 250. /cancel to stop.",
+        "pay_amount_bad": "That is not an amount. Send a number of roubles from {low} to {high}, for example 250.",
+        "pay_amount_range": "The amount must be from {low} to {high}. Send another one.",
+        "pay_invoice_title": "Top-up of {amount}",
+        "pay_invoice_description": "A top-up of your generation balance by {amount}.",
+        "pay_invoice_stale": "This invoice is out of date or does not match. Open 💳 Top up again.",
+        "pay_credited": "✅ Your balance was topped up by {amount}. It is now {balance}. "
+                        "If a generation was waiting, tap “Start” again.",
+        "pay_under_review": ("💳 Payment received, but it does not match the invoice. An administrator "
+                             "will check it and credit or return the money. Payment number: {charge}. "
+                             "Questions: /paysupport."),
     }}
+
+
+@hookimpl
+def topup_buttons(app, settings, user_id, missing):
+    """"💳 Пополнить" under the balance and under "not enough money" (the shortfall first)."""
+    if not _methods(settings):
+        return []
+    data = "pay:menu" if missing is None else f"pay:menu:{Decimal(missing):.2f}"
+    return [types.InlineKeyboardButton(t("btn_topup"), callback_data=data)]
 
 
 @hookimpl
@@ -316,7 +365,7 @@ def web_routes(app, settings):
     def notify(user_id, amount, balance):
         # Sent from a background thread: the provider's callback is answered at once.
         app.telegram.send_later("sendMessage", {"chat_id": user_id, "text": t(
-            "pay_credited", amount=_money(amount), balance=_money(balance))})
+            "pay_credited", amount=money(amount), balance=money(balance))})
 
     return [WebRoute("/payments/callback", callback_view(app, settings, secret, notify),
                      methods=("POST",))]

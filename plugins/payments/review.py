@@ -14,7 +14,7 @@ import logging
 
 from core.balances import InvalidAmount, to_money
 from core.events import PaymentEvent
-from core.texts import t
+from core.texts import money, t
 from plugins.payments.credit import announce
 from plugins.payments.refunds import refund_stars
 
@@ -62,7 +62,7 @@ def settle_command(ctx, args: str) -> None:
         return
     credited = settle_by_credit(ctx.app, charge_id, amount, admin_id=ctx.user_id)
     ctx.reply(t("pay_settle_credited" if credited else "pay_settle_none", charge=charge_id,
-                amount=f"{amount:.2f}"))
+                amount=money(amount)))
 
 
 def settle_by_credit(app, charge_id: str, amount, *, admin_id: int) -> bool:

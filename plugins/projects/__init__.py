@@ -1,7 +1,9 @@
 """projects — 💼 Мои проекты: folders for generation results.
 
 Create (name, and a description from the second line on), list, open, rename, delete
-(its history goes with it, ``ON DELETE CASCADE``), and a paged history. Under every
+(its history goes with it, ``ON DELETE CASCADE``), and a paged history that names each
+model as users know it and sends a saved result again (through 🗂 История's
+``hist:o:<job>``: the generation's id is kept with its outputs). Under every
 generation result the ``result_buttons`` hook offers "💾 В проект: <name>";
 ``save_to_project`` writes the generation's inputs and outputs to ``project_history``.
 """
@@ -13,7 +15,7 @@ from telebot import types
 
 from core.hookspecs import Button, Callback, hookimpl
 from core.menu import inline_keyboard
-from core.texts import t
+from core.texts import current_language, t
 from core.users import ensure_user_id
 
 FLOW_NEW, FLOW_RENAME = "projects:new", "projects:rename"
@@ -112,7 +114,7 @@ def show_history(ctx, settings, project_id: int, page: int) -> None:
     size = settings["page_size"]
     page = max(page, 0)
     rows = ctx.app.db.fetch_all(
-        "SELECT model_id, status, created_at, inputs FROM project_history WHERE project_id = %s "
+        "SELECT model_id, status, created_at, inputs, outputs FROM project_history WHERE project_id = %s "
         "ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s", (project_id, size, page * size))
     total = project[3]
     if not rows:
@@ -121,15 +123,24 @@ def show_history(ctx, settings, project_id: int, page: int) -> None:
         return
     lines = [t("prj_history_head", name=project[1], page=page + 1,
                pages=(total + size - 1) // size)]
-    for model_id, status, created, inputs in rows:
+    again = []
+    for number, (model_id, status, created, inputs, outputs) in enumerate(rows, start=page * size + 1):
+        model = ctx.app.catalog.get(model_id)
+        title = model.title_in(current_language()) if model is not None else model_id
         prompt = str((inputs or {}).get("prompt", ""))[:60]
-        lines.append(f"• {created:%d.%m %H:%M} {model_id} — {status}" + (f": {prompt}" if prompt else ""))
+        said = t(f"prj_status_{status}") if status in ("success", "failed") else status
+        lines.append(f"• {number}. {created:%d.%m %H:%M} {title} — {said}" + (f": «{prompt}»" if prompt else ""))
+        job_id = (outputs or {}).get("job_id") if isinstance(outputs, dict) else None
+        if isinstance(job_id, int):
+            again.append((t("prj_btn_again", number=number), f"hist:o:{job_id}"))
     nav = []
     if page > 0:
         nav.append(("⬅️", f"prj:hist:{project_id}:{page - 1}"))
     if (page + 1) * size < total:
         nav.append(("➡️", f"prj:hist:{project_id}:{page + 1}"))
-    ctx.reply("\n".join(lines), inline_keyboard([nav, [(t("prj_btn_back"), f"prj:open:{project_id}")]]))
+    rows_of_again = [again[i:i + 3] for i in range(0, len(again), 3)]
+    ctx.reply("\n".join(lines), inline_keyboard(
+        rows_of_again + [nav, [(t("prj_btn_back"), f"prj:open:{project_id}")]]))
 
 
 def on_callback(ctx, payload: str, settings) -> None:
@@ -147,7 +158,7 @@ def on_callback(ctx, payload: str, settings) -> None:
         result = ctx.app.generation_result(ctx.user_id, int(parts[0]))
         saved = result is not None and save_to_project(
             ctx.app, ctx.user_id, int(parts[1]), result["model_id"], result["inputs"],
-            result["outputs"], result["status"])
+            dict(result["outputs"] or {}, job_id=result["id"]), result["status"])
         ctx.reply(t("prj_saved") if saved else t("prj_not_found"))
         return
     if not parts or not parts[0].isdigit():
@@ -239,6 +250,40 @@ def plugin_texts():
         "prj_confirm_delete": "Удалить проект «{name}» и всю его историю ({count})? Это необратимо.",
         "prj_history_empty": "В проекте «{name}» пока нет сохранённых результатов.",
         "prj_history_head": "📜 {name} — страница {page} из {pages}",
+        "prj_status_success": "готово",
+        "prj_status_failed": "не получилось",
+        "prj_btn_again": "📤 {number}",
+    }, "en": {
+        "btn_projects": "💼 My projects",
+        "prj_list": "💼 Your projects ({count}). Open one or create a new one.",
+        "prj_list_empty": "💼 No projects yet. Create the first one to keep generation results in it.",
+        "prj_btn_new": "➕ New project",
+        "prj_btn_history": "📜 History",
+        "prj_btn_rename": "✏️ Rename",
+        "prj_btn_delete": "🗑 Delete",
+        "prj_btn_delete_yes": "Yes, delete",
+        "prj_btn_cancel": "Cancel",
+        "prj_btn_back": "⬅️ Back",
+        "prj_ask_name": ("Send the project's name (up to {limit} characters). "
+                         "A description can follow from the second line. /cancel to stop."),
+        "prj_ask_new_name": "Send the new name (up to {limit} characters). /cancel to stop.",
+        "prj_name_empty": "The name cannot be empty. Send a name, or /cancel.",
+        "prj_name_long": "The name is longer than {limit} characters ({length}). Shorten it and send it again.",
+        "prj_description_long": "The description is longer than {limit} characters. Shorten it and send it again.",
+        "prj_too_many": "You have {limit} projects, the most there can be. Delete one to create another.",
+        "prj_created": "✅ Project created.",
+        "prj_renamed": "✅ Project renamed.",
+        "prj_deleted": "🗑 The project and its history are deleted.",
+        "prj_btn_save": "💾 To project",
+        "prj_saved": "💾 Saved to the project.",
+        "prj_not_found": "Project not found — it may have been deleted. Open 💼 My projects.",
+        "prj_card": "📁 {name}\n{description}\n\nEntries in its history: {count}",
+        "prj_confirm_delete": "Delete the project “{name}” and all its history ({count})? This cannot be undone.",
+        "prj_history_empty": "The project “{name}” has no saved results yet.",
+        "prj_history_head": "📜 {name} — page {page} of {pages}",
+        "prj_status_success": "done",
+        "prj_status_failed": "failed",
+        "prj_btn_again": "📤 {number}",
     }}
 
 

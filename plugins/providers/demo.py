@@ -3,7 +3,8 @@
 The same prompt always gives the same result: a PNG for image models, a GIF animation
 for video, a WAV tone for audio, a text for text models. Two words in a prompt make
 it misbehave on purpose, for trying the failure paths: ``!fail`` fails the job and
-``!slow`` runs past the model's timeout.
+``!slow`` runs past the model's timeout. It is a ``demo`` provider: while a real one
+runs, its models are listed to admins only.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ _PHRASES = [
 class DemoProvider:
     name = "demo"
     offline = True
+    demo = True
 
     def __init__(self, delay_s: float = 0.2):
         self.delay_s = delay_s
@@ -42,7 +44,7 @@ class DemoProvider:
     def generate(self, request) -> GenerationOutput:
         prompt = str(request.inputs.get("prompt", ""))
         if "!fail" in prompt:
-            raise GenerationFailed("demo_fail", "демо-провайдер отказал по просьбе промпта")
+            raise GenerationFailed("demo_fail", "the demo provider failed on purpose (!fail in the prompt)")
         if "!slow" in prompt:
             self._wait(request, request.time_left() + 1)
         self._wait(request, self.delay_s)

@@ -36,7 +36,6 @@ from flask import Response, request
 
 from core.hookspecs import WebRoute, hookimpl
 from core.providers import FinishedElsewhere, GenerationFailed, GenerationOutput, GenerationTimeout
-from core.texts import t
 from plugins.providers.kie_client import KieClient, WindowLimiter
 from plugins.providers.kie_families import FAMILIES, MalformedAnswer, TaskInputs, family_of
 
@@ -103,13 +102,15 @@ class KieProvider:
         if isinstance(prompt, str) and limit is not None and len(prompt) > limit:
             # The catalog keeps prompts within the limit; an old job repeated after the
             # catalog changed may not be.
-            raise GenerationFailed("prompt_too_long", t("kie_prompt_too_long", limit=limit))
+            raise GenerationFailed("prompt_too_long", f"a prompt of {len(prompt)} characters; "
+                                   f"Kie's {family.name} API takes {limit}", "too_long")
         callback_url = self.callback_url(req.job_id)
         if family.needs_callback and callback_url is None:
             log.error("kie: model %s (%s API) needs a callback URL: set WEBHOOK_URL or [kie] "
                       "callback_base_url. Job %s of user %s failed; its hold is released",
                       model.id, family.name, req.job_id, req.user_id)
-            raise GenerationFailed("kie_no_callback_url", t("kie_unavailable"))
+            raise GenerationFailed("kie_no_callback_url", f"the {family.name} API needs a callback "
+                                   f"URL: set WEBHOOK_URL or [kie] callback_base_url", "unavailable")
         body = family.body(model, self._task_inputs(req, model), callback_url)
         url = self.api_url + family.path(model)
         if family.synchronous:
@@ -205,7 +206,8 @@ class KieProvider:
         except Exception as exc:  # the Bot API, a network error, an expired file
             log.warning("kie: job %s: could not fetch the photo of user %s from Telegram (%s)",
                         req.job_id, req.user_id, type(exc).__name__)
-            raise GenerationFailed("input_unavailable", t("kie_photo_unavailable")) from None
+            raise GenerationFailed("input_unavailable", f"the user's photo could not be fetched from "
+                                   f"Telegram ({type(exc).__name__})", "photo") from None
         # A fresh name each time: Kie overwrites an upload with the same name.
         name = f"{req.job_id}-{number}-{secrets.token_hex(4)}{_EXTENSIONS.get(content_type, '.jpg')}"
         answer = self.client.call(
@@ -255,7 +257,8 @@ def _callback_view(app, provider: KieProvider):
             return _answer(200, {"ok": True})  # a progress stage (Suno's text, first)
         if isinstance(outcome, GenerationFailed):
             app.generation.end_job(job.id, "failed", error_code=outcome.code,
-                                   error_message=outcome.message, deadline_s=_CALLBACK_DELIVERY_S)
+                                   error_message=outcome.message, reason=outcome.reason,
+                                   deadline_s=_CALLBACK_DELIVERY_S)
         else:
             app.generation.end_job(job.id, "succeeded", output=outcome,
                                    deadline_s=_CALLBACK_DELIVERY_S)
@@ -275,21 +278,6 @@ def plugin_settings():
             "poll_initial_s": 2.0, "poll_max_s": 15.0, "polls_per_second": 8.0,
             "create_limit": 15, "create_window_s": 10.0,
             "max_retries": 5, "request_timeout_s": 30.0}
-
-
-@hookimpl
-def plugin_texts():
-    return {"ru": {"kie_unavailable": "сервис генерации сейчас недоступен, мы уже разбираемся; "
-                                      "попробуйте позже",
-                   "kie_photo_unavailable": "не удалось получить ваше фото из Telegram; "
-                                            "пришлите его ещё раз",
-                   "kie_prompt_too_long": "описание длиннее {limit} символов; сократите его"},
-            "en": {"kie_unavailable": "the generation service is unavailable right now and we "
-                                      "are on it; please try later",
-                   "kie_photo_unavailable": "could not get your photo from Telegram; please "
-                                            "send it again",
-                   "kie_prompt_too_long": "the description is longer than {limit} characters; "
-                                          "please shorten it"}}
 
 
 # One provider per App (None: switched off), shared by its workers and its callback route.

@@ -15,7 +15,8 @@ What a code means for the job:
   505 (feature disabled): the operator's to fix; one ERROR line says so, the job
   fails and the user is told the service is unavailable, not that they erred;
 - anything else (422 validation, 400 content policy, 404, 501 generation failed): the
-  job fails with Kie's own message.
+  job fails with Kie's own message kept for the log; the user is told the service
+  refused the request (a 4xx) or could not do it (anything else), in their language.
 
 Task creation and polling have separate limits, shared by the threads of a process:
 Kie allows 20 new tasks per 10 s per account and 10 queries per second per key.
@@ -33,7 +34,6 @@ from collections import deque
 import requests
 
 from core.providers import FinishedElsewhere, GenerationFailed, GenerationTimeout
-from core.texts import t
 
 log = logging.getLogger("genbot.plugins.kie")
 
@@ -53,10 +53,21 @@ def is_retryable(code: int) -> bool:
 class KieRefused(GenerationFailed):
     """Kie said no, with ``kie_code``."""
 
-    def __init__(self, kie_code: int, message: str, *, user_message: str | None = None):
-        super().__init__(f"kie_{kie_code}", user_message or message)
+    def __init__(self, kie_code: int, message: str, *, reason: str | None = None):
+        super().__init__(f"kie_{kie_code}", message, reason or reason_for(kie_code))
         self.kie_code = kie_code
         self.kie_message = message
+
+
+def reason_for(kie_code) -> str:
+    """The user's reason for a Kie code: a 4xx refused this request; the rest failed."""
+    try:
+        code = int(kie_code)
+    except (TypeError, ValueError):
+        return "failed"
+    if code in OPERATOR_CODES or is_retryable(code):
+        return "unavailable"
+    return "rejected" if 400 <= code < 500 else "failed"
 
 
 class WindowLimiter:
@@ -173,7 +184,8 @@ class KieClient:
                 failures += 1
                 if failures > self.max_retries:
                     raise GenerationFailed(f"kie_{code}" if code else "kie_unreachable",
-                                           t("kie_unavailable"))
+                                           f"{method} {path}: {code} {message}" if code
+                                           else f"{method} {path}: {message}", "unavailable")
                 pause = retry_after_seconds(retry_after, backoff)
                 log.warning("kie %s %s: %s (job %s, try %d of %d); retrying in %.1f s", method,
                             path, f"{code} {message}" if code else message, req.job_id, failures,
@@ -206,7 +218,7 @@ class KieClient:
         if code in OPERATOR_CODES:
             log.error("kie: %s (code %s: %s). Job %s of user %s failed on %s; its hold is "
                       "released", OPERATOR_CODES[code], code, message, req.job_id, req.user_id, what)
-            return KieRefused(code, message, user_message=t("kie_unavailable"))
+            return KieRefused(code, message, reason="unavailable")
         return KieRefused(code, message)
 
     @staticmethod

@@ -28,6 +28,7 @@ import json
 from dataclasses import dataclass
 
 from core.providers import GenerationFailed, GenerationOutput
+from plugins.providers.kie_client import reason_for
 
 _KINDS = {"image": "image", "video": "video", "audio": "audio", "text": "text"}
 _MAX_RESULTS = 10
@@ -48,7 +49,8 @@ class TaskInputs:
 
 def task_failed(code, message) -> GenerationFailed:
     code = str(code).strip() if code not in (None, "") else "failed"
-    return GenerationFailed(f"kie_{code}", str(message or "Kie.ai failed the task")[:500])
+    return GenerationFailed(f"kie_{code}", str(message or "Kie.ai failed the task")[:500],
+                            reason_for(code))
 
 
 def _urls(value) -> tuple[str, ...]:

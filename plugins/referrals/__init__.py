@@ -28,7 +28,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from core.balances import CENT
 from core.hookspecs import Button, hookimpl
-from core.texts import t
+from core.texts import money, t
 
 log = logging.getLogger("genbot.plugins.referrals")
 
@@ -177,9 +177,9 @@ def show_partner_screen(ctx, settings) -> None:
         (ctx.user_id,))
     link = f"https://t.me/{bot_username(ctx.app, settings)}?start=ref_{ctx.user_id}"
     fixed = Decimal(str(settings["reward_rub"]))
-    terms = (t("ref_terms_fixed", reward=f"{fixed:.2f}") if fixed > 0
+    terms = (t("ref_terms_fixed", reward=money(fixed)) if fixed > 0
              else t("ref_terms_share", percent=f"{Decimal(str(settings['reward_percent'])):g}"))
-    ctx.reply(t("ref_screen", link=link, invited=invited, earned=f"{earned:.2f}", terms=terms))
+    ctx.reply(t("ref_screen", link=link, invited=invited, earned=money(earned), terms=terms))
 
 
 def check_settings(settings) -> None:
@@ -206,10 +206,17 @@ def plugin_texts():
     return {"ru": {
         "btn_referrals": "🤝 Партнёрка",
         "ref_screen": ("🤝 Партнёрская программа\n\nВаша ссылка:\n{link}\n\n{terms}\n"
-                       "Приглашено: {invited}\nЗаработано: {earned} ₽"),
+                       "Приглашено: {invited}\nЗаработано: {earned}"),
         "ref_terms_share": "Вы получаете {percent}% от каждого пополнения приглашённых.",
-        "ref_terms_fixed": ("Вы получаете {reward} ₽ за приглашённого, когда он пополнит баланс "
-                            "в сумме больше чем на {reward} ₽."),
+        "ref_terms_fixed": ("Вы получаете {reward} за приглашённого, когда он пополнит баланс "
+                            "в сумме больше чем на {reward}."),
+    }, "en": {
+        "btn_referrals": "🤝 Invite friends",
+        "ref_screen": ("🤝 Referral programme\n\nYour link:\n{link}\n\n{terms}\n"
+                       "Invited: {invited}\nEarned: {earned}"),
+        "ref_terms_share": "You get {percent}% of every top-up of the people you invite.",
+        "ref_terms_fixed": ("You get {reward} for each person you invite, once their top-ups "
+                            "add up to more than {reward}."),
     }}
 
 

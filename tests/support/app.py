@@ -52,6 +52,11 @@ def texts(sent: list[dict]) -> list[str]:
     return [m["text"] for m in messages(sent)]
 
 
+def shown(sent: list[dict]) -> list[str]:
+    """What the user read: new messages and messages the bot changed in place."""
+    return [m["text"] for m in sent if m.get("method") in ("sendMessage", "editMessageText")]
+
+
 def inline_buttons(message: dict) -> dict[str, str]:
     """label -> callback_data of a sent message's inline keyboard."""
     import json as _json

@@ -47,20 +47,29 @@ def draft(send, user_id: int, model_id: str, *answers) -> str:
 
     An answer is text, or ``("choice", index)`` / ``("skip",)`` for buttons.
     """
-    send(updates.callback(user_id, f"gen:m:{model_id}"))
-    sent = []
-    for answer in answers:
-        if isinstance(answer, tuple) and answer[0] == "choice":
-            sent = send(updates.callback(user_id, f"gen:c:{answer[1]}"))
-        elif isinstance(answer, tuple) and answer[0] == "skip":
+    return confirm_token(answer(send, user_id, model_id, *answers))
+
+
+def answer(send, user_id: int, model_id: str, *answers) -> list[dict]:
+    """Pick a model and answer its inputs; what the bot sent after the last answer."""
+    sent = send(updates.callback(user_id, f"gen:m:{model_id}"))
+    for given in answers:
+        if isinstance(given, tuple) and given[0] == "choice":
+            sent = send(updates.callback(user_id, f"gen:c:{given[1]}"))
+        elif isinstance(given, tuple) and given[0] == "skip":
             sent = send(updates.callback(user_id, "gen:s"))
         else:
-            sent = send(updates.message(user_id, answer))
-    return confirm_token(sent)
+            sent = send(updates.message(user_id, given))
+    return sent
 
 
 def generate(send, user_id: int, model_id: str, *answers) -> list[dict]:
-    token = draft(send, user_id, model_id, *answers)
+    """Order a generation as a user does: answer, then press "Запустить" — unless the
+    model is free with no choices, which starts on its last answer."""
+    sent = answer(send, user_id, model_id, *answers)
+    token = find_confirm_token(sent)
+    if token is None:
+        return sent
     return send(updates.callback(user_id, f"gen:go:{token}"))
 
 

@@ -20,6 +20,9 @@ Written from the Bot API reference (https://core.telegram.org/bots/api):
 - ``getFile`` ("Available methods", getFile): a ``File`` with its ``file_path``; the
   bytes are at ``/file/bot<token>/<file_path>``. ``add_file`` puts a photo there, as
   a user sending one would.
+- A sent photo, video, animation, audio or document comes back with its ``file_id``
+  ("Message": ``photo`` is a list of sizes, the others one object), which sends the
+  same file again; ``editMessageText`` answers the edited message, its id unchanged.
 """
 
 from __future__ import annotations
@@ -29,6 +32,13 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+_MEDIA = {"sendPhoto": "photo", "sendVideo": "video", "sendAnimation": "animation",
+          "sendAudio": "audio", "sendDocument": "document"}
+# The fields each kind of file requires besides its ids (Bot API "Available types").
+_SHAPES = {"photo": {"width": 64, "height": 64}, "video": {"width": 64, "height": 64, "duration": 5},
+           "animation": {"width": 64, "height": 64, "duration": 1}, "audio": {"duration": 5},
+           "document": {}}
 
 
 class _Server(ThreadingHTTPServer):
@@ -203,10 +213,20 @@ class BotApiStandIn:
             self._cond.notify_all()
         if method.startswith("send") or method.startswith("edit"):
             chat = params.get("chat_id", "0")
-            return {"message_id": message_id, "date": int(time.time()),
-                    "chat": {"id": int(chat) if str(chat).lstrip("-").isdigit() else 0,
-                             "type": "private"},
-                    "text": params.get("text", "")}
+            if method.startswith("edit") and str(params.get("message_id", "")).isdigit():
+                message_id = int(params["message_id"])
+            message = {"message_id": message_id, "date": int(time.time()),
+                       "chat": {"id": int(chat) if str(chat).lstrip("-").isdigit() else 0,
+                                "type": "private"},
+                       "text": params.get("text", "")}
+            kind = _MEDIA.get(method)
+            if kind is not None:
+                given = params.get(kind)  # a file_id sends that file again
+                file_id = given if isinstance(given, str) and given and "://" not in given \
+                    else f"{kind}-{message_id}"
+                media = {"file_id": file_id, "file_unique_id": f"u-{file_id}", **_SHAPES[kind]}
+                message[kind] = [media] if kind == "photo" else media
+            return message
         if method == "getFile":
             path = f"photos/{params.get('file_id')}.jpg"
             return {"file_id": params.get("file_id"), "file_unique_id": f"u-{params.get('file_id')}",

@@ -8,8 +8,9 @@ import time
 _ids = itertools.count(1)
 
 
-def user(user_id: int, first_name="Иван", username="ivan", last_name=None) -> dict:
-    entry = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "ru"}
+def user(user_id: int, first_name="Иван", username="ivan", last_name=None,
+         language_code="ru") -> dict:
+    entry = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
     if username is not None:
         entry["username"] = username
     if last_name is not None:
@@ -33,13 +34,15 @@ def message(user_id: int, text: str, update_id: int | None = None, **user_fields
     }
 
 
-def callback(user_id: int, data: str, update_id: int | None = None, message_id: int = 1) -> dict:
+def callback(user_id: int, data: str, update_id: int | None = None, message_id: int = 1,
+             **user_fields) -> dict:
+    """A button pressed under message ``message_id`` (a text message of the bot's)."""
     update_id = next(_ids) if update_id is None else update_id
     return {
         "update_id": update_id,
         "callback_query": {
             "id": f"cb{update_id}",
-            "from": user(user_id),
+            "from": user(user_id, **user_fields),
             "chat_instance": "42",
             "data": data,
             "message": {"message_id": message_id, "date": int(time.time()),

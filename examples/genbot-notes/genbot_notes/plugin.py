@@ -52,6 +52,13 @@ def plugin_texts():
         "notes_saved": "📝 Заметка сохранена.",
         "notes_empty": "Заметок пока нет. Добавьте: /note текст",
         "notes_list": "📝 Ваши последние заметки:",
+    }, "en": {  # a second language: users whose Telegram speaks English get these
+        "notes_button": "📝 Notes",
+        "notes_usage": "Write the note after the command: /note buy milk",
+        "notes_too_long": "The note is longer than {limit} characters. Shorten it.",
+        "notes_saved": "📝 Note saved.",
+        "notes_empty": "No notes yet. Add one: /note text",
+        "notes_list": "📝 Your latest notes:",
     }}
 
 

@@ -1,0 +1,193 @@
+"""What the user sees while a job runs: one progress message, kept alive.
+
+The message says which model works, for how long so far, and how long it usually
+takes (the model's recent durations, from the ``generation_estimate`` hook; nothing
+when no plugin knows). Every edit carries the cancel button: an edit without
+``reply_markup`` drops the keyboard. A ticker thread, one per process, sends
+``sendChatAction`` ("sending a photo…", which Telegram shows for about 5 s) and edits
+the elapsed time every few seconds — far below Telegram's per-chat limit, and the
+rate limiter in ``core.telegram`` counts each edit anyway. The worker only registers
+its job: the first sign of life comes from the ticker half a second in, so a quick job
+costs no progress call at all.
+
+A cancel pressed in another process may race a tick: after each edit the ticker reads
+the job's status, and if it ended meanwhile it puts the ending's words back
+(``on_ended``), so the message never goes back to "generating…" after a cancel.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from core.db import UNAVAILABLE_ERRORS
+from core.menu import inline_keyboard
+from core.texts import language, t
+
+log = logging.getLogger("genbot.progress")
+
+# The chat action for each category, as Telegram names them.
+ACTIONS = {"image": "upload_photo", "video": "upload_video", "audio": "upload_voice",
+           "text": "typing"}
+ACTION_EVERY_S = 4.5  # Telegram shows an action for 5 s or until the next message
+# A job done sooner than this needs no sign of life: its result is the answer. So the
+# worker itself never waits on a progress call; the ticker starts after these.
+FIRST_ACTION_S = 0.5
+FIRST_EDIT_S = 1.0
+
+
+def edit_every(elapsed_s: float) -> float:
+    """Seconds between elapsed-time edits: often at first, calmer for long jobs."""
+    return 5.0 if elapsed_s < 60 else 15.0
+
+
+def clock(seconds: float) -> str:
+    """0:07, 1:05, 12:30, 1:02:03."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def about(seconds: float) -> str:
+    """A rough duration for people: "20 с", "3 мин"."""
+    if seconds < 60:
+        return t("dur_seconds", n=max(5, int(round(seconds / 5.0)) * 5))
+    return t("dur_minutes", n=max(1, int(round(seconds / 60.0))))
+
+
+def cancel_keyboard(callback_data: str):
+    return inline_keyboard([[(t("gen_btn_cancel_job"), callback_data)]])
+
+
+def progress_text(title: str, *, elapsed_s: float | None = None,
+                  estimate_s: float | None = None) -> str:
+    """"queued" before a worker took the job (``elapsed_s`` None), then "generating"."""
+    if elapsed_s is None:
+        lines = [t("gen_progress_queued", model=title)]
+    else:
+        lines = [t("gen_progress_running", model=title, elapsed=clock(elapsed_s))]
+    if estimate_s:
+        lines.append(t("gen_progress_estimate", estimate=about(estimate_s)))
+    lines.append(t("gen_progress_hint"))
+    return "\n".join(lines)
+
+
+@dataclass
+class _Watch:
+    job_id: int
+    model_id: str
+    chat_id: int
+    category: str | None
+    title: str
+    lang: str | None
+    message_id: int | None
+    started: float
+    last_edit: float
+    last_action: float
+    estimate_s: float | None = None
+    estimated: bool = False
+    ended: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Progress:
+    """The progress messages of the jobs this process runs."""
+
+    def __init__(self, app, *, on_ended=None, tick_s: float = 0.5):
+        self.app = app
+        self.on_ended = on_ended  # (job id) -> put the ending's words back, if any
+        self.tick_s = tick_s
+        self._watches: dict[int, _Watch] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def estimate(self, model_id: str) -> float | None:
+        """How long the model usually takes, if a plugin knows (generation_events does)."""
+        for _plugin, seconds in self.app.plugins.call("generation_estimate", app=self.app,
+                                                       model_id=model_id):
+            if seconds:
+                return float(seconds)
+        return None
+
+    def watch(self, job, title: str) -> None:
+        """A worker took ``job``: keep its message alive until ``forget``."""
+        now = time.monotonic()
+        watch = _Watch(job.id, job.model_id, job.chat_id, job.category, title, job.lang,
+                       job.progress_message_id, now,
+                       last_edit=now - edit_every(0) + FIRST_EDIT_S,
+                       last_action=now - ACTION_EVERY_S + FIRST_ACTION_S)
+        with self._lock:
+            self._watches[job.id] = watch
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="job-progress", daemon=True)
+                self._thread.start()
+
+    def forget(self, job_id: int) -> None:
+        """The worker is done with the job: no tick touches its message from now on."""
+        with self._lock:
+            watch = self._watches.pop(job_id, None)
+        if watch is not None:
+            with watch.lock:  # wait for a tick of this job that is under way
+                watch.ended = True
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    # -- the ticker ----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.tick_s):
+            with self._lock:
+                watches = list(self._watches.values())
+            for watch in watches:
+                try:
+                    self._tick(watch)
+                except Exception:  # progress is a courtesy: never stop the ticker over it
+                    log.exception("progress of job %s", watch.job_id)
+
+    def _tick(self, watch: _Watch) -> None:
+        with watch.lock:
+            if watch.ended:
+                return
+            now = time.monotonic()
+            if now - watch.last_action >= ACTION_EVERY_S:
+                watch.last_action = now
+                self.app.telegram.chat_action(watch.chat_id, ACTIONS.get(watch.category or "", "typing"))
+            elapsed = now - watch.started
+            if now - watch.last_edit < edit_every(elapsed):
+                return
+            watch.last_edit = now
+            self._refresh(watch, elapsed)
+
+    def _refresh(self, watch: _Watch, elapsed: float) -> None:
+        """Edit, then make sure the job had not ended meanwhile (under ``watch.lock``)."""
+        self._edit(watch, elapsed)
+        try:
+            status = self.app.jobs.status(watch.job_id)
+        except UNAVAILABLE_ERRORS:
+            return
+        if status not in ("queued", "running"):
+            watch.ended = True  # ended elsewhere while this edit was on its way
+            if self.on_ended is not None:
+                with language(watch.lang):
+                    self.on_ended(watch.job_id)
+
+    def _edit(self, watch: _Watch, elapsed: float) -> None:
+        if not watch.estimated:  # asked here, off the worker's way
+            watch.estimated = True
+            watch.estimate_s = self.estimate(watch.model_id)
+        if watch.message_id is None:  # the request that queued the job may not have said yet
+            try:
+                watch.message_id = self.app.jobs.progress_message(watch.job_id)
+            except UNAVAILABLE_ERRORS:
+                return
+            if watch.message_id is None:
+                return
+        with language(watch.lang):
+            text = progress_text(watch.title, elapsed_s=elapsed, estimate_s=watch.estimate_s)
+            markup = cancel_keyboard(f"gen:cancel:{watch.job_id}")
+        self.app.telegram.edit(watch.chat_id, watch.message_id, text, markup)
