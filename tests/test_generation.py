@@ -186,10 +186,7 @@ def test_inputs_are_checked(bot):
     app, send, _ = bot
     send(updates.callback(USER, "gen:m:demo-video"))
     assert "длиннее 500 символов" in texts(send(updates.message(USER, "x" * 501)))[0]
-    photo = updates.message(USER, "x")
-    del photo["message"]["text"]
-    photo["message"]["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
-    assert "Нужен текст" in texts(send(photo))[0]
+    assert "Нужен текст" in texts(send(updates.photo(USER, "f")))[0]
     # A free model with no choices starts on its last input: nothing to confirm.
     assert "запускаю" in texts(send(updates.message(USER, "'; DROP TABLE generation_jobs; --")))[0]
     assert app.db.fetch_one("SELECT inputs FROM generation_jobs") == ({"prompt": "'; DROP TABLE generation_jobs; --"},)

@@ -147,10 +147,7 @@ def test_every_text_gets_an_answer(served, text, expected):
 
 def test_a_photo_outside_a_flow_gets_the_hint(served):
     _, client = served
-    update = updates.message(508, "x")
-    del update["message"]["text"]
-    update["message"]["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
-    body = post_update(client, update).get_json()
+    body = post_update(client, updates.photo(508, "f")).get_json()
     assert "Напишите, что создать, или выберите раздел" in body["text"]
     assert "gen:k:image" in json.dumps(body["reply_markup"])
 

@@ -45,7 +45,8 @@ def confirm_token(sent: list[dict]) -> str:
 def draft(send, user_id: int, model_id: str, *answers) -> str:
     """Pick a model and answer its inputs; returns the confirm token.
 
-    An answer is text, or ``("choice", index)`` / ``("skip",)`` for buttons.
+    An answer is text, ``("photo", file_id)``, or ``("choice", index)`` / ``("skip",)``
+    for buttons.
     """
     return confirm_token(answer(send, user_id, model_id, *answers))
 
@@ -58,6 +59,8 @@ def answer(send, user_id: int, model_id: str, *answers) -> list[dict]:
             sent = send(updates.callback(user_id, f"gen:c:{given[1]}"))
         elif isinstance(given, tuple) and given[0] == "skip":
             sent = send(updates.callback(user_id, "gen:s"))
+        elif isinstance(given, tuple) and given[0] == "photo":
+            sent = send(updates.photo(user_id, given[1]))
         else:
             sent = send(updates.message(user_id, given))
     return sent

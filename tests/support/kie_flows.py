@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.support import updates
-from tests.support.flows import confirm_token
+from tests.support.flows import answer, confirm_token
 
 PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF a user's photo"
 KIE_SETTINGS = {"poll_initial_s": "0.3", "poll_max_s": "0.6", "max_retries": "2",
@@ -33,30 +33,15 @@ def kie_toml(standin, **extra) -> str:
     return "[kie]\n" + "".join(f"{k} = {v}\n" for k, v in settings.items())
 
 
-def photo_message(user_id: int, file_id: str) -> dict:
-    update = updates.message(user_id, "x")
-    del update["message"]["text"]
-    update["message"]["photo"] = [{"file_id": file_id, "file_unique_id": f"u-{file_id}",
-                                   "width": 90, "height": 90}]
-    return update
-
-
 def order(send, user_id: int, model_id: str, answers) -> list[dict]:
-    """Pick the model, answer its inputs, confirm; what the bot sent on confirming."""
-    send(updates.callback(user_id, f"gen:m:{model_id}"))
-    sent = []
-    for answer in answers:
-        if isinstance(answer, tuple) and answer[0] == "choice":
-            sent = send(updates.callback(user_id, f"gen:c:{answer[1]}"))
-        elif isinstance(answer, tuple) and answer[0] == "photo":
-            sent = send(photo_message(user_id, answer[1]))
-        else:
-            sent = send(updates.message(user_id, answer))
+    """Pick the model, answer its inputs, confirm (every kie model is paid); what the
+    bot sent on confirming."""
+    sent = answer(send, user_id, model_id, *answers)
     return send(updates.callback(user_id, f"gen:go:{confirm_token(sent)}"))
 
 
 def add_photos(bot_api) -> None:
     for answers, _route, _method in SHIPPED.values():
-        for answer in answers:
-            if isinstance(answer, tuple) and answer[0] == "photo":
-                bot_api.add_file(answer[1], PHOTO)
+        for given in answers:
+            if isinstance(given, tuple) and given[0] == "photo":
+                bot_api.add_file(given[1], PHOTO)

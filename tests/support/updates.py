@@ -34,6 +34,15 @@ def message(user_id: int, text: str, update_id: int | None = None, **user_fields
     }
 
 
+def photo(user_id: int, file_id: str, **user_fields) -> dict:
+    """A photo sent without a caption, as Telegram delivers it (sizes smallest first)."""
+    update = message(user_id, "x", **user_fields)
+    del update["message"]["text"]
+    update["message"]["photo"] = [{"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                                   "width": 90, "height": 90}]
+    return update
+
+
 def callback(user_id: int, data: str, update_id: int | None = None, message_id: int = 1,
              **user_fields) -> dict:
     """A button pressed under message ``message_id`` (a text message of the bot's)."""
