@@ -265,7 +265,7 @@ class Generation:
             return
         try:
             with language(job.lang):
-                self.deliver(job, deadline_s)
+                files = self.deliver(job, deadline_s)
         except Undeliverable as exc:
             log.warning("job %s: user %s cannot be told (%s); the result is kept", job.id,
                         job.user_id, exc)
@@ -284,7 +284,7 @@ class Generation:
                         job.user_id, logs.first_line(exc))
             record("deferring delivery", lambda: jobs.deliver_later(job.id, self.app.config.delivery_retry_s))
             return
-        record("marking delivered", lambda: jobs.delivered(job.id))
+        record("marking delivered", lambda: jobs.delivered(job.id, files=files))
 
     def _emit_finished(self, job: Job, duration_ms) -> None:
         metrics.GENERATIONS.labels(job.model_id, job.status).inc()
@@ -298,8 +298,9 @@ class Generation:
 
     # -- telling the user ----------------------------------------------------------------
 
-    def deliver(self, job: Job, deadline_s: float) -> None:
-        """Tell how the job ended, once; raises when the Bot API did not accept it in time."""
+    def deliver(self, job: Job, deadline_s: float) -> list[dict] | None:
+        """Tell how the job ended, once; raises when the Bot API did not accept it in time.
+        Returns the result's files as Telegram keeps them (``file_of``), if any."""
         title = self.title(self.catalog.get(job.model_id), job.model_id)
         give_up = time.monotonic() + deadline_s
         telegram = self.app.telegram
@@ -308,17 +309,17 @@ class Generation:
                        else t("gen_done_paid", model=title, price=money(job.price_rub)))
             sent = self.send_output(job.chat_id, GenerationOutput.from_json(job.result), caption,
                                     self.result_keyboard(job), what=f"job {job.id}", give_up=give_up)
-            self.remember_files(job.id, sent)
             self._remove_progress(job)
-            return
+            return [ref for ref in map(file_of, sent) if ref] or None
         markup = self.ending_keyboard(job)
         text = self.ending_text(job, title)
         if job.status == "cancelled" and job.progress_message_id \
                 and telegram.edit(job.chat_id, job.progress_message_id, text, markup):
-            return  # pressed on the progress message: that message is the answer
+            return None  # pressed on the progress message: that message is the answer
         telegram.deliver(lambda: telegram.bot.send_message(job.chat_id, text, reply_markup=markup),
                          what=f"job {job.id}", deadline_s=max(0.0, give_up - time.monotonic()))
         self._remove_progress(job)
+        return None
 
     def ending_text(self, job: Job, title: str) -> str:
         """Why there is no result, in a sentence that says what to do next."""

@@ -323,10 +323,13 @@ class JobQueue:
             "OR delivering_until < NOW() OR delivering_by = %s)",
             (lease_s, this_process(), job_id, steal_from)) == 1
 
-    def delivered(self, job_id: int, undeliverable: str | None = None) -> None:
-        """The Bot API accepted the message, or never will (``undeliverable``: why)."""
+    def delivered(self, job_id: int, undeliverable: str | None = None,
+                  files: list[dict] | None = None) -> None:
+        """The Bot API accepted the message, or never will (``undeliverable``: why);
+        ``files``: the result's Telegram file_ids, for 🗂 История."""
         self.db.execute("UPDATE generation_jobs SET notified = TRUE, delivering_until = NULL, "
-                        "undeliverable = %s WHERE id = %s", (undeliverable, job_id))
+                        "undeliverable = %s, delivered_files = COALESCE(%s, delivered_files) "
+                        "WHERE id = %s", (undeliverable, Json(files) if files else None, job_id))
 
     def deliver_later(self, job_id: int, retry_in_s: float) -> None:
         """This attempt failed: the sweeper tries again after ``retry_in_s``."""
