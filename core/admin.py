@@ -19,13 +19,13 @@ _ADJUST = re.compile(r"^(\d{1,19})\s+([+-]?)(\S+)\s+(.{3,200})$", re.S)
 
 def health(ctx, _args="") -> None:
     app = ctx.app
-    lines = ["🩺 Состояние"]
+    lines = [t("admin_health")]
     try:
         app.db.fetch_one("SELECT 1")
-        lines.append(f"База: доступна, соединений занято {app.db.busy} из {app.db.maxconn}")
-        lines.append(f"Очередь генераций: {app.jobs.depth()}")
+        lines.append(t("admin_health_db", busy=app.db.busy, size=app.db.maxconn))
+        lines.append(t("admin_health_queue", depth=app.jobs.depth()))
     except DEGRADED_ERRORS:
-        lines.append("База: недоступна")
+        lines.append(t("admin_health_db_down"))
     lines.append(app.plugins.summary())
     for plugin in app.plugins.plugins.values():
         lines.append(f"• {plugin.name}: {plugin.state}" + (f" ({plugin.reason})" if plugin.reason else ""))
@@ -46,9 +46,10 @@ def user_card(ctx, args: str) -> None:
     balance, held = app.balances.summary(user_id)
     jobs = app.db.fetch_all("SELECT id, model_id, status, price_rub, created_at FROM generation_jobs "
                             "WHERE user_id = %s ORDER BY id DESC LIMIT 5", (user_id,))
-    lines = [f"👤 {user_id} @{row[0] or '-'} {row[1] or ''}", f"С нами с {row[2]:%d.%m.%Y}",
-             f"Баланс: {money(balance)}, удержано: {money(held)}", "Последние генерации:"]
-    lines += [f"• #{j[0]} {j[1]} {j[2]} {money(j[3])} {j[4]:%d.%m %H:%M}" for j in jobs] or ["• нет"]
+    lines = [t("admin_user_card", user_id=user_id, username=row[0] or "-", name=row[1] or "",
+               since=f"{row[2]:%d.%m.%Y}", balance=money(balance), held=money(held))]
+    lines += [t("admin_user_job", id=j[0], model=j[1], status=j[2], price=money(j[3]),
+                when=f"{j[4]:%d.%m %H:%M}") for j in jobs] or [t("admin_none")]
     ctx.reply("\n".join(lines))
 
 

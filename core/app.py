@@ -77,6 +77,7 @@ class App:
         self.plugins = plugins or PluginHost(config.plugins_file).load()
         handlers.register(self)  # after the plugins' texts: their languages get menus too
         self.plugins.on_users_table_back = self.user_cache.forget
+        self.plugins.collect(self)  # what each plugin adds; one that raises fails here
         providers = self._providers()
         self.generation = Generation(self, self._offered_models(providers), providers)
         self.generation.register()  # before plugins: a draft's text goes to the draft first
@@ -86,8 +87,7 @@ class App:
         dispatch.install(self, self.telegram.bot)
 
     def _providers(self) -> dict:
-        return {p.name: p for _plugin, found in self.plugins.call("generation_providers", app=self)
-                for p in found}
+        return {p.name: p for _plugin, p in self.plugins.contributions("generation_providers")}
 
     def _offered_models(self, providers: dict):
         """The catalog less models whose provider is not running (off, failed, no key)."""

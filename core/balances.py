@@ -39,6 +39,11 @@ MONEY_TABLES_COLUMNS = ("(SELECT 1 FROM balances LIMIT 0), (SELECT 1 FROM balanc
                         "(SELECT 1 FROM payment_transactions LIMIT 0)")
 
 
+# A payment's row, made only the first time its (source, external_id) is seen.
+_CLAIM_PAYMENT = ("INSERT INTO payments (source, external_id, user_id, amount_rub, currency, total_amount) "
+                  "VALUES (%(source)s, %(external_id)s, %(user_id)s, %(amount)s, %(currency)s, %(total)s) "
+                  "ON CONFLICT (source, external_id) DO NOTHING RETURNING 1")
+
 class InvalidAmount(ValueError):
     """Not a positive amount of roubles with at most two decimal places."""
 
@@ -168,19 +173,19 @@ class Balances:
             raise ValueError(f"credit kind must be one of topup, refund, referral, not {kind!r}")
         return self._change(user_id, amount, kind, reason, cur)
 
-    def credit_once(self, user_id: int, amount, *, claim: str, claim_params: dict,
-                    kind: str = "topup", reason: str | None = None) -> Decimal | None:
-        """Credit once per ``claim``, in one statement with it; None if claimed before.
+    def credit_payment(self, user_id: int, amount, *, source: str, external_id: str,
+                       currency: str = "RUB", total_amount: int | None = None) -> Decimal | None:
+        """Credit a real payment once per ``(source, external_id)``: the new balance, or
+        None if that payment was credited before.
 
-        ``claim`` is an ``INSERT … ON CONFLICT DO NOTHING RETURNING 1`` that returns a
-        row only the first time (a payment's unique id). The claim, the balance (its row
-        made if missing) and the ledger row are one statement: they commit together or
-        not at all, in a single round trip.
+        The payment's row (unique on ``source, external_id``), the balance (its row made
+        if missing) and the ledger row are one statement: they commit together or not at
+        all, in a single round trip. A concurrent duplicate waits on the unique index
+        until the first commits, then finds the row and credits nothing.
         """
         amount = to_money(amount)
-        if LEDGER_SIGNS.get(kind) != 1:
-            raise ValueError(f"credit kind must be one of topup, refund, referral, not {kind!r}")
-        sql = (f"WITH claimed AS ({claim}), moved AS ("
+        reason = f"{source} payment {external_id}"[:200]
+        sql = (f"WITH claimed AS ({_CLAIM_PAYMENT}), moved AS ("
                "INSERT INTO balances (user_id, balance_rub) "
                "SELECT %(user_id)s, %(amount)s WHERE EXISTS (SELECT 1 FROM claimed) "
                "ON CONFLICT (user_id) DO UPDATE SET "
@@ -189,7 +194,9 @@ class Balances:
                "INSERT INTO payment_transactions (user_id, amount_rub, type, reason) "
                "SELECT %(user_id)s, %(amount)s, %(kind)s, %(reason)s WHERE EXISTS (SELECT 1 FROM moved)) "
                "SELECT (SELECT balance_rub FROM moved)")
-        params = {**claim_params, "user_id": user_id, "amount": amount, "kind": kind, "reason": reason}
+        params = {"source": source, "external_id": external_id, "currency": currency,
+                  "total": total_amount, "user_id": user_id, "amount": amount, "kind": "topup",
+                  "reason": reason}
         ensure_user_id(self.db, self.users, user_id)
         try:
             balance = self.db.fetch_one(sql, params)[0]
@@ -198,7 +205,7 @@ class Balances:
             ensure_user_id(self.db, self.users, user_id, force=True)
             balance = self.db.fetch_one(sql, params)[0]
         if balance is not None:
-            self._notify(BalanceChange(user_id, amount, kind, reason, balance), None)
+            self._notify(BalanceChange(user_id, amount, "topup", reason, balance), None)
         return balance
 
     def debit(self, user_id: int, amount, *, kind: str = "deduction", reason: str | None = None,

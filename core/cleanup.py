@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 
+from core import logs
 from core.db import UNAVAILABLE_ERRORS
 
 log = logging.getLogger("genbot.cleanup")
@@ -77,7 +78,7 @@ def run_cleanup(app, *, batch: int = 500, max_batches: int = 20) -> dict[str, in
         except UNAVAILABLE_ERRORS:
             raise
         except Exception as exc:  # a missing table skips its step, not the others
-            log.warning("cleanup step %s skipped: %s", name, str(exc).strip().splitlines()[0])
+            log.warning("cleanup step %s skipped: %s", name, logs.first_line(exc))
             counts[name] = 0
     for plugin, result in app.plugins.call("startup_cleanup", app=app):
         for name, count in dict(result).items():

@@ -259,7 +259,7 @@ def _set_webhook(config: Config) -> None:
                             drop_pending_updates=False)
         log.info("webhook set to %s", url)
     except Exception as exc:  # the old webhook may still be right: serve anyway
-        log.error("setWebhook to %s failed: %s", url, str(exc).splitlines()[0] if str(exc) else exc)
+        log.error("setWebhook to %s failed: %s", url, logs.first_line(exc))
 
 
 def cmd_migrate(config: Config, args) -> int:

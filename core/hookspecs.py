@@ -87,6 +87,11 @@ def plugin_settings():
 
 
 @hookspec
+def plugin_settings_check(settings):
+    """Raise ``ValueError`` with a message when the configured settings cannot work."""
+
+
+@hookspec
 def plugin_migrations():
     """A folder of yoyo SQL migrations that ``genbot migrate`` applies for the plugin."""
 
@@ -135,7 +140,7 @@ def generation_providers(app, settings):
 
 # -- what a plugin hears about -----------------------------------------------------------
 
-@hookspec
+@hookspec(firstresult=True)
 def start_payload(app, settings, ctx, payload, new_user):
     """``/start <payload>`` arrived (``new_user``: first contact); return True if it was yours."""
 

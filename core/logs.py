@@ -129,7 +129,11 @@ def start_request(request_id: str | None = None) -> str:
     return rid
 
 
-def first_line(exc: BaseException) -> str:
-    """An exception's first line for a one-line log message, or its type when it says nothing."""
+def first_line(exc: BaseException, *, with_type: bool = False) -> str:
+    """An exception's first line for a one-line log message, or its type when it says
+    nothing; ``with_type`` puts the type in front ("ValueError: …")."""
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    if not text:
+        return type(exc).__name__
+    line = text.splitlines()[0]
+    return f"{type(exc).__name__}: {line}" if with_type else line

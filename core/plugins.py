@@ -18,8 +18,10 @@ logged with the plugin's name. ``GENBOT_LOAD_PLUGINS=a,b`` loads only those plug
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.metadata
+import inspect
 import logging
 import os
 import threading
@@ -34,6 +36,7 @@ import psycopg2.errors
 from core import hookspecs
 from core.db import UNAVAILABLE_ERRORS
 from core.dispatch import RedeliveryNeeded
+from core.logs import first_line
 from core.texts import language, languages, register_texts, t
 
 log = logging.getLogger("genbot.plugins")
@@ -44,8 +47,43 @@ ENTRY_POINT_GROUP = "genbot.plugins"
 ENABLED, DISABLED, DEGRADED, FAILED = "enabled", "disabled", "degraded", "failed"
 
 
+# The hooks a plugin answers with what it adds to the bot: asked once at start (menu
+# buttons once per language); a plugin whose answer raises fails as a whole.
+CONTRIBUTION_HOOKS = ("generation_providers", "menu_buttons", "bot_commands", "callback_handlers",
+                      "text_handlers", "update_handlers", "web_routes")
+KNOWN_HOOKS = frozenset(name for name, value in vars(hookspecs).items()
+                        if hasattr(value, "genbot_spec"))
+
+
 class PluginSettingError(ValueError):
     pass
+
+
+class HookRaised(Exception):
+    """A plugin's declaration or contribution hook raised: the plugin fails."""
+
+
+def contract_problem(module) -> str | None:
+    """What in a plugin module genbot cannot honour, as the reason the plugin failed:
+    an implementation of a hook genbot does not have (a typo, unless marked
+    ``optionalhook``), or a hookwrapper (genbot calls each plugin on its own, so there
+    is no call for a wrapper to wrap)."""
+    marker = hookspecs.hookimpl.project_name + "_impl"
+    for attribute, value in sorted(vars(module).items()):
+        if not inspect.isroutine(value):  # as pluggy looks (a module may hold Flask proxies)
+            continue
+        opts = getattr(value, marker, None)
+        if not isinstance(opts, dict):
+            continue
+        hook = opts.get("specname") or attribute
+        if hook not in KNOWN_HOOKS and not opts.get("optionalhook"):
+            close = difflib.get_close_matches(hook, KNOWN_HOOKS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            return f"{hook!r} is not a genbot hook{hint}"
+        if opts.get("hookwrapper") or opts.get("wrapper"):
+            return (f"{hook!r} is a hookwrapper, which genbot does not support: it calls each "
+                    f"plugin's implementation on its own")
+    return None
 
 
 @dataclass
@@ -78,11 +116,6 @@ def _genbot_version() -> str:
         return importlib.metadata.version("genbot")
     except importlib.metadata.PackageNotFoundError:
         return "0+local"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
 def read_plugins_file(path: Path) -> tuple[dict, list[str]]:
@@ -154,6 +187,7 @@ class PluginHost:
         self.missing_tables: set[str] = set()
         self.on_users_table_back = None
         self.trace = bool(self.env.get("GENBOT_TRACE_PLUGINS"))
+        self._contributions: list[tuple[Plugin, str, object, str | None]] = []
 
     # -- loading and configuring -------------------------------------------------------
 
@@ -166,10 +200,7 @@ class PluginHost:
                 continue
             source = "built-in" if module_name in BUILTIN_PLUGINS else f"module {module_name}"
             plugin = Plugin(name, source, _genbot_version())
-            try:
-                self._register(plugin, importlib.import_module(module_name))
-            except Exception as exc:
-                self._fail(plugin, f"import failed: {_first_line(exc)}", exc)
+            self._import_and_register(plugin, lambda m=module_name: importlib.import_module(m))
         for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             if only and entry.name not in only:
                 continue
@@ -180,29 +211,49 @@ class PluginHost:
                 self.warnings.append(f"plugin {entry.name} from {plugin.source} has the name of a "
                                      f"plugin already loaded; skipped")
                 continue
-            try:
-                self._register(plugin, entry.load())
-            except Exception as exc:
-                self._fail(plugin, f"import failed: {_first_line(exc)}", exc)
+            self._import_and_register(plugin, entry.load)
         self._configure()
         return self
 
-    def _register(self, plugin: Plugin, module) -> None:
+    def _import_and_register(self, plugin: Plugin, import_module) -> None:
+        try:
+            module = import_module()
+        except Exception as exc:
+            self._fail(plugin, f"import failed: {first_line(exc, with_type=True)}", exc)
+            return
         plugin.module = module
         self.plugins[plugin.name] = plugin
-        self.pm.register(module, name=plugin.name)
+        problem = contract_problem(module)
+        if problem:
+            self._fail(plugin, problem)
+            return
+        try:
+            self.pm.register(module, name=plugin.name)
+        except pluggy.PluginValidationError as exc:  # an argument the hook does not have
+            self._fail(plugin, first_line(exc))
+            return
         plugin.hooks = sorted(caller.name for caller in self.pm.get_hookcallers(module) or [])
-        plugin.tables = list(self._declared(plugin, "plugin_tables") or [])
-        plugin.defaults = dict(self._declared(plugin, "plugin_settings") or {})
-        migrations = self._declared(plugin, "plugin_migrations")
-        plugin.migrations = Path(migrations) if migrations else None
-        for lang, texts in (self._declared(plugin, "plugin_texts") or {}).items():
-            register_texts(lang, texts)
+        try:
+            plugin.tables = list(self._declared(plugin, "plugin_tables") or [])
+            plugin.defaults = dict(self._declared(plugin, "plugin_settings") or {})
+            migrations = self._declared(plugin, "plugin_migrations")
+            plugin.migrations = Path(migrations) if migrations else None
+            texts = self._declared(plugin, "plugin_texts") or {}
+        except HookRaised as exc:
+            self._fail(plugin, str(exc), exc.__cause__)
+            return
+        for lang, table in texts.items():
+            register_texts(lang, table)
 
     def _declared(self, plugin: Plugin, hook_name: str):
         impl = self._impl(plugin, hook_name)
-        result = impl.function() if impl is not None else None
-        if self.trace and impl is not None:
+        if impl is None:
+            return None
+        try:
+            result = impl.function()
+        except Exception as exc:
+            raise HookRaised(f"{hook_name} raised {first_line(exc, with_type=True)}") from exc
+        if self.trace:
             log.info("trace: %s.%s() -> %r", plugin.name, hook_name, result)
         return result
 
@@ -241,6 +292,14 @@ class PluginHost:
                 self._fail(plugin, f"bad setting in {self.plugins_file}: {exc}")
                 continue
             plugin.settings = settings
+            check = self._impl(plugin, "plugin_settings_check")
+            try:
+                if check is not None:
+                    check.function(settings=settings)
+            except Exception as exc:
+                self._fail(plugin, f"bad setting in {self.plugins_file}: "
+                                   f"{first_line(exc, with_type=not isinstance(exc, ValueError))}", exc)
+                continue
             if not enabled:
                 plugin.state, plugin.reason = DISABLED, f"disabled in {self.plugins_file}"
                 self.pm.unregister(plugin.module)
@@ -256,7 +315,7 @@ class PluginHost:
             rows = db.fetch_all("SELECT name FROM unnest(%s::text[]) AS name "
                                 "WHERE to_regclass('public.' || quote_ident(name)) IS NULL", (wanted,))
         except UNAVAILABLE_ERRORS as exc:
-            log.warning("plugin table probe: database unreachable (%s)", _first_line(exc))
+            log.warning("plugin table probe: database unreachable (%s)", first_line(exc, with_type=True))
             return
         with self._probe_lock:
             missing = {r[0] for r in rows}
@@ -312,28 +371,43 @@ class PluginHost:
                 return impl
         return None
 
-    def call(self, hook_name: str, *, include_degraded: bool = False, **kwargs) -> list[tuple[Plugin, object]]:
-        """Call one hook on every enabled plugin, each isolated; (plugin, result) pairs."""
-        results = []
+    def _implementations(self, hook_name: str, include_degraded: bool):
+        """(plugin, implementation) in calling order: ``tryfirst`` ones, then the rest in
+        load order (built-ins first), then ``trylast`` ones."""
+        found = []
         for plugin in list(self.plugins.values()):
             if plugin.state != ENABLED and not (include_degraded and plugin.state == DEGRADED):
                 continue
             impl = self._impl(plugin, hook_name)
-            if impl is None:
-                continue
-            arguments = {name: (plugin.settings if name == "settings" else kwargs.get(name))
-                         for name in impl.argnames}
+            if impl is not None:
+                found.append((plugin, impl))
+        found.sort(key=lambda pair: 0 if pair[1].tryfirst else 2 if pair[1].trylast else 1)
+        return found
+
+    def _call_one(self, plugin: Plugin, impl, hook_name: str, kwargs: dict):
+        arguments = {name: (plugin.settings if name == "settings" else kwargs.get(name))
+                     for name in impl.argnames}
+        result = impl.function(**arguments)
+        if self.trace:
+            shown = ", ".join(f"{k}={v!r}" for k, v in arguments.items() if k not in ("app", "settings"))
+            log.info("trace: %s.%s(%s) -> %r", plugin.name, hook_name, shown, result)
+        return result
+
+    def call(self, hook_name: str, *, include_degraded: bool = False, **kwargs) -> list[tuple[Plugin, object]]:
+        """Call one hook on every enabled plugin, each isolated; (plugin, result) pairs
+        of the answers that are not None. A ``firstresult`` hook stops at the first."""
+        first_only = getattr(self.pm.hook, hook_name).spec.opts.get("firstresult", False)
+        results = []
+        for plugin, impl in self._implementations(hook_name, include_degraded):
             try:
-                result = impl.function(**arguments)
+                result = self._call_one(plugin, impl, hook_name, kwargs)
             except Exception:
                 log.exception("plugin %s: hook %s failed", plugin.name, hook_name)
                 continue
-            if self.trace:
-                shown = ", ".join(f"{k}={v!r}" for k, v in arguments.items()
-                                  if k not in ("app", "settings"))
-                log.info("trace: %s.%s(%s) -> %r", plugin.name, hook_name, shown, result)
             if result is not None:
                 results.append((plugin, result))
+                if first_only:
+                    break
         return results
 
     def guard(self, plugin: Plugin, handler, *, text_handler: bool = False):
@@ -357,24 +431,51 @@ class PluginHost:
         guarded.__name__ = getattr(handler, "__name__", "handler")
         return guarded
 
-    def install(self, app) -> None:
-        """Register every active plugin's buttons, commands, callbacks and text handlers.
+    def collect(self, app) -> None:
+        """Ask every active plugin what it adds (``CONTRIBUTION_HOOKS``), all of it
+        before any of it is used: a plugin whose answer raises or is not a list fails
+        whole, leaving no button or route behind.
 
         Menu buttons are asked for once per language, each time speaking it, so a label
         that is a text (``t("btn_notes")``) lands in every language's menu."""
-        for lang in languages():
-            with language(lang):
-                self._install_hook(app, "menu_buttons", lang)
-        for hook_name in ("bot_commands", "callback_handlers", "text_handlers", "update_handlers"):
-            self._install_hook(app, hook_name)
-
-    def _install_hook(self, app, hook_name: str, lang: str | None = None) -> None:
-        for plugin, items in self.call(hook_name, include_degraded=True, app=app):
+        self._contributions = []
+        for plugin in list(self.plugins.values()):
+            if not plugin.active:
+                continue
             try:
-                for item in items:
-                    self._install_one(app, plugin, hook_name, item, lang)
-            except Exception as exc:
-                self._fail(plugin, f"{hook_name}: {_first_line(exc)}", exc)
+                found = []
+                for hook_name in CONTRIBUTION_HOOKS:
+                    for lang in (languages() if hook_name == "menu_buttons" else [None]):
+                        with language(lang):
+                            found += [(hook_name, item, lang)
+                                      for item in self._contribution(plugin, hook_name, app)]
+            except HookRaised as exc:
+                self._fail(plugin, str(exc), exc.__cause__)
+                continue
+            self._contributions += [(plugin, *entry) for entry in found]
+
+    def _contribution(self, plugin: Plugin, hook_name: str, app) -> list:
+        impl = self._impl(plugin, hook_name)
+        if impl is None:
+            return []
+        try:
+            items = self._call_one(plugin, impl, hook_name, {"app": app})
+            if items is not None and not isinstance(items, (list, tuple)):
+                raise TypeError(f"must return a list, got {type(items).__name__}")
+        except Exception as exc:
+            raise HookRaised(f"{hook_name} raised {first_line(exc, with_type=True)}") from exc
+        return list(items or [])
+
+    def contributions(self, hook_name: str) -> list[tuple[Plugin, object]]:
+        """(plugin, item) that active plugins added through ``hook_name`` (after ``collect``)."""
+        return [(plugin, item) for plugin, hook, item, _lang in self._contributions
+                if hook == hook_name and plugin.active]
+
+    def install(self, app) -> None:
+        """Register every active plugin's buttons, commands, callbacks and text handlers."""
+        for plugin, hook_name, item, lang in self._contributions:
+            if plugin.active and hook_name not in ("generation_providers", "web_routes"):
+                self._install_one(app, plugin, hook_name, item, lang)
 
     def _install_one(self, app, plugin: Plugin, hook_name: str, item, lang: str | None = None) -> None:
         if hook_name == "menu_buttons":
@@ -390,9 +491,8 @@ class PluginHost:
         else:
             app.router.text(self.guard(plugin, item, text_handler=True), plugin.name)
 
-    def web_routes(self, app) -> list[tuple[Plugin, hookspecs.WebRoute]]:
-        return [(plugin, route) for plugin, routes in
-                self.call("web_routes", include_degraded=True, app=app) for route in routes]
+    def web_routes(self) -> list[tuple[Plugin, hookspecs.WebRoute]]:
+        return self.contributions("web_routes")
 
     # -- reporting ------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import threading
 
 from telebot import apihelper
 
+from core import logs
 from core.dispatch import RedeliveryNeeded
 
 log = logging.getLogger("genbot.polling")
@@ -38,7 +39,7 @@ class Poller:
         try:
             self.app.telegram.bot.delete_webhook(drop_pending_updates=False)
         except Exception as exc:
-            log.warning("deleteWebhook failed: %s", str(exc).splitlines()[0] if str(exc) else exc)
+            log.warning("deleteWebhook failed: %s", logs.first_line(exc))
         offset, pause = None, 1.0
         log.info("polling Telegram for updates")
         while not self._stop.is_set():
@@ -48,7 +49,7 @@ class Poller:
                 pause = 1.0
             except Exception as exc:
                 log.warning("getUpdates failed: %s; retrying in %.0f s",
-                            str(exc).splitlines()[0] if str(exc) else exc, pause)
+                            logs.first_line(exc), pause)
                 self._stop.wait(pause)
                 pause = min(pause * 2, 60)
                 continue

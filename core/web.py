@@ -49,7 +49,7 @@ def readiness(app) -> tuple[dict, int]:
         report["schema"]["missing"] = [r[0] for r in rows]
     except UNAVAILABLE_ERRORS as exc:
         report["database"] = "unreachable"
-        report["error"] = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreachable"
+        report["error"] = logs.first_line(exc)
     report["plugins"] = {p["name"]: {"state": p["state"], "reason": p["reason"]}
                          for p in app.plugins.as_json()}
     ready = report["database"] == "ok" and "users" not in report["schema"]["missing"]
@@ -165,7 +165,7 @@ def create_web_app(app) -> Flask:
         report, status = readiness(app)
         return _json(report if operator() else {"status": report["status"]}, status)
 
-    for plugin, route in app.plugins.web_routes(app):
+    for plugin, route in app.plugins.web_routes():
         web.add_url_rule(route.rule, f"{plugin.name}:{route.rule}",
                          _guarded_view(plugin, route.view), methods=list(route.methods))
 

@@ -190,36 +190,40 @@ def test_ledger_check_finds_a_difference(db, balances):
     assert ledger_differences(db) == [(13, Decimal("11.00"), Decimal("0"), Decimal("10.00"))]
 
 
-CLAIM = ("INSERT INTO idempotency_records (key, scope) VALUES (%(key)s, 'test') "
-         "ON CONFLICT (key) DO NOTHING RETURNING 1")
+def pay(balances, user_id: int, amount: str, charge: str):
+    return balances.credit_payment(user_id, amount, source="provider", external_id=charge)
 
 
-def test_credit_once_credits_once_per_claim(db, balances):
-    assert balances.credit_once(20, "30.00", claim=CLAIM, claim_params={"key": "k1"}) == Decimal("30.00")
-    assert balances.credit_once(20, "30.00", claim=CLAIM, claim_params={"key": "k1"}) is None
-    assert balances.credit_once(20, "5.00", claim=CLAIM, claim_params={"key": "k2"}) == Decimal("35.00")
-    assert ledger_total(db, 20) == Decimal("35.00")
+def test_a_payment_is_credited_once_per_source_and_id(db, balances):
+    assert pay(balances, 20, "30.00", "k1") == Decimal("30.00")
+    assert pay(balances, 20, "30.00", "k1") is None
+    assert pay(balances, 20, "5.00", "k2") == Decimal("35.00")
+    assert balances.credit_payment(20, "5.00", source="stars", external_id="k2") == Decimal("40.00")
+    assert db.fetch_all("SELECT source, external_id, amount_rub FROM payments ORDER BY id") == [
+        ("provider", "k1", Decimal("30.00")), ("provider", "k2", Decimal("5.00")),
+        ("stars", "k2", Decimal("5.00"))]
+    assert ledger_total(db, 20) == Decimal("40.00")
     assert ledger_differences(db) == []
 
 
-def test_credit_once_for_a_user_whose_rows_vanished(db):
+def test_a_payment_for_a_user_whose_rows_vanished(db):
     cache = UserCache()
     balances = Balances(db, cache)
     balances.credit(21, "1.00")
     db.execute("DELETE FROM payment_transactions WHERE user_id = 21")
     db.execute("DELETE FROM balances WHERE user_id = 21")
     db.execute("DELETE FROM users WHERE user_id = 21")
-    assert balances.credit_once(21, "4.00", claim=CLAIM, claim_params={"key": "k3"}) == Decimal("4.00")
+    assert pay(balances, 21, "4.00", "k3") == Decimal("4.00")
     assert ledger_differences(db) == []
 
 
-def test_credit_once_under_concurrency(db, user_cache):
+def test_one_payment_sent_twenty_times_at_once_is_credited_once(db, user_cache):
     balances = Balances(db, user_cache)
     barrier, results = threading.Barrier(20, timeout=30), []
 
     def press():
         barrier.wait()
-        results.append(balances.credit_once(22, "7.00", claim=CLAIM, claim_params={"key": "same"}))
+        results.append(pay(balances, 22, "7.00", "same"))
 
     threads = [threading.Thread(target=press) for _ in range(20)]
     for th in threads:

@@ -54,7 +54,9 @@ def test_admin_commands_answer_admins_and_do_not_exist_for_others(db_settings, b
         for command in ("/stats", "/health", f"/user {STRANGER}", f"/adjust {STRANGER} +10 подарок"):
             assert send(updates.message(STRANGER, command)) == ["Такой команды нет. Список команд — /help."]
         assert "Состояние" in send(updates.message(ADMIN, "/health"))[0]
-        assert "Генерации за 24 часа" in send(updates.message(ADMIN, "/stats"))[0]
+        stats = send(updates.message(ADMIN, "/stats"))[0]
+        assert "Генерации за 24 часа" in stats
+        assert "💳 Пополнения за 24 часа: 0 на 0 ₽; возвращено: 0" in stats  # payments' admin_stats
         assert "+10 ₽, теперь 10 ₽" in send(updates.message(ADMIN, f"/adjust {STRANGER} +10 подарок"))[0]
         assert "−3,50 ₽, теперь 6,50 ₽" in send(updates.message(ADMIN, f"/adjust {STRANGER} -3.50 ошибка"))[0]
         assert "больше баланса" in send(updates.message(ADMIN, f"/adjust {STRANGER} -100 много"))[0]

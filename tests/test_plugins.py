@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from decimal import Decimal
 
 import pytest
@@ -118,7 +119,6 @@ def test_disabled_plugin_has_no_buttons_and_unknown_names_warn(db_settings, bot_
         assert "💼 Мои проекты" in labels(body)
         assert "unknown plugin [nosuch]" in caplog.text
         assert "[projects] has no setting 'colour'" in caplog.text
-        assert "not understood" not in caplog.text
         # An old keyboard's button of a switched-off plugin is text like any other: a prompt.
         assert "Что создать по описанию «🤝 Партнёрка»?" in post_update(
             client, updates.message(5, "🤝 Партнёрка")).get_json()["text"]
@@ -234,7 +234,7 @@ def test_stats_counts_the_last_day(served):
     text = post_update(client, updates.message(900, "/stats")).get_json()["text"]
     assert "• failed: 1" in text and "• success: 2" in text and "• timeout: 1" in text
     assert "Успешных бесплатных: 1, платных: 1" in text
-    assert "Выручка: 30.00 ₽" in text
+    assert "Выручка: 30 ₽" in text
     assert "demo-image E500: boom × 1" in text
 
 
@@ -242,3 +242,93 @@ def test_trace_switch_logs_every_hook_call(tmp_path, caplog):
     caplog.set_level(logging.INFO)
     PluginHost(tmp_path / "none.toml", env={"GENBOT_TRACE_PLUGINS": "1"}).load()
     assert "trace: projects.plugin_tables() -> ['projects', 'project_history']" in caplog.text
+
+
+# -- the contract, checked at load ------------------------------------------------------------
+
+def load_with(tmp_path, *modules, plugins_toml: str = "") -> PluginHost:
+    path = tmp_path / "plugins.toml"
+    path.write_text(plugins_toml)
+    return PluginHost(path, env={}).load(extra=tuple(f"tests.support.plugins.{m}" for m in modules))
+
+
+def test_mistakes_in_a_plugin_fail_it_with_the_reason(tmp_path):
+    host = load_with(tmp_path, "misspelled", "raising_declaration", "wrapping", "forward")
+    reasons = {name: (p.state, p.reason) for name, p in host.plugins.items()}
+    assert reasons["misspelled"] == (FAILED, "'menu_button' is not a genbot hook; did you mean 'menu_buttons'?")
+    assert reasons["raising_declaration"] == (
+        FAILED, "plugin_settings raised RuntimeError: settings could not be read")
+    assert reasons["wrapping"][0] == FAILED and "hookwrapper, which genbot does not support" in reasons["wrapping"][1]
+    # A hook of a later genbot, marked optional, is no mistake.
+    assert reasons["forward"] == (ENABLED, "")
+    assert host.plugins["projects"].state == ENABLED
+    assert "3 failed" in host.summary()
+
+
+def test_a_setting_the_plugin_refuses_fails_it(tmp_path):
+    host = load_with(tmp_path, plugins_toml="[referrals]\nreward_percent = 150\n")
+    assert (host.plugins["referrals"].state, host.plugins["referrals"].reason) == (
+        FAILED, f"bad setting in {tmp_path / 'plugins.toml'}: setting reward_percent must be from 0 to 100")
+
+
+def test_a_plugin_whose_contribution_raises_fails_whole_and_leaves_no_button(
+        db_settings, bot_api, tmp_path):
+    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, METRICS_TOKEN=METRICS_TOKEN,
+                           extra_plugins=("tests.support.plugins.raising_contribution",))
+    try:
+        failed = app.plugins.plugins["raising_contribution"]
+        assert (failed.state, failed.reason) == (
+            FAILED, "bot_commands raised RuntimeError: commands could not be built")
+        body = post_update(client, updates.message(12, "/start")).get_json()
+        assert "🪤 Ловушка" not in labels(body) and "💰 Баланс" in labels(body)
+        assert "🪤 Ловушка" not in app.router.buttons
+        ready = client.get("/readyz", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).get_json()
+        assert ready["plugins"]["raising_contribution"] == {
+            "state": "failed", "reason": "bot_commands raised RuntimeError: commands could not be built"}
+    finally:
+        app.close()
+
+
+def test_start_payload_stops_at_the_plugin_that_answers(db_settings, bot_api, tmp_path):
+    from tests.support.plugins import forward
+    forward.heard.clear()
+    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path,
+                           extra_plugins=("tests.support.plugins.forward",))
+    try:
+        post_update(client, updates.message(20, "/start"))
+        post_update(client, updates.message(21, "/start fwd_20"))  # forward's: referrals never hears it
+        post_update(client, updates.message(22, "/start ref_20"))  # not forward's: referrals takes it
+        assert forward.heard == ["fwd_20", "ref_20"]  # tryfirst: asked before referrals
+        assert app.db.fetch_all("SELECT referred_id FROM referrals ORDER BY referred_id") == [(22,)]
+    finally:
+        app.close()
+
+
+@pytest.mark.slow
+def test_genbot_plugins_json_shows_what_failed_and_why(db_settings, tmp_path):
+    """Installed plugins (entry points of a distribution on the path), as an operator sees them."""
+    import json
+    import shutil
+
+    from tests.support.pg import url_for
+    from tests.support.serve import ROOT, base_env, run_cli
+
+    site = tmp_path / "site"
+    (site / "broken_plugins-1.0.dist-info").mkdir(parents=True)
+    for module in ("misspelled", "raising_declaration"):
+        shutil.copy(ROOT / "tests" / "support" / "plugins" / f"{module}.py", site / f"broken_{module}.py")
+    (site / "broken_plugins-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: broken-plugins\nVersion: 1.0\n")
+    (site / "broken_plugins-1.0.dist-info" / "entry_points.txt").write_text(
+        "[genbot.plugins]\nmisspelled = broken_misspelled\nraising = broken_raising_declaration\n")
+    env = base_env(DATABASE_URL=url_for(db_settings))
+    env["PYTHONPATH"] = f"{site}{os.pathsep}{env['PYTHONPATH']}"
+    result = run_cli("plugins", "--json", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    listed = {p["name"]: p for p in json.loads(result.stdout)}
+    assert (listed["misspelled"]["state"], listed["misspelled"]["reason"]) == (
+        "failed", "'menu_button' is not a genbot hook; did you mean 'menu_buttons'?")
+    assert listed["misspelled"]["source"] == "package broken-plugins"
+    assert (listed["raising"]["state"], listed["raising"]["reason"]) == (
+        "failed", "plugin_settings raised RuntimeError: settings could not be read")
+    assert listed["projects"]["state"] == "enabled"

@@ -98,6 +98,13 @@ TEXTS = {
     "admin_adjust_bad_amount": "Сумма не подходит: {error}",
     "admin_adjust_short": "Нельзя списать больше баланса ({balance}).",
     "admin_adjusted": "Баланс {user_id} изменён на {change}, теперь {balance}. Запись в журнале сделана.",
+    "admin_health": "🩺 Состояние",
+    "admin_health_db": "База: доступна, соединений занято {busy} из {size}",
+    "admin_health_queue": "Очередь генераций: {depth}",
+    "admin_health_db_down": "База: недоступна",
+    "admin_user_card": "👤 {user_id} @{username} {name}\nС нами с {since}\nБаланс: {balance}, удержано: {held}\nПоследние генерации:",
+    "admin_user_job": "• #{id} {model} {status} {price} {when}",
+    "admin_none": "• нет",
     # choosing a model
     "gen_category": "{title}: выберите модель.",
     "gen_category_empty": "Здесь пока нет моделей. Выберите другой раздел.",

@@ -81,6 +81,18 @@ def plugin_tables():
 
 
 @hookimpl
+def plugin_texts():
+    return {"ru": {"stats_head": "📊 Генерации за 24 часа",
+                   "stats_no_events": "• событий нет",
+                   "stats_successes": "Успешных бесплатных: {free}, платных: {paid}\nВыручка: {revenue}",
+                   "stats_failures": "Частые ошибки:"},
+            "en": {"stats_head": "📊 Generations in the last 24 hours",
+                   "stats_no_events": "• no events",
+                   "stats_successes": "Succeeded free: {free}, paid: {paid}\nRevenue: {revenue}",
+                   "stats_failures": "Most frequent errors:"}}
+
+
+@hookimpl
 def generation_started(app, event):
     log_generation_event(app, event)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from core.texts import money, t
 
 # The seed's "Check Recent Failures" query, as it stands in DATABASE_BOOTSTRAP.md.
 RECENT_FAILURES = """
@@ -33,12 +33,12 @@ def stats_text(app) -> str:
     by_status = app.db.fetch_all(BY_STATUS)
     failures = app.db.fetch_all(RECENT_FAILURES)
     free, paid, revenue = app.db.fetch_one(FREE_PAID_REVENUE)
-    lines = ["📊 Генерации за 24 часа"]
-    lines += [f"• {status}: {count}" for status, count in by_status] or ["• событий нет"]
-    lines += ["", f"Успешных бесплатных: {free}, платных: {paid}",
-              f"Выручка: {Decimal(revenue):.2f} ₽", "", "Частые ошибки:"]
+    lines = [t("stats_head")]
+    lines += [f"• {status}: {count}" for status, count in by_status] or [t("stats_no_events")]
+    lines += ["", t("stats_successes", free=free, paid=paid, revenue=money(revenue)), "",
+              t("stats_failures")]
     lines += [f"• {model} {code or '-'}: {(message or '')[:80]} × {count}"
-              for model, code, message, count in failures] or ["• нет"]
+              for model, code, message, count in failures] or [t("admin_none")]
     for _plugin, section in app.plugins.call("admin_stats", app=app):
         lines += ["", str(section)]
     return "\n".join(lines)

@@ -234,6 +234,13 @@ def refund_command(ctx, args: str, settings) -> None:
     ctx.reply(t(f"pay_refund_{outcome}", charge=charge_id))
 
 
+# Top-ups of the last 24 hours for the admins' /stats.
+_LAST_DAY = """
+SELECT COUNT(*), COALESCE(SUM(amount_rub), 0), COUNT(*) FILTER (WHERE status <> 'credited')
+FROM payments WHERE created_at > NOW() - INTERVAL '24 hours'
+"""
+
+
 # -- hooks ---------------------------------------------------------------------------------
 
 @hookimpl
@@ -291,6 +298,7 @@ def plugin_texts():
         "pay_settle_refund_none": "Платежа {charge} среди ожидающих проверки нет (уже решён или не найден).",
         "pay_settle_refund_already": "Платёж {charge} уже возвращается.",
         "pay_settle_refund_unknown": "Платёж {charge} не найден.",
+        "pay_stats": "💳 Пополнения за 24 часа: {count} на {total}; возвращено: {refunded}",
     }, "en": {
         "btn_topup": "💳 Top up",
         "pay_menu": "💳 Top up your balance. Choose an amount:",
@@ -311,6 +319,7 @@ def plugin_texts():
         "pay_under_review": ("💳 Payment received, but it does not match the invoice. An administrator "
                              "will check it and credit or return the money. Payment number: {charge}. "
                              "Questions: /paysupport."),
+        "pay_stats": "💳 Top-ups in the last 24 hours: {count} for {total}; refunded: {refunded}",
     }}
 
 
@@ -348,6 +357,12 @@ def bot_commands(app, settings):
 def startup_cleanup(app, settings):
     return {"uncertain_refunds_settled":
             refunds.settle_uncertain_refunds(app, float(settings["refund_settle_after_s"]))}
+
+
+@hookimpl
+def admin_stats(app, settings):
+    count, total, refunded = app.db.fetch_one(_LAST_DAY)
+    return t("pay_stats", count=count, total=money(total), refunded=refunded)
 
 
 @hookimpl

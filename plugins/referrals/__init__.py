@@ -182,14 +182,6 @@ def show_partner_screen(ctx, settings) -> None:
     ctx.reply(t("ref_screen", link=link, invited=invited, earned=money(earned), terms=terms))
 
 
-def check_settings(settings) -> None:
-    percent, fixed = Decimal(str(settings["reward_percent"])), Decimal(str(settings["reward_rub"]))
-    if not 0 <= percent <= 100:
-        raise ValueError("setting reward_percent must be from 0 to 100")
-    if fixed < 0:
-        raise ValueError("setting reward_rub must not be negative")
-
-
 @hookimpl
 def plugin_tables():
     return ["referrals", "referral_rewards"]
@@ -199,6 +191,15 @@ def plugin_tables():
 def plugin_settings():
     # reward_rub > 0 switches from a share of each payment to one fixed reward.
     return {"reward_percent": Decimal("10"), "reward_rub": Decimal("0.00"), "bot_username": ""}
+
+
+@hookimpl
+def plugin_settings_check(settings):
+    percent, fixed = Decimal(str(settings["reward_percent"])), Decimal(str(settings["reward_rub"]))
+    if not 0 <= percent <= 100:
+        raise ValueError("setting reward_percent must be from 0 to 100")
+    if fixed < 0:
+        raise ValueError("setting reward_rub must not be negative")
 
 
 @hookimpl
@@ -222,7 +223,6 @@ def plugin_texts():
 
 @hookimpl
 def menu_buttons(app, settings):
-    check_settings(settings)
     return [Button(t("btn_referrals"), lambda ctx: show_partner_screen(ctx, settings), order=60)]
 
 

@@ -17,6 +17,6 @@ def balance_changed(app, settings, change):
     raise RuntimeError("unruly listener exploded")
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # before referrals, whose answer would end the call
 def start_payload(app, settings, ctx, payload, new_user):
     raise RuntimeError("unruly payload reader exploded")
