@@ -21,13 +21,13 @@ from core.conversations import Conversations
 from core.db import Database
 from core.files import InputFiles
 from core.generation import Generation
-from core.jobs import JobQueue, JobRunner
+from core.jobs import Job, JobQueue, JobRunner
 from core.menu import Menu
 from core.plugins import PluginHost
 from core.telegram import RateLimits, TelegramApi
 from core.texts import DEFAULT_LANGUAGE, language, languages, set_language, t
 from core.updates import UpdateLedger
-from core.users import UserCache, ensure_user_exists
+from core.users import UserCache, ensure_user_exists, ensure_user_id
 
 log = logging.getLogger("genbot.app")
 
@@ -108,11 +108,50 @@ class App:
         self.generation.runner = self.runner
         return self.runner.start()
 
-    def generation_result(self, user_id: int, job_id: int) -> dict | None:
-        return self.generation.generation_result(user_id, job_id)
-
     def _tell_plugins_of_balance_change(self, change) -> None:
         self.plugins.call("balance_changed", app=self, change=change)
+
+    # -- what plugins may call besides db, balances, conversations, telegram, catalog ----
+    # (the surface genbot/__init__.py documents; tests/test_public_api.py holds plugins to it)
+
+    def ensure_user_id(self, user_id: int) -> None:
+        """The user's row exists (cached), before a plugin's row refers to it."""
+        ensure_user_id(self.db, self.user_cache, user_id)
+
+    def generation_result(self, user_id: int, job_id: int) -> dict | None:
+        """A succeeded job of this user as plugins see it (to save it in a project), or None."""
+        return self.generation.generation_result(user_id, job_id)
+
+    def job(self, job_id: int) -> Job | None:
+        """A generation job, e.g. the one a provider's callback names."""
+        return self.jobs.get(job_id)
+
+    def settle_job(self, job_id: int, status: str, *, output=None, error_code: str | None = None,
+                   error_message: str | None = None, reason: str | None = None,
+                   deadline_s: float | None = None) -> bool:
+        """End a running job from a provider's callback: ``succeeded`` with ``output``, or
+        ``failed`` with a code, a message and a user-facing ``reason`` (``REASONS``). The
+        money is settled and the user told once; False if the job had ended already."""
+        return self.generation.end_job(job_id, status, output=output, error_code=error_code,
+                                       error_message=error_message, reason=reason,
+                                       deadline_s=deadline_s) is not None
+
+    def download_file(self, file_id: str) -> tuple[bytes, str]:
+        """A file a user sent, from Telegram: its bytes and content type."""
+        return self.input_files.fetch(file_id)
+
+    @property
+    def public_url(self) -> str | None:
+        """Where the world reaches this bot (``WEBHOOK_URL``), for provider callbacks."""
+        return self.config.webhook_url
+
+    def secret(self, name: str, default: str = "") -> str:
+        """An environment variable (a key a plugin's settings do not hold)."""
+        return self.plugins.env.get(name, default)
+
+    def hook(self, name: str, **arguments) -> list:
+        """Call a hook of every plugin, each isolated; the answers that are not None."""
+        return [answer for _plugin, answer in self.plugins.call(name, app=self, **arguments)]
 
     # -- what handlers and plugins use -------------------------------------------------
 

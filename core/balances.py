@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 import psycopg2.errors
 
 from core.db import Database, in_transaction
+from core.metrics import PAYMENTS
 from core.users import UserCache, ensure_user_id
 
 log = logging.getLogger("genbot.balances")
@@ -204,6 +205,7 @@ class Balances:
             self.users.forget(user_id)
             ensure_user_id(self.db, self.users, user_id, force=True)
             balance = self.db.fetch_one(sql, params)[0]
+        PAYMENTS.labels(source, "duplicate" if balance is None else "credited").inc()
         if balance is not None:
             self._notify(BalanceChange(user_id, amount, "topup", reason, balance), None)
         return balance

@@ -401,6 +401,11 @@ class PluginHost:
         for plugin, impl in self._implementations(hook_name, include_degraded):
             try:
                 result = self._call_one(plugin, impl, hook_name, kwargs)
+            except psycopg2.errors.UndefinedTable as exc:
+                # A table of the plugin's vanished: degrade it now, not at the next probe.
+                log.warning("plugin %s: hook %s: %s", plugin.name, hook_name, first_line(exc))
+                self.probe_now()
+                continue
             except Exception:
                 log.exception("plugin %s: hook %s failed", plugin.name, hook_name)
                 continue

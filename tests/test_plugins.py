@@ -226,7 +226,7 @@ def test_stats_counts_the_last_day(served):
                                       ("success", True, "0", None), ("failed", False, "30", "E500"),
                                       ("timeout", False, "30", None), ("failed", False, "30", "E500")]:
         # users 950+ never wrote to the bot: the event writes them first, no FK error
-        assert log_generation_event(app, GenerationEvent(
+        log_generation_event(app, GenerationEvent(
             user_id=950, model_id="demo-image", status=status, is_free_applied=free,
             price_rub=Decimal(price), error_code=code, error_message="boom" if code else None))
     app.db.execute("UPDATE generation_events SET created_at = NOW() - INTERVAL '2 days' WHERE id = "
@@ -332,3 +332,20 @@ def test_genbot_plugins_json_shows_what_failed_and_why(db_settings, tmp_path):
     assert (listed["raising"]["state"], listed["raising"]["reason"]) == (
         "failed", "plugin_settings raised RuntimeError: settings could not be read")
     assert listed["projects"]["state"] == "enabled"
+
+
+def test_balance_changed_is_heard_once_committed_and_never_after_a_rollback(db_settings, bot_api, tmp_path):
+    from tests.support.plugins import listener
+    listener.heard.clear()
+    app, _ = make_app(db_settings, bot_api, tmp_path=tmp_path,
+                      extra_plugins=("tests.support.plugins.listener",))
+    try:
+        app.balances.credit(30, "12.50", reason="подарок")
+        with pytest.raises(RuntimeError), app.db.transaction() as tx:
+            app.balances.credit(30, "99.00", cur=tx)
+            raise RuntimeError("rolled back")
+        assert [(c.user_id, c.amount, c.kind, c.balance) for c in listener.heard] == [
+            (30, Decimal("12.50"), "topup", Decimal("12.50"))]
+        assert app.balances.get(30) == Decimal("12.50")
+    finally:
+        app.close()

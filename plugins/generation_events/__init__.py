@@ -12,12 +12,7 @@ from __future__ import annotations
 
 import logging
 
-import psycopg2.errors
-
-from core.db import UNAVAILABLE_ERRORS
-from core.events import GenerationEvent
-from core.hookspecs import Command, hookimpl
-from core.users import ensure_user_id
+from genbot import UNAVAILABLE_ERRORS, Command, GenerationEvent, hookimpl
 from plugins.generation_events.stats import stats_text
 
 log = logging.getLogger("genbot.plugins.generation_events")
@@ -30,21 +25,17 @@ VALUES (%(user_id)s, %(chat_id)s, %(model_id)s, %(category)s, %(status)s, %(is_f
 """
 
 
-def log_generation_event(app, event: GenerationEvent) -> bool:
-    """Insert one event row; the user is written first, so no foreign key can fail."""
+def log_generation_event(app, event: GenerationEvent) -> None:
+    """Insert one event row; the user is written first, so no foreign key can fail.
+    Without the table this raises, and the host degrades the plugin at once."""
     if event.status not in GenerationEvent.STATUSES:
         raise ValueError(f"generation event status must be one of {GenerationEvent.STATUSES}")
-    ensure_user_id(app.db, app.user_cache, event.user_id)
+    app.ensure_user_id(event.user_id)
     row = {name: getattr(event, name) for name in (
         "user_id", "chat_id", "model_id", "category", "status", "is_free_applied", "price_rub",
         "request_id", "task_id", "error_code", "error_message", "duration_ms")}
     row["error_message"] = (row["error_message"] or None) and row["error_message"][:2000]
-    try:
-        app.db.execute(_INSERT, row)
-    except psycopg2.errors.UndefinedTable:
-        app.plugins.probe_now()  # degrade now; the generation itself is not affected
-        return False
-    return True
+    app.db.execute(_INSERT, row)
 
 
 # The median duration of a model's latest successes this week, if there are enough.
@@ -61,10 +52,7 @@ _ESTIMATE_MIN_SAMPLES = 3
 def usual_duration_s(app, model_id: str) -> float | None:
     try:
         median_ms, samples = app.db.fetch_one(_ESTIMATE, (model_id,))
-    except psycopg2.errors.UndefinedTable:
-        app.plugins.probe_now()  # degrade now; the progress message just says less
-        return None
-    except UNAVAILABLE_ERRORS:
+    except UNAVAILABLE_ERRORS:  # the progress message just says less
         return None
     if samples < _ESTIMATE_MIN_SAMPLES or median_ms is None:
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.texts import money, t
+from genbot import money, t
 
 # The seed's "Check Recent Failures" query, as it stands in DATABASE_BOOTSTRAP.md.
 RECENT_FAILURES = """
@@ -39,6 +39,6 @@ def stats_text(app) -> str:
               t("stats_failures")]
     lines += [f"• {model} {code or '-'}: {(message or '')[:80]} × {count}"
               for model, code, message, count in failures] or [t("admin_none")]
-    for _plugin, section in app.plugins.call("admin_stats", app=app):
+    for section in app.hook("admin_stats"):
         lines += ["", str(section)]
     return "\n".join(lines)

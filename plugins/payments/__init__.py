@@ -34,10 +34,19 @@ from decimal import Decimal
 from psycopg2.extras import Json
 from telebot import types
 
-from core.balances import InvalidAmount, to_money
-from core.hookspecs import Button, Callback, Command, UpdateHandler, WebRoute, hookimpl
-from core.menu import inline_keyboard
-from core.texts import money, t
+from genbot import (
+    Button,
+    Callback,
+    Command,
+    InvalidAmount,
+    UpdateHandler,
+    WebRoute,
+    hookimpl,
+    inline_keyboard,
+    money,
+    t,
+    to_money,
+)
 from plugins.payments import refunds, review
 from plugins.payments.callback import callback_view
 from plugins.payments.credit import credit_payment
@@ -373,7 +382,7 @@ def update_handlers(app, settings):
 
 @hookimpl
 def web_routes(app, settings):
-    secret = settings["callback_secret"] or app.plugins.env.get("PAYMENT_CALLBACK_SECRET", "")
+    secret = settings["callback_secret"] or app.secret("PAYMENT_CALLBACK_SECRET")
     if not secret:
         log.warning("PAYMENT_CALLBACK_SECRET is not set: POST /payments/callback refuses every call")
 

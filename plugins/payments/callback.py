@@ -18,7 +18,7 @@ import re
 
 from flask import Response, request
 
-from core.balances import InvalidAmount, to_money
+from genbot import InvalidAmount, to_money
 from plugins.payments.credit import credit_payment
 
 log = logging.getLogger("genbot.plugins.payments")

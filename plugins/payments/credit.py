@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.events import PaymentEvent
-from core.metrics import PAYMENTS
+from genbot import PaymentEvent
 
 
 def credit_payment(app, *, source: str, external_id: str, user_id: int, amount_rub: Decimal,
@@ -18,7 +17,6 @@ def credit_payment(app, *, source: str, external_id: str, user_id: int, amount_r
     """The new balance if this call credited the payment; None if it was credited before."""
     balance = app.balances.credit_payment(user_id, amount_rub, source=source, external_id=external_id,
                                           currency=currency, total_amount=total_amount)
-    PAYMENTS.labels(source, "duplicate" if balance is None else "credited").inc()
     if balance is not None:
         announce(app, "payment_credited", PaymentEvent(source, external_id, user_id, amount_rub,
                                                        "credited"))
@@ -27,4 +25,4 @@ def credit_payment(app, *, source: str, external_id: str, user_id: int, amount_r
 
 def announce(app, hook: str, payment: PaymentEvent) -> None:
     """Tell the plugins of a committed payment event."""
-    app.plugins.call(hook, app=app, payment=payment)
+    app.hook(hook, payment=payment)

@@ -25,9 +25,7 @@ import logging
 
 from telebot.apihelper import ApiTelegramException
 
-from core import logs
-from core.balances import InsufficientFunds
-from core.events import PaymentEvent
+from genbot import InsufficientFunds, PaymentEvent, first_line
 from plugins.payments.credit import announce
 
 log = logging.getLogger("genbot.plugins.payments")
@@ -76,7 +74,7 @@ def refund_stars(app, charge_id: str, *, from_status: str = "credited", timeout_
 
 def _uncertain(charge_id: str, exc: Exception) -> str:
     log.error("refundStarPayment %s: no clear answer (%s); the payment stays 'refunding' until "
-              "cleanup reads Telegram's record (genbot cleanup)", charge_id, logs.first_line(exc))
+              "cleanup reads Telegram's record (genbot cleanup)", charge_id, first_line(exc))
     return "uncertain"
 
 
@@ -134,7 +132,7 @@ def settle_uncertain_refunds(app, settle_after_s: float) -> int:
     try:
         refunded = refunded_at_telegram(app)
     except Exception as exc:
-        log.error("getStarTransactions failed (%s): %d refund(s) stay unsettled", logs.first_line(exc),
+        log.error("getStarTransactions failed (%s): %d refund(s) stay unsettled", first_line(exc),
                   len(rows))
         return 0
     settled = 0

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from core.balances import InvalidAmount, to_money
-from core.events import PaymentEvent
-from core.texts import money, t
+from genbot import InvalidAmount, PaymentEvent, money, t, to_money
 from plugins.payments.credit import announce
 from plugins.payments.refunds import refund_stars
 

@@ -13,10 +13,7 @@ from __future__ import annotations
 from psycopg2.extras import Json
 from telebot import types
 
-from core.hookspecs import Button, Callback, hookimpl
-from core.menu import inline_keyboard
-from core.texts import current_language, t
-from core.users import ensure_user_id
+from genbot import Button, Callback, current_language, hookimpl, inline_keyboard, t
 
 FLOW_NEW, FLOW_RENAME = "projects:new", "projects:rename"
 
@@ -42,7 +39,7 @@ def _clean_name(settings, text: str) -> tuple[str, str | None]:
 
 def create_project(app, settings, user_id: int, text: str) -> int:
     name, description = _clean_name(settings, text)
-    ensure_user_id(app.db, app.user_cache, user_id)
+    app.ensure_user_id(user_id)
     with app.db.transaction() as tx:
         tx.execute("SELECT 1 FROM users WHERE user_id = %s FOR UPDATE", (user_id,))
         tx.execute("SELECT COUNT(*) FROM projects WHERE user_id = %s", (user_id,))

@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import time
 
-from core.hookspecs import hookimpl
-from core.providers import (
+from genbot import (
     FinishedElsewhere,
     GenerationFailed,
     GenerationOutput,
     GenerationTimeout,
     OutputFile,
+    hookimpl,
 )
 from plugins.providers import media
 

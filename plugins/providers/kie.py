@@ -34,8 +34,14 @@ import weakref
 
 from flask import Response, request
 
-from core.hookspecs import WebRoute, hookimpl
-from core.providers import FinishedElsewhere, GenerationFailed, GenerationOutput, GenerationTimeout
+from genbot import (
+    FinishedElsewhere,
+    GenerationFailed,
+    GenerationOutput,
+    GenerationTimeout,
+    WebRoute,
+    hookimpl,
+)
 from plugins.providers.kie_client import KieClient, WindowLimiter
 from plugins.providers.kie_families import FAMILIES, MalformedAnswer, TaskInputs, family_of
 
@@ -238,7 +244,7 @@ def _callback_view(app, provider: KieProvider):
             body = None
         if not isinstance(body, dict):
             return _answer(400, {"error": "malformed body"})
-        job = app.jobs.get(int(job_id))
+        job = app.job(int(job_id))
         model = app.catalog.get(job.model_id) if job is not None else None
         family = family_of(model) if model is not None else None
         if job is None or job.provider != "kie" or family is None:
@@ -256,12 +262,10 @@ def _callback_view(app, provider: KieProvider):
         if outcome is None:
             return _answer(200, {"ok": True})  # a progress stage (Suno's text, first)
         if isinstance(outcome, GenerationFailed):
-            app.generation.end_job(job.id, "failed", error_code=outcome.code,
-                                   error_message=outcome.message, reason=outcome.reason,
-                                   deadline_s=_CALLBACK_DELIVERY_S)
+            app.settle_job(job.id, "failed", error_code=outcome.code, error_message=outcome.message,
+                           reason=outcome.reason, deadline_s=_CALLBACK_DELIVERY_S)
         else:
-            app.generation.end_job(job.id, "succeeded", output=outcome,
-                                   deadline_s=_CALLBACK_DELIVERY_S)
+            app.settle_job(job.id, "succeeded", output=outcome, deadline_s=_CALLBACK_DELIVERY_S)
         provider.wake(job.id)  # its poller here stops at once
         return _answer(200, {"ok": True})
 
@@ -294,8 +298,8 @@ def provider_for(app, settings=None) -> KieProvider | None:
             log.error("kie: provider off until the catalog is fixed (%d problem(s))", len(problems))
             _providers[app] = None
         else:
-            provider = KieProvider(settings, settings["callback_base_url"] or app.config.webhook_url,
-                                   app.input_files.fetch)
+            provider = KieProvider(settings, settings["callback_base_url"] or app.public_url,
+                                   app.download_file)
             if provider.callback_base is None:
                 for model in app.catalog.models.values():
                     if model.provider == "kie" and family_of(model).needs_callback:

@@ -33,7 +33,7 @@ from collections import deque
 
 import requests
 
-from core.providers import FinishedElsewhere, GenerationFailed, GenerationTimeout
+from genbot import FinishedElsewhere, GenerationFailed, GenerationTimeout
 
 log = logging.getLogger("genbot.plugins.kie")
 

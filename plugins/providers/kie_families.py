@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from core.providers import GenerationFailed, GenerationOutput
+from genbot import GenerationFailed, GenerationOutput
 from plugins.providers.kie_client import reason_for
 
 _KINDS = {"image": "image", "video": "video", "audio": "audio", "text": "text"}

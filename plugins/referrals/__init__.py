@@ -26,9 +26,7 @@ import logging
 import re
 from decimal import ROUND_DOWN, Decimal
 
-from core.balances import CENT
-from core.hookspecs import Button, hookimpl
-from core.texts import money, t
+from genbot import CENT, Button, hookimpl, money, t
 
 log = logging.getLogger("genbot.plugins.referrals")
 

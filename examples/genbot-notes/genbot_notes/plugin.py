@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-from core.hookspecs import Button, Command, hookimpl
-from core.texts import t
+from genbot import Button, Command, hookimpl, t
 
 
 def add_note(ctx, args: str, settings) -> None:

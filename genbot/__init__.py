@@ -1,0 +1,67 @@
+"""genbot's public API: everything a plugin may import, in one place.
+
+    from genbot import Button, Command, hookimpl, money, t
+
+A plugin is a module of functions marked ``@hookimpl`` (every hook, with its
+parameters and what it returns: ``core.hookspecs`` and docs/plugins.md). What those
+functions return is built from the declaration types here; what they are given is
+``settings`` (the plugin's own, from ``plugins.toml``), ``ctx`` (one update: who, what,
+and the ways to answer) and ``app``, of which a plugin uses only this much:
+
+- ``app.db`` — the database (``fetch_one``, ``fetch_all``, ``execute``, ``transaction``)
+  for the plugin's own tables;
+- ``app.balances`` — money, typed: ``get``, ``summary``, ``credit``, ``debit``,
+  ``credit_payment`` (each with its ledger row, in one transaction);
+- ``app.conversations`` — a user's place in a multi-step flow: ``get``, ``set``, ``clear``;
+- ``app.telegram`` — the Bot API: ``call(method, params)``, ``send_later(method,
+  params)`` (from a thread with no update, e.g. a web route), ``bot`` for typed calls;
+- ``app.catalog`` — the models; ``app.is_admin(user_id)``;
+- ``app.ensure_user_id(user_id)`` — the user's row, before a row of the plugin's refers to it;
+- ``app.job(job_id)``, ``app.settle_job(job_id, status, …)`` — a provider's callback
+  ending a job; ``app.generation_result(user_id, job_id)`` — a finished job as plugins see it;
+- ``app.download_file(file_id)`` — a user's file from Telegram; ``app.public_url``;
+- ``app.secret(name)`` — an environment variable; ``app.hook(name, **arguments)`` — call
+  a hook of every plugin (how payments tells the others of a payment).
+
+Built-in plugins use nothing else of the core (``tests/test_public_api.py`` holds them
+to it), so neither need third-party plugins. ``genbot.testing`` is the test harness.
+"""
+
+from core.balances import CENT, BalanceChange, InsufficientFunds, InvalidAmount, to_money
+from core.db import UNAVAILABLE_ERRORS
+from core.dispatch import DEGRADED_ERRORS, Context
+from core.events import GenerationEvent, PaymentEvent
+from core.hookspecs import Button, Callback, Command, UpdateHandler, WebRoute, hookimpl
+from core.logs import first_line
+from core.menu import inline_keyboard
+from core.providers import (
+    REASONS,
+    FinishedElsewhere,
+    GenerationFailed,
+    GenerationOutput,
+    GenerationRequest,
+    GenerationTimeout,
+    OutputFile,
+)
+from core.texts import current_language, money, t
+
+# What a plugin may use of ``app``, as listed above.
+APP_SURFACE = ("db", "balances", "conversations", "telegram", "catalog", "is_admin",
+               "ensure_user_id", "job", "settle_job", "generation_result", "download_file",
+               "public_url", "secret", "hook")
+
+__all__ = [
+    # declaring
+    "hookimpl", "Button", "Command", "Callback", "UpdateHandler", "WebRoute",
+    # speaking
+    "t", "money", "current_language", "inline_keyboard", "Context",
+    # money
+    "to_money", "CENT", "InvalidAmount", "InsufficientFunds", "BalanceChange",
+    # events plugins hear of
+    "GenerationEvent", "PaymentEvent",
+    # providers
+    "GenerationRequest", "GenerationOutput", "OutputFile", "GenerationFailed",
+    "GenerationTimeout", "FinishedElsewhere", "REASONS",
+    # the database away
+    "UNAVAILABLE_ERRORS", "DEGRADED_ERRORS", "first_line",
+]
