@@ -28,10 +28,10 @@ from core.config import load_config
 from core.jobs import JobRunner
 from core.plugins import PluginHost
 from core.web import create_web_app
-from tests.support import updates
-from tests.support.app import SECRET, TOKEN, exchange
+from genbot.testing import updates
+from genbot.testing.app import SECRET, TOKEN, exchange
+from genbot.testing.bot_api import BotApiStandIn
 from tests.support.flows import draft
-from tests.support.telegram_standin import BotApiStandIn
 
 
 def make_app(settings, standin_url: str, threads: int) -> App:

@@ -60,10 +60,10 @@ from bench.harness import (
 from core.balances import ledger_differences
 from core.config import DEFAULT_CATALOG
 from core.db import Database, query_once
+from genbot.testing import updates
+from genbot.testing.postgres import url_for
 from plugins.payments.callback import signature_of
-from tests.support import updates
 from tests.support.flows import find_confirm_token
-from tests.support.pg import url_for
 from tests.support.serve import free_port
 
 TOKEN = "123456789:AAH-bench-token-for-genbot-0123456789abc"

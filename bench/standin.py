@@ -7,7 +7,7 @@ import argparse
 import signal
 import sys
 
-from tests.support.telegram_standin import BotApiStandIn
+from genbot.testing.bot_api import BotApiStandIn
 
 
 def main():

@@ -30,9 +30,9 @@ from bench.harness import (
     tree,
     wait_http,
 )
-from tests.support.pg import url_for
+from genbot.testing.postgres import url_for
+from genbot.testing.updates import message
 from tests.support.serve import free_port
-from tests.support.updates import message
 
 TOKEN = "123456789:AAH-bench-token-for-genbot-0123456789abc"
 SECRET = "bench-secret"

@@ -1,48 +1,17 @@
-"""Fixtures: a real PostgreSQL for the session, a fresh database for each test."""
+"""Fixtures: the shipped harness's (a real PostgreSQL for the session, a fresh database
+for each test, the Bot API stand-in), and a few of the suite's own."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from core.db import Database
-from core.migrations import Migrator
-from core.plugins import PluginHost
 from core.users import UserCache
-from tests.support.pg import TEMPLATE, TestPostgres
-from tests.support.telegram_standin import BotApiStandIn
-
-
-@pytest.fixture(scope="session")
-def pg(tmp_path_factory):
-    server = TestPostgres(tmp_path_factory.mktemp("pg")).start()
-    template = server.create(name=TEMPLATE)
-    # The core's migrations and those of every installed plugin (the example one too).
-    Migrator(template, PluginHost(Path("/nonexistent/plugins.toml"), env={}).load()
-             .migration_dirs()).apply()
-    yield server
-    server.stop()
+from genbot.testing.fixtures import bot, bot_api, db_settings, empty_db_settings, pg  # noqa: F401
 
 
 @pytest.fixture
-def db_settings(pg):
-    """A database of this test's own with the full schema."""
-    settings = pg.create(template=TEMPLATE)
-    yield settings
-    pg.drop(settings.dbname)
-
-
-@pytest.fixture
-def empty_db_settings(pg):
-    """A database of this test's own with nothing in it."""
-    settings = pg.create()
-    yield settings
-    pg.drop(settings.dbname)
-
-
-@pytest.fixture
-def db(db_settings):
+def db(db_settings):  # noqa: F811
     database = Database(db_settings, minconn=1, maxconn=60)
     yield database
     database.close()
@@ -51,10 +20,3 @@ def db(db_settings):
 @pytest.fixture
 def user_cache():
     return UserCache(ttl_s=600)
-
-
-@pytest.fixture
-def bot_api():
-    standin = BotApiStandIn().start()
-    yield standin
-    standin.stop()

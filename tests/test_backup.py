@@ -19,8 +19,8 @@ from core.db import Database, query_once
 from core.migrations import Migrator
 from core.plugins import PluginHost
 from core.users import UserCache
+from genbot.testing.postgres import url_for
 from tests.support.other_postgres import OtherPostgres
-from tests.support.pg import url_for
 from tests.support.schema import snapshot
 from tests.support.serve import base_env, run_cli
 

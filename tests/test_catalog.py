@@ -69,7 +69,7 @@ def test_duplicate_ids_and_broken_toml():
 
 
 def test_serve_refuses_a_broken_catalog_with_exit_2(db_settings, tmp_path):
-    from tests.support.pg import url_for
+    from genbot.testing.postgres import url_for
     catalog = tmp_path / "catalog.toml"
     catalog.write_text(GOOD.replace('category = "image"', 'category = "3d"'))
     result = run_cli("serve", env=base_env(DATABASE_URL=url_for(db_settings), CATALOG_FILE=str(catalog)),

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from core.db import connect_once, query_once
-from tests.support.pg import url_for
+from genbot.testing.postgres import url_for
 from tests.support.schema import snapshot
 from tests.support.serve import base_env, run_cli
 

@@ -15,9 +15,9 @@ import pytest
 import requests
 
 from core.db import connect_once
-from tests.support import updates
-from tests.support.app import SECRET, TOKEN
-from tests.support.pg import url_for
+from genbot.testing import updates
+from genbot.testing.app import SECRET, TOKEN
+from genbot.testing.postgres import url_for
 from tests.support.serve import ServeProcess, base_env, run_cli
 
 pytestmark = pytest.mark.slow

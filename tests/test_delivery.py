@@ -14,9 +14,9 @@ import pytest
 from core.balances import Balances, ledger_differences
 from core.db import Database
 from core.users import UserCache
+from genbot.testing.waiting import wait_until
 from tests.support.flows import generate, http_sender
 from tests.support.serve import ServeProcess
-from tests.support.waiting import wait_until
 from tests.test_generation_e2e import serve_env
 
 pytestmark = pytest.mark.slow

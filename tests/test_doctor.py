@@ -8,7 +8,7 @@ import json
 import pytest
 
 from core.db import query_once
-from tests.support.pg import url_for
+from genbot.testing.postgres import url_for
 from tests.support.serve import base_env, run_cli
 
 

@@ -1,18 +1,18 @@
-"""The example third-party plugin (examples/genbot-notes), installed as a package."""
+"""The example third-party plugin (examples/genbot-notes), installed as a package; its
+own tests (examples/genbot-notes/tests) run with the harness genbot ships."""
 
 from __future__ import annotations
 
 import importlib.metadata
 import json
+import shutil
+import subprocess
 
 import pytest
 
-from core.migrations import Migrator
-from core.plugins import DEGRADED, DISABLED, ENABLED
-from tests.support import updates
-from tests.support.app import exchange, make_app, texts
-from tests.support.pg import url_for
-from tests.support.serve import base_env, run_cli
+from genbot.testing.postgres import url_for
+from tests.support.serve import ROOT, base_env, run_cli
+from tests.support.wheel import build_wheel, make_venv, wheel_files
 
 UNAVAILABLE = "⚠️ База временно недоступна"
 
@@ -20,48 +20,6 @@ UNAVAILABLE = "⚠️ База временно недоступна"
 def test_it_is_installed_under_the_entry_point_group():
     names = {e.name: e.value for e in importlib.metadata.entry_points(group="genbot.plugins")}
     assert names.get("notes") == "genbot_notes.plugin"
-
-
-@pytest.fixture
-def bot(db_settings, bot_api, tmp_path):
-    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path)
-    yield app, lambda update: texts(exchange(client, bot_api, update))
-    app.close()
-
-
-def test_listed_enabled_and_working(bot):
-    app, send = bot
-    notes = app.plugins.plugins["notes"]
-    assert (notes.state, notes.source, notes.version) == (ENABLED, "package genbot-notes", "0.1.0")
-    assert send(updates.message(1, "/note купить молоко")) == ["📝 Заметка сохранена."]
-    assert "• купить молоко" in send(updates.message(1, "📝 Заметки"))[0]
-
-
-def test_degraded_when_its_table_is_dropped_and_back_after_migrate(bot):
-    app, send = bot
-    app.db.execute("DROP TABLE notes")
-    app.plugins.probe(app.db)
-    assert app.plugins.plugins["notes"].state == DEGRADED
-    assert app.plugins.plugins["notes"].reason == "table notes missing"
-    assert send(updates.message(1, "📝 Заметки")) == [UNAVAILABLE]
-    Migrator(app.db.settings, app.plugins.migration_dirs()).apply()
-    app.plugins.probe(app.db)
-    assert app.plugins.plugins["notes"].state == ENABLED
-    assert "Заметок пока нет" in send(updates.message(1, "📝 Заметки"))[0]
-
-
-def test_disabled_from_plugins_toml(db_settings, bot_api, tmp_path):
-    app, client = make_app(db_settings, bot_api, tmp_path=tmp_path,
-                           plugins_toml="[notes]\nenabled = false\n")
-    try:
-        assert app.plugins.plugins["notes"].state == DISABLED
-        sent = exchange(client, bot_api, updates.message(1, "/start"))
-        labels = [b["text"] for row in sent[-1]["reply_markup"]["keyboard"] for b in row]
-        assert "📝 Заметки" not in labels
-        assert texts(exchange(client, bot_api, updates.message(1, "/note x"))) == \
-            ["Такой команды нет. Список команд — /help."]
-    finally:
-        app.close()
 
 
 def test_run_py_plugins_lists_it(db_settings, tmp_path):
@@ -74,3 +32,25 @@ def test_run_py_plugins_lists_it(db_settings, tmp_path):
     assert "menu_buttons" in listed["notes"]["hooks"]
     table = run_cli("plugins", env=base_env(DATABASE_URL=url_for(db_settings)), cwd=tmp_path)
     assert "notes" in table.stdout and "plugins: 7 loaded, 7 enabled" in table.stdout
+
+
+@pytest.mark.slow
+def test_its_own_tests_pass_from_its_wheel_with_the_shipped_harness(tmp_path):
+    """As a plugin author's CI does it: genbot's wheel and the plugin's, in a clean
+    virtualenv, the plugin's tests run from a folder outside any checkout."""
+    genbot_wheel = build_wheel(ROOT, tmp_path / "genbot")
+    assert {"genbot/testing/fixtures.py", "genbot/testing/bot_api.py"} <= wheel_files(genbot_wheel)
+    notes_wheel = build_wheel(ROOT / "examples" / "genbot-notes", tmp_path / "notes")
+    bin_dir = make_venv(tmp_path, genbot_wheel, notes_wheel, also=("pytest",))
+    author = tmp_path / "author"
+    shutil.copytree(ROOT / "examples" / "genbot-notes" / "tests", author / "tests")
+    env = base_env()
+    env.pop("PYTHONPATH")  # nothing of this checkout
+    result = subprocess.run([str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             "tests"], cwd=author, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "5 passed" in result.stdout
+    where = subprocess.run([str(bin_dir / "python"), "-c", "import genbot.testing, genbot_notes; "
+                            "print(genbot.testing.__file__, genbot_notes.__file__)"],
+                           cwd=author, env=env, capture_output=True, text=True)
+    assert all(path.startswith(str(tmp_path / "venv")) for path in where.stdout.split()), where.stdout

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from genbot.testing.app import SECRET, make_app
 from plugins.payments.callback import signature_of
-from tests.support.app import SECRET, make_app
 
 pytestmark = pytest.mark.drill
 CALLBACK_SECRET = "fuzz-secret"
@@ -44,7 +44,7 @@ callback_bodies = st.fixed_dictionaries({}, optional={
 
 @pytest.fixture(scope="module")
 def served(pg, bot_api, tmp_path_factory):
-    from tests.support.pg import TEMPLATE
+    from genbot.testing.postgres import TEMPLATE
     database = pg.create(template=TEMPLATE)
     app, client = make_app(database, bot_api, tmp_path=tmp_path_factory.mktemp("fuzz"),
                            PAYMENT_CALLBACK_SECRET=CALLBACK_SECRET, ADMIN_IDS="1")
@@ -55,7 +55,7 @@ def served(pg, bot_api, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def bot_api():
-    from tests.support.telegram_standin import BotApiStandIn
+    from genbot.testing.bot_api import BotApiStandIn
     standin = BotApiStandIn().start()
     yield standin
     standin.stop()

@@ -11,10 +11,10 @@ import pytest
 
 from core.balances import ledger_differences
 from core.web import create_web_app
-from tests.support import updates
-from tests.support.app import exchange, make_app, shown, texts
+from genbot.testing import updates
+from genbot.testing.app import exchange, make_app, shown, texts
+from genbot.testing.waiting import wait_until
 from tests.support.flows import draft, generate, reply_markup
-from tests.support.waiting import wait_until
 
 USER = 800
 

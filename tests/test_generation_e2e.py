@@ -12,12 +12,12 @@ import requests
 from core.balances import Balances, ledger_differences
 from core.db import Database
 from core.users import UserCache
-from tests.support import updates
-from tests.support.app import SECRET, TOKEN
+from genbot.testing import updates
+from genbot.testing.app import SECRET, TOKEN
+from genbot.testing.postgres import migrated_server_of_its_own, url_for
+from genbot.testing.waiting import wait_until
 from tests.support.flows import generate, http_sender
-from tests.support.pg import migrated_server_of_its_own, url_for
 from tests.support.serve import ServeProcess, base_env
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 USER = 820

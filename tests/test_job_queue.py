@@ -9,8 +9,8 @@ import pytest
 
 from core.jobs import TooManyActiveJobs
 from core.users import ensure_user_id
-from tests.support import updates
-from tests.support.app import exchange, make_app, texts
+from genbot.testing import updates
+from genbot.testing.app import exchange, make_app, texts
 from tests.support.flows import draft
 
 

@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from core.balances import ledger_differences
+from genbot.testing import updates
+from genbot.testing.app import SECRET, TOKEN, exchange, make_app, shown
+from genbot.testing.waiting import wait_until
 from plugins.providers.kie import callback_signature, provider_for
 from plugins.providers.kie_client import WindowLimiter, retry_after_seconds
-from tests.support import updates
-from tests.support.app import SECRET, TOKEN, exchange, make_app, shown
 from tests.support.kie_flows import PHOTO, SHIPPED, add_photos, kie_toml, order
 from tests.support.kie_standin import KieStandIn, result_urls
-from tests.support.waiting import wait_until
 
 USER = 810
 START = Decimal("500.00")

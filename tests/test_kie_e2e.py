@@ -15,13 +15,13 @@ from core.catalog import load_catalog
 from core.config import DEFAULT_CATALOG
 from core.db import Database
 from core.users import UserCache
-from tests.support.app import SECRET, TOKEN
+from genbot.testing.app import SECRET, TOKEN
+from genbot.testing.postgres import url_for
+from genbot.testing.waiting import wait_until
 from tests.support.flows import http_sender
 from tests.support.kie_flows import PHOTO, SHIPPED, add_photos, kie_toml, order
 from tests.support.kie_standin import KieStandIn, result_urls
-from tests.support.pg import url_for
 from tests.support.serve import ServeProcess, base_env, free_port
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 START = Decimal("500.00")

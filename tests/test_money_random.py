@@ -23,12 +23,12 @@ import pytest
 from core.balances import ledger_differences
 from core.cleanup import run_cleanup
 from core.db import connect_once
+from genbot.testing import updates
+from genbot.testing.app import SECRET, make_app
+from genbot.testing.waiting import wait_until
 from plugins.payments.callback import signature_of
-from tests.support import updates
-from tests.support.app import SECRET, make_app
 from tests.support.flows import find_confirm_token
 from tests.support.traffic import job_endings_told
-from tests.support.waiting import wait_until
 from tests.test_payments import invoice_for, successful_payment
 
 pytestmark = pytest.mark.drill

@@ -12,9 +12,9 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from core.db import Database, query_once
-from tests.support import updates
-from tests.support.app import SECRET, TOKEN, exchange, make_app, texts
-from tests.support.pg import url_for
+from genbot.testing import updates
+from genbot.testing.app import SECRET, TOKEN, exchange, make_app, texts
+from genbot.testing.postgres import url_for
 from tests.support.serve import RUN_PY, ServeProcess, base_env, run_cli
 
 ADMIN, STRANGER = 77, 78

@@ -12,9 +12,9 @@ from core.balances import ledger_differences
 from core.cleanup import run_cleanup
 from core.doctor import run_checks
 from core.migrations import Migrator
+from genbot.testing import updates
+from genbot.testing.app import exchange, make_app, post_update, texts
 from plugins.payments.callback import signature_of
-from tests.support import updates
-from tests.support.app import exchange, make_app, post_update, texts
 from tests.support.flows import generate
 
 USER, ADMIN = 900, 1
@@ -252,7 +252,7 @@ def test_a_randomized_mixed_run_keeps_the_ledger_exact(bot, bot_api):
 
 
 def test_doctor_is_clean_and_then_names_a_ledger_difference(bot, db_settings, tmp_path):
-    from tests.support.pg import url_for
+    from genbot.testing.postgres import url_for
     from tests.support.serve import base_env, run_cli
     app, _, _ = bot
     app.balances.credit(USER, "10.00")

@@ -14,9 +14,9 @@ import requests
 from core.balances import Balances, ledger_differences
 from core.db import Database
 from core.users import UserCache
+from genbot.testing.app import SECRET, TOKEN
+from genbot.testing.postgres import url_for
 from plugins.payments.callback import signature_of
-from tests.support.app import SECRET, TOKEN
-from tests.support.pg import url_for
 from tests.support.serve import ServeProcess, base_env
 
 pytestmark = pytest.mark.slow

@@ -16,11 +16,11 @@ import requests
 
 from core.balances import ledger_differences
 from core.db import Database, connect_once
-from tests.support import updates
-from tests.support.app import SECRET, TOKEN
-from tests.support.pg import migrated_server_of_its_own, url_for
+from genbot.testing import updates
+from genbot.testing.app import SECRET, TOKEN
+from genbot.testing.postgres import migrated_server_of_its_own, url_for
+from genbot.testing.waiting import wait_until
 from tests.support.serve import ServeProcess, base_env
-from tests.support.waiting import wait_until
 from tests.test_payments import successful_payment
 
 pytestmark = pytest.mark.slow

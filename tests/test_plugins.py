@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from core.plugins import DEGRADED, DISABLED, ENABLED, FAILED, PluginHost, read_plugins_file
+from genbot.testing import updates
+from genbot.testing.app import make_app, post_update
 from plugins.payments.credit import credit_payment
-from tests.support import updates
-from tests.support.app import make_app, post_update
 
 UNAVAILABLE = "⚠️ База временно недоступна"
 METRICS_TOKEN = "plugins-test-metrics-token"
@@ -310,7 +310,7 @@ def test_genbot_plugins_json_shows_what_failed_and_why(db_settings, tmp_path):
     import json
     import shutil
 
-    from tests.support.pg import url_for
+    from genbot.testing.postgres import url_for
     from tests.support.serve import ROOT, base_env, run_cli
 
     site = tmp_path / "site"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from genbot.testing import updates
+from genbot.testing.app import exchange, inline_buttons, make_app, messages, texts
 from plugins.projects import save_to_project
-from tests.support import updates
-from tests.support.app import exchange, inline_buttons, make_app, messages, texts
 
 USER, OTHER = 700, 701
 

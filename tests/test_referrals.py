@@ -14,10 +14,10 @@ from core.cleanup import run_cleanup
 from core.doctor import run_checks
 from core.migrations import Migrator
 from core.web import create_web_app
+from genbot.testing import updates
+from genbot.testing.app import exchange, make_app, post_update, texts
 from plugins.payments.callback import signature_of
 from plugins.payments.credit import credit_payment
-from tests.support import updates
-from tests.support.app import exchange, make_app, post_update, texts
 from tests.test_payments import invoice_for, pay_stars
 
 ADMIN, CALLBACK_SECRET = 1, "referral-callback-secret"

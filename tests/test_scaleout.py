@@ -27,14 +27,14 @@ from core.balances import Balances, ledger_differences
 from core.db import Database, query_once
 from core.texts import money
 from core.users import UserCache
+from genbot.testing import updates
+from genbot.testing.app import SECRET, TOKEN
+from genbot.testing.postgres import url_for
+from genbot.testing.waiting import wait_until
 from plugins.payments.callback import signature_of
-from tests.support import updates
-from tests.support.app import SECRET, TOKEN
 from tests.support.balancer import HAProxy, PgBouncer
 from tests.support.flows import confirm_token
-from tests.support.pg import url_for
 from tests.support.serve import ServeProcess, base_env, run_cli
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.drill
 CALLBACK_SECRET = "provider-callback-secret"

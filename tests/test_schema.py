@@ -11,7 +11,7 @@ import pytest
 
 from core.db import query_once
 from core.migrations import CORE_MIGRATIONS_DIR, Migrator, render_bootstrap
-from tests.support.pg import url_for
+from genbot.testing.postgres import url_for
 from tests.support.schema import YOYO_TABLES, run_psql, snapshot
 
 SEED_SQL = Path(__file__).parent / "data" / "seed_schema.sql"

@@ -35,12 +35,12 @@ from core.server import (
     GuardedThreadWorker,
     request_state,
 )
-from tests.support import updates
-from tests.support.app import SECRET, TOKEN
+from genbot.testing import updates
+from genbot.testing.app import SECRET, TOKEN
+from genbot.testing.postgres import url_for
+from genbot.testing.waiting import wait_until
 from tests.support.balancer import HAProxy, shipped_timeout
-from tests.support.pg import url_for
 from tests.support.serve import ServeProcess, base_env
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.drill
 SLOW = 64

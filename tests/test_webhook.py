@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from core.web import create_web_app
-from tests.support import updates
-from tests.support.app import SECRET, make_app, post_update
+from genbot.testing import updates
+from genbot.testing.app import SECRET, make_app, post_update
 
 
 @pytest.fixture

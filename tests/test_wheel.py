@@ -16,10 +16,10 @@ from core.config import DEFAULT_CATALOG
 from core.db import query_once
 from core.migrations import Migrator
 from core.texts import t
-from tests.support import updates
-from tests.support.app import SECRET, TOKEN
+from genbot.testing import updates
+from genbot.testing.app import SECRET, TOKEN
+from genbot.testing.postgres import url_for
 from tests.support.other_postgres import OtherPostgres
-from tests.support.pg import url_for
 from tests.support.schema import snapshot
 from tests.support.serve import ROOT, ServeProcess, base_env
 from tests.support.wheel import build_wheel, make_venv, wheel_files

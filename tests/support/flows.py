@@ -6,8 +6,8 @@ import json
 
 import requests
 
-from tests.support import updates
-from tests.support.app import SECRET, inline_buttons
+from genbot.testing import updates
+from genbot.testing.app import SECRET, inline_buttons
 
 
 def http_sender(server_url: str, bot_api):

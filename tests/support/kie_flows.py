@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support import updates
+from genbot.testing import updates
 from tests.support.flows import answer, confirm_token
 
 PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF a user's photo"

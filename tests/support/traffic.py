@@ -18,9 +18,9 @@ from decimal import Decimal
 
 import requests
 
+from genbot.testing import updates
+from genbot.testing.app import SECRET, inline_buttons
 from plugins.payments.callback import signature_of
-from tests.support import updates
-from tests.support.app import SECRET, inline_buttons
 from tests.support.flows import find_confirm_token
 
 UNAVAILABLE = "⚠️ База временно недоступна"

@@ -26,19 +26,26 @@ _NOT_SOURCE = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__p
 
 
 def build_wheel(root: Path, folder: Path) -> Path:
-    """``pip wheel`` of a copy of ``root`` (a build writes into its source folder)."""
+    """``pip wheel`` of a copy of ``root`` (a build writes into its source folder), in
+    ``folder``, which holds nothing else."""
     source = folder / "source"
     shutil.copytree(root, source, ignore=_NOT_SOURCE)
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index",
                             "--no-build-isolation", "-w", str(folder / "dist"), str(source)],
                            capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stdout + built.stderr
-    return next((folder / "dist").glob("genbot-*.whl"))
+    [wheel] = (folder / "dist").glob("*.whl")
+    return wheel
 
 
 def wheel_files(wheel: Path) -> set[str]:
     with zipfile.ZipFile(wheel) as archive:
         return set(archive.namelist())
+
+
+def _normal(name: str) -> str:
+    """A distribution's name as pip compares them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _requirement_names(lines) -> list[str]:
@@ -64,7 +71,7 @@ def _closure(names: list[str]) -> list[importlib.metadata.Distribution]:
     pending = list(names)
     while pending:
         name = pending.pop()
-        key = re.sub(r"[-_.]+", "-", name).lower()
+        key = _normal(name)
         if key in found:
             continue
         dist = importlib.metadata.distribution(name)
@@ -73,22 +80,26 @@ def _closure(names: list[str]) -> list[importlib.metadata.Distribution]:
     return list(found.values())
 
 
-def make_venv(folder: Path, wheel: Path) -> Path:
-    """A virtualenv with the wheel installed and its dependencies linked; its bin folder."""
+def make_venv(folder: Path, *wheels: Path, also: tuple[str, ...] = ()) -> Path:
+    """A virtualenv with the wheels installed and their dependencies (and ``also``'s)
+    linked; its bin folder."""
     venv = folder / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
                    timeout=120)
     site = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
     deps = folder / "deps"
     deps.mkdir()
-    for dist in _closure(_declared(wheel)):
+    installing = {_normal(wheel.name.split("-")[0]) for wheel in wheels}
+    wanted = [name for wheel in wheels for name in _declared(wheel)
+              if _normal(name) not in installing] + list(also)
+    for dist in _closure(wanted):
         for top in {f.parts[0] for f in dist.files or [] if f.parts[0] not in ("..", "__pycache__")}:
             link = deps / top
             if not link.exists():
                 link.symlink_to(Path(dist.locate_file(top)))
     (site / "genbot-dependencies.pth").write_text(f"{deps}\n")
     installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"),
-                                "install", "--no-deps", "--no-index", str(wheel)],
+                                "install", "--no-deps", "--no-index", *map(str, wheels)],
                                capture_output=True, text=True, timeout=300)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     return venv / "bin"

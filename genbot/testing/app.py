@@ -1,4 +1,15 @@
-"""An App wired to a test database and the Bot API stand-in, served in-process."""
+"""An App wired to a test database and the Bot API stand-in, served in-process.
+
+``Bot`` is the short way: a user sends an update, the test reads everything the bot
+sent for it — the webhook's answer and the Bot API calls — as dicts of the Bot API's
+parameters with a ``method``::
+
+    bot = Bot(db_settings, bot_api, plugins_toml="[notes]\nmax_length = 50\n")
+    [reply] = bot.say(42, "/notes")
+    assert reply["text"] == "📝 Заметок пока нет."
+
+``make_app`` and ``exchange`` are the parts it is made of.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +17,7 @@ from core.app import App
 from core.config import load_config
 from core.plugins import PluginHost
 from core.web import create_web_app
+from genbot.testing import updates
 
 TOKEN = "123456789:AAH-test-token-for-genbot-0123456789abc"
 SECRET = "test-webhook-secret"
@@ -65,3 +77,28 @@ def inline_buttons(message: dict) -> dict[str, str]:
         markup = _json.loads(markup)
     return {b["text"]: b.get("callback_data") for row in (markup or {}).get("inline_keyboard", [])
             for b in row}
+
+
+class Bot:
+    """The App with its webhook, for tests that talk to it as Telegram users do."""
+
+    def __init__(self, db_settings, bot_api, *, extra_plugins=(), plugins_toml: str | None = None,
+                 tmp_path=None, **env):
+        self.bot_api = bot_api
+        self.app, self.client = make_app(db_settings, bot_api, extra_plugins=extra_plugins,
+                                         plugins_toml=plugins_toml, tmp_path=tmp_path, **env)
+
+    def send(self, update: dict) -> list[dict]:
+        """Everything the bot sent for ``update`` (built with ``genbot.testing.updates``)."""
+        return exchange(self.client, self.bot_api, update)
+
+    def say(self, user_id: int, text: str, **user_fields) -> list[dict]:
+        """A user sends a text (a command, a menu button's label, anything)."""
+        return self.send(updates.message(user_id, text, **user_fields))
+
+    def tap(self, user_id: int, callback_data: str, **user_fields) -> list[dict]:
+        """A user presses an inline button."""
+        return self.send(updates.callback(user_id, callback_data, **user_fields))
+
+    def close(self) -> None:
+        self.app.close()

@@ -1,0 +1,20 @@
+"""genbot's test harness, shipped in the wheel for plugin authors (and used by genbot's
+own suite): a real PostgreSQL, the App with chosen plugins, updates as Telegram sends
+them, and a Bot API stand-in over real HTTP. No mocks.
+
+- ``genbot.testing.fixtures`` — pytest fixtures (``pg``, ``db_settings``, ``bot_api``,
+  ``bot``); put ``pytest_plugins = ["genbot.testing.fixtures"]`` in your conftest.py;
+- ``genbot.testing.app`` — ``Bot``: ``say``, ``tap``, ``send`` an update, read what was sent;
+- ``genbot.testing.updates`` — ``message``, ``callback``, ``photo`` updates;
+- ``genbot.testing.bot_api`` — ``BotApiStandIn``: every call recorded (``calls``,
+  ``calls_to``), failures on demand (``fail``, ``slow``), files (``add_file``);
+- ``genbot.testing.postgres`` — ``TestPostgres``, ``url_for``;
+- ``genbot.testing.waiting`` — ``wait_until`` a condition, never a sleep.
+
+pytest is needed only for the fixtures: ``pip install genbot[test]``.
+"""
+
+from genbot.testing.app import Bot, exchange, inline_buttons, make_app
+from genbot.testing.waiting import wait_until
+
+__all__ = ["Bot", "exchange", "inline_buttons", "make_app", "wait_until"]
