@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from core.balances import InsufficientFunds, InvalidAmount, to_money
-from core.dispatch import DEGRADED_ERRORS
+from core.db import DEGRADED_ERRORS
 from core.texts import money, t
 
 _ADJUST = re.compile(r"^(\d{1,19})\s+([+-]?)(\S+)\s+(.{3,200})$", re.S)

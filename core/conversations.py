@@ -12,12 +12,9 @@ import copy
 import json
 import threading
 
-import psycopg2.errors
 from psycopg2.extras import Json
 
-from core.db import UNAVAILABLE_ERRORS, Database
-
-_AWAY = UNAVAILABLE_ERRORS + (psycopg2.errors.UndefinedTable,)
+from core.db import DEGRADED_ERRORS, Database
 
 
 class Conversations:
@@ -30,7 +27,7 @@ class Conversations:
         try:
             row = self.db.fetch_one("SELECT flow, data FROM conversation_state WHERE user_id = %s",
                                     (user_id,))
-        except _AWAY:
+        except DEGRADED_ERRORS:
             with self._lock:
                 state = self._memory.get(user_id)
             return copy.deepcopy(state) if state else None
@@ -48,7 +45,7 @@ class Conversations:
                 "VALUES (%s, %s, %s, NOW()) ON CONFLICT (user_id) DO UPDATE "
                 "SET flow = EXCLUDED.flow, data = EXCLUDED.data, updated_at = NOW()",
                 (user_id, flow, Json(data or {})))
-        except _AWAY:
+        except DEGRADED_ERRORS:
             with self._lock:
                 self._memory[user_id] = (flow, copy.deepcopy(data or {}))
 
@@ -64,5 +61,5 @@ class Conversations:
                                        (user_id,)) > 0
             return self.db.execute("DELETE FROM conversation_state WHERE user_id = %s "
                                    "AND flow = %s", (user_id, flow)) > 0
-        except _AWAY:
+        except DEGRADED_ERRORS:
             return state is not None

@@ -16,6 +16,7 @@ import threading
 import time
 
 import psycopg2
+import psycopg2.errors
 import psycopg2.extensions
 import psycopg2.pool
 
@@ -26,6 +27,8 @@ log = logging.getLogger("genbot.db")
 
 # Errors that mean "the database is not there right now", as opposed to a bad query.
 UNAVAILABLE_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
+# ... or a table is missing: the answer is the seed's "База временно недоступна" all the same.
+DEGRADED_ERRORS = UNAVAILABLE_ERRORS + (psycopg2.errors.UndefinedTable,)
 
 
 class PoolTimeout(psycopg2.OperationalError):

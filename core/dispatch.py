@@ -20,13 +20,11 @@ from telebot import types, util
 from telebot.handler_backends import BaseMiddleware
 
 from core import logs
-from core.db import UNAVAILABLE_ERRORS
+from core.db import DEGRADED_ERRORS
 from core.texts import pick_language, set_language, t
 
 log = logging.getLogger("genbot.dispatch")
 
-# Errors after which the right answer is the seed's degradation message.
-DEGRADED_ERRORS = UNAVAILABLE_ERRORS + (psycopg2.errors.UndefinedTable,)
 
 
 class RedeliveryNeeded(Exception):

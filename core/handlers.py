@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from core import admin
-from core.dispatch import DEGRADED_ERRORS
+from core.db import DEGRADED_ERRORS
 from core.menu import inline_keyboard
 from core.progress import cancel_keyboard
 from core.texts import money, t

@@ -26,8 +26,7 @@ import secrets
 from core import logs
 from core.balances import InsufficientFunds
 from core.catalog import CATEGORIES
-from core.db import UNAVAILABLE_ERRORS
-from core.dispatch import DEGRADED_ERRORS
+from core.db import DEGRADED_ERRORS, UNAVAILABLE_ERRORS
 from core.events import GenerationEvent
 from core.jobs import FreeQuotaExhausted, TooManyActiveJobs
 from core.menu import inline_keyboard

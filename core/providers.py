@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Why a generation failed, as its user is told (core/locales: gen_reason_<reason>):
 REASONS = (
@@ -88,13 +88,11 @@ class GenerationRequest:
     model: object  # core.catalog.Model
     inputs: dict
     deadline: float  # time.monotonic() by which the provider must be done
-    callback_url: str | None = None
     finished: Callable[[], bool] = lambda: False
     set_task_id: Callable[[str], None] = lambda task_id: None
     # An image input ({"telegram_file_id"} or {"url"}) as a URL the provider can fetch,
     # or None when genbot has no public URL to serve a photo from (core.files).
     file_url: Callable[[dict], str | None] = lambda value: value.get("url")
-    extra: dict = field(default_factory=dict)
 
     def time_left(self) -> float:
         return self.deadline - time.monotonic()

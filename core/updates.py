@@ -18,7 +18,7 @@ from collections import OrderedDict
 
 import psycopg2.errors
 
-from core.db import UNAVAILABLE_ERRORS, Database
+from core.db import DEGRADED_ERRORS, Database
 from core.users import CREATED, USER_CTES, UserCache, clean_names, user_params
 
 _CLAIM = ("INSERT INTO processed_updates (update_id) VALUES (%(update_id)s) "
@@ -77,5 +77,5 @@ class UpdateLedger:
                         self._local.created = created
                     return claimed == 1
             return self.db.execute(_CLAIM, {"update_id": update_id}) == 1
-        except UNAVAILABLE_ERRORS + (psycopg2.errors.UndefinedTable,):
+        except DEGRADED_ERRORS:
             return self._remember(update_id)

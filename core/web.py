@@ -23,8 +23,8 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from core import logs, metrics
-from core.db import UNAVAILABLE_ERRORS
-from core.dispatch import DEGRADED_ERRORS, RedeliveryNeeded
+from core.db import DEGRADED_ERRORS, UNAVAILABLE_ERRORS
+from core.dispatch import RedeliveryNeeded
 from core.migrations import CORE_TABLES
 
 log = logging.getLogger("genbot.web")

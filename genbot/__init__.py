@@ -28,8 +28,8 @@ to it), so neither need third-party plugins. ``genbot.testing`` is the test harn
 """
 
 from core.balances import CENT, BalanceChange, InsufficientFunds, InvalidAmount, to_money
-from core.db import UNAVAILABLE_ERRORS
-from core.dispatch import DEGRADED_ERRORS, Context
+from core.db import DEGRADED_ERRORS, UNAVAILABLE_ERRORS
+from core.dispatch import Context
 from core.events import GenerationEvent, PaymentEvent
 from core.hookspecs import Button, Callback, Command, UpdateHandler, WebRoute, hookimpl
 from core.logs import first_line
