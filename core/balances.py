@@ -22,7 +22,6 @@ from decimal import Decimal, InvalidOperation
 import psycopg2.errors
 
 from core.db import Database, in_transaction
-from core.metrics import PAYMENTS
 from core.users import UserCache, ensure_user_id
 
 log = logging.getLogger("genbot.balances")
@@ -205,6 +204,9 @@ class Balances:
             self.users.forget(user_id)
             ensure_user_id(self.db, self.users, user_id, force=True)
             balance = self.db.fetch_one(sql, params)[0]
+        # Imported here: the counters must be made after `genbot serve` sets
+        # PROMETHEUS_MULTIPROC_DIR, and the CLI imports this module before that.
+        from core.metrics import PAYMENTS
         PAYMENTS.labels(source, "duplicate" if balance is None else "credited").inc()
         if balance is not None:
             self._notify(BalanceChange(user_id, amount, "topup", reason, balance), None)
