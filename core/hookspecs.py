@@ -66,6 +66,15 @@ class UpdateHandler:
 
 
 @dataclass(frozen=True)
+class Flow:
+    """A message from a user whose conversation state is exactly ``name`` goes to
+    ``handler(ctx, data) -> bool`` (``data``: what the flow holds); False passes it on."""
+
+    name: str
+    handler: Callable
+
+
+@dataclass(frozen=True)
 class WebRoute:
     """An HTTP route served by the web app: ``view(**url_arguments)`` as in Flask."""
 
@@ -114,8 +123,8 @@ def callback_handlers(app, settings):
 
 
 @hookspec
-def text_handlers(app, settings):
-    """Handlers offered any text nothing else took, each ``handler(ctx) -> bool`` (True: taken)."""
+def flow_handlers(app, settings):
+    """Handlers of the plugin's conversation flows, as a list of ``Flow``."""
 
 
 @hookspec

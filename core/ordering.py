@@ -83,7 +83,8 @@ class Ordering:
         if listed.free():
             app.add_button_in_every_language("btn_free", self.show_free, order=20, needs_db=False)
         app.router.callback("gen", self.on_callback, needs_db=False)
-        app.router.text(self.on_text, needs_db=False)
+        app.router.flow(FLOW, self.on_text, needs_db=False)
+        app.router.flow(OFFER, self.on_text_after_offer, needs_db=False)
         app.router.last_resort(self.on_stray_message)
 
     def _category_handler(self, category):
@@ -159,7 +160,7 @@ class Ordering:
         self.app.conversations.set(ctx.user_id, FLOW, draft)
 
     def _draft(self, ctx):
-        state = self.app.conversations.get(ctx.user_id)
+        state = ctx.conversation
         if state is None or state[0] != FLOW:
             return None, None
         draft = state[1]
@@ -214,11 +215,9 @@ class Ordering:
         self._save(ctx, draft)
         self.ask_next(ctx, model, draft)
 
-    def on_text(self, ctx) -> bool:
-        """Typed input for the draft's current question; False when there is no draft."""
-        model, draft = self._draft(ctx)
-        if draft is None:
-            return False
+    def on_text(self, ctx, draft: dict) -> bool:
+        """Typed input for the draft's current question; False when it is a new prompt."""
+        model = self.catalog.get(draft.get("model", ""))
         text = ctx.text or ""
         if model is not None and draft["step"] >= len(model.inputs):
             # On the confirm screen a typed text is a better prompt: take it, confirm again.
@@ -505,12 +504,16 @@ class Ordering:
             return None
         return model
 
+    def on_text_after_offer(self, ctx, _offer: dict) -> bool:
+        """Text typed while a prompt is on offer is the newer prompt: offer it instead."""
+        return self.on_stray_message(ctx)
+
     def _pending_prompt(self, ctx) -> str | None:
-        state = self.app.conversations.get(ctx.user_id)
+        state = ctx.conversation
         return state[1].get("prompt") if state is not None and state[0] == OFFER else None
 
     def accept_offer(self, ctx, token: str) -> None:
-        state = self.app.conversations.get(ctx.user_id)
+        state = ctx.conversation
         model = self._last_model(ctx)
         if state is None or state[0] != OFFER or state[1].get("token") != token or model is None:
             ctx.show(t("gen_offer_gone"), self.category_keyboard(False))

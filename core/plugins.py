@@ -336,14 +336,12 @@ class PluginHost:
                 results.append((plugin, result))
         return results
 
-    def guard(self, plugin: Plugin, handler, *, text_handler: bool = False):
+    def guard(self, plugin: Plugin, handler):
         """Wrap a plugin's bot handler: answers the outage message while it is degraded."""
         host = self
 
         def guarded(ctx, *args):
             if plugin.state == DEGRADED:
-                if text_handler:
-                    return False
                 if ctx.message is not None and ctx.message.successful_payment is not None:
                     raise RedeliveryNeeded(f"plugin {plugin.name} degraded: {plugin.reason}")
                 ctx.answer_or_reply(t("db_unavailable"))
@@ -358,14 +356,14 @@ class PluginHost:
         return guarded
 
     def install(self, app) -> None:
-        """Register every active plugin's buttons, commands, callbacks and text handlers.
+        """Register every active plugin's buttons, commands, callbacks and flows.
 
         Menu buttons are asked for once per language, each time speaking it, so a label
         that is a text (``t("btn_notes")``) lands in every language's menu."""
         for lang in languages():
             with language(lang):
                 self._install_hook(app, "menu_buttons", lang)
-        for hook_name in ("bot_commands", "callback_handlers", "text_handlers", "update_handlers"):
+        for hook_name in ("bot_commands", "callback_handlers", "flow_handlers", "update_handlers"):
             self._install_hook(app, hook_name)
 
     def _install_hook(self, app, hook_name: str, lang: str | None = None) -> None:
@@ -388,7 +386,7 @@ class PluginHost:
         elif hook_name == "update_handlers":
             app.router.on(item.kind, self.guard(plugin, item.handler), plugin.name)
         else:
-            app.router.text(self.guard(plugin, item, text_handler=True), plugin.name)
+            app.router.flow(item.name, self.guard(plugin, item.handler), plugin.name)
 
     def web_routes(self, app) -> list[tuple[Plugin, hookspecs.WebRoute]]:
         return [(plugin, route) for plugin, routes in

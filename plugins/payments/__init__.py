@@ -35,7 +35,7 @@ from psycopg2.extras import Json
 from telebot import types
 
 from core.balances import InvalidAmount, to_money
-from core.hookspecs import Button, Callback, Command, UpdateHandler, WebRoute, hookimpl
+from core.hookspecs import Button, Callback, Command, Flow, UpdateHandler, WebRoute, hookimpl
 from core.menu import inline_keyboard
 from core.texts import money, t
 from plugins.payments import refunds, review
@@ -137,10 +137,8 @@ def choose_method(ctx, settings, amount: Decimal) -> None:
               inline_keyboard([[(labels[m], f"pay:m:{m}:{amount}")] for m in methods]))
 
 
-def on_text(ctx, settings) -> bool:
-    state = ctx.app.conversations.get(ctx.user_id)
-    if state is None or state[0] != FLOW_AMOUNT:
-        return False
+def on_amount(ctx, settings) -> bool:
+    """The amount the user typed after asking to top up by another sum."""
     try:
         amount = check_amount(settings, ctx.text)
     except ValueError as exc:
@@ -334,8 +332,8 @@ def callback_handlers(app, settings):
 
 
 @hookimpl
-def text_handlers(app, settings):
-    return [lambda ctx: on_text(ctx, settings)]
+def flow_handlers(app, settings):
+    return [Flow(FLOW_AMOUNT, lambda ctx, _data: on_amount(ctx, settings))]
 
 
 @hookimpl
