@@ -88,12 +88,11 @@ class App:
             self.jobs, self.generation.run_job, threads=self.config.job_workers,
             heartbeat_s=self.config.job_heartbeat_s, sweep_s=self.config.job_sweep_s,
             on_lost=self.generation.end_lost,
-            on_untold=lambda job, dead_holder: self.generation.tell(job, steal_from=dead_holder))
-        self.generation.runner = self.runner
+            on_untold=lambda job, dead_holder: self.generation.delivery.tell(job, steal_from=dead_holder))
         return self.runner.start()
 
     def generation_result(self, user_id: int, job_id: int) -> dict | None:
-        return self.generation.generation_result(user_id, job_id)
+        return self.generation.delivery.generation_result(user_id, job_id)
 
     def _tell_plugins_of_balance_change(self, change) -> None:
         self.plugins.call("balance_changed", app=self, change=change)

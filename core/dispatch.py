@@ -38,7 +38,6 @@ class RedeliveryNeeded(Exception):
     """
 
 
-
 @dataclass
 class Context:
     """One update as a handler sees it, with the ways to answer."""

@@ -25,7 +25,7 @@ import secrets
 
 from core import logs
 from core.balances import InsufficientFunds
-from core.catalog import CATEGORIES
+from core.catalog import CATEGORIES, title_of
 from core.db import UNAVAILABLE_ERRORS
 from core.dispatch import DEGRADED_ERRORS
 from core.events import GenerationEvent
@@ -111,7 +111,7 @@ class Ordering:
         self.app.conversations.clear(ctx.user_id, FLOW)
         suffix = ":p" if pending else ""
         rows = [[(("" if self.generation.is_listed(m) else "🧪 ") +
-                  f"{self.generation.title(m)} — {price_text(m)}", f"gen:m:{m.id}{suffix}")]
+                  f"{title_of(m)} — {price_text(m)}", f"gen:m:{m.id}{suffix}")]
                 for m in models]
         back = [(t("gen_btn_back"), "gen:cats" + suffix)] if pending else []
         ctx.show(heading if models else t("gen_category_empty"),
@@ -137,7 +137,7 @@ class Ordering:
                 and any(field.type == "image" for field in model.inputs):
             log.warning("model %s takes a photo, which provider %s fetches by URL: set WEBHOOK_URL "
                         "so genbot can serve it", model.id, model.provider)
-            ctx.show(t("gen_photo_unsupported", model=self.generation.title(model)))
+            ctx.show(t("gen_photo_unsupported", model=title_of(model)))
             return
         if not model.free:
             # Raises, naming the table, when money cannot move: the user is told now
@@ -363,7 +363,7 @@ class Ordering:
     def start_job(self, ctx, model, draft: dict) -> None:
         """Queue the draft's job; the message of the tapped button becomes its progress
         message (after typed input, a new one)."""
-        title = self.generation.title(model)
+        title = title_of(model)
         if model.provider not in self.generation.providers:
             ctx.answer_callback(t("gen_model_gone"), alert=True)
             if ctx.callback is None:
@@ -431,8 +431,7 @@ class Ordering:
             # gone, nothing is left to show.
             self.app.telegram.edit(ctx.chat_id, message_id, progress_text(title),
                                    cancel_keyboard(f"gen:cancel:{job_id}"))
-        if self.generation.runner is not None:
-            self.generation.runner.wake()
+        self.app.jobs.wake_workers()
 
     def _free_used_up(self, ctx) -> bool:
         """Today's free generations are gone (said before a progress message appears;
@@ -484,7 +483,7 @@ class Ordering:
         self.app.conversations.set(ctx.user_id, OFFER, {"prompt": text[:4000], "token": token})
         model = self._last_model(ctx)
         if model is not None:
-            ctx.reply(t("gen_offer", prompt=quoted(text), model=self.generation.title(model)),
+            ctx.reply(t("gen_offer", prompt=quoted(text), model=title_of(model)),
                       inline_keyboard([
                           [(t("gen_btn_offer_yes", price=price_text(model)), f"gen:o:{token}")],
                           [(t("gen_btn_offer_other"), "gen:cats:p")],

@@ -7,6 +7,8 @@ counted is what the app sends to the real PostgreSQL.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.db import Database
@@ -127,3 +129,15 @@ def test_a_new_senders_row_is_written_once_by_the_claim(bot, statements):
     assert app.db.fetch_one("SELECT 1 FROM users WHERE user_id = %s", (USER + 1,))
     _sent, run = send(updates.message(USER + 1, "/help"))
     assert [sql for sql in run if "INTO users" in sql] == []  # cached: nobody writes it
+
+
+def test_one_function_ends_a_job():
+    """Worker, provider callback, cancel, sweeper and cleanup all go through
+    Generation.end_job: it is the only caller of JobQueue.finish outside the queue."""
+    root = Path(__file__).resolve().parent.parent
+    callers = [f"{path.relative_to(root)}:{number}"
+               for folder in ("core", "plugins")
+               for path in sorted((root / folder).rglob("*.py"))
+               for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+               if "jobs.finish(" in line]
+    assert len(callers) == 1 and callers[0].startswith("core/generation.py:")
