@@ -118,18 +118,16 @@ def main() -> None:
         done = threading.Event()
         runner = JobRunner(app.jobs, timed, threads=args.threads, poll_s=0.5, heartbeat_s=1.0,
                            sweep_s=3600).start()
-        app.generation.runner = runner
         for _ in range(args.samples):
             done.clear()
             [job_id] = enqueue(app, 1)
             committed[job_id] = time.perf_counter()
-            runner.wake()
+            app.jobs.wake_workers()
             done.wait(10)
         runner.stop()
 
         runner = JobRunner(app.jobs, app.generation.run_job, threads=args.threads, poll_s=0.5,
                            heartbeat_s=1.0, sweep_s=3600).start()
-        app.generation.runner = runner
         client = create_web_app(app).test_client()
 
         def send(update):

@@ -26,25 +26,10 @@ from core.menu import Menu
 from core.plugins import PluginHost
 from core.telegram import RateLimits, TelegramApi
 from core.texts import DEFAULT_LANGUAGE, language, languages, set_language, t
-from core.updates import UpdateLedger
+from core.updates import Claim, UpdateLedger, sender_of
 from core.users import UserCache, ensure_user_exists, ensure_user_id
 
 log = logging.getLogger("genbot.app")
-
-
-# Update fields whose object carries the sender as "from".
-_SENDER_FIELDS = ("message", "callback_query", "edited_message", "pre_checkout_query",
-                  "shipping_query", "inline_query", "chosen_inline_result", "my_chat_member")
-
-
-def sender_of(payload: dict) -> dict | None:
-    """The ``from`` of an update as Telegram sent it, or None."""
-    for name in _SENDER_FIELDS:
-        part = payload.get(name)
-        sender = part.get("from") if isinstance(part, dict) else None
-        if isinstance(sender, dict) and type(sender.get("id")) is int and 0 < sender["id"] < 2**63:
-            return sender
-    return None
 
 
 def _is_payment(payload: dict) -> bool:
@@ -84,7 +69,6 @@ class App:
         self.plugins.install(self)
         self.balances.listeners.append(self._tell_plugins_of_balance_change)
         self.plugins.start_probing(self.db, config.plugin_probe_interval_s)
-        dispatch.install(self, self.telegram.bot)
 
     def _providers(self) -> dict:
         return {p.name: p for _plugin, p in self.plugins.contributions("generation_providers")}
@@ -104,8 +88,7 @@ class App:
             self.jobs, self.generation.run_job, threads=self.config.job_workers,
             heartbeat_s=self.config.job_heartbeat_s, sweep_s=self.config.job_sweep_s,
             on_lost=self.generation.end_lost,
-            on_untold=lambda job, dead_holder: self.generation.tell(job, steal_from=dead_holder))
-        self.generation.runner = self.runner
+            on_untold=lambda job, dead_holder: self.generation.delivery.tell(job, steal_from=dead_holder))
         return self.runner.start()
 
     def _tell_plugins_of_balance_change(self, change) -> None:
@@ -120,7 +103,7 @@ class App:
 
     def generation_result(self, user_id: int, job_id: int) -> dict | None:
         """A succeeded job of this user as plugins see it (to save it in a project), or None."""
-        return self.generation.generation_result(user_id, job_id)
+        return self.generation.delivery.generation_result(user_id, job_id)
 
     def job(self, job_id: int) -> Job | None:
         """A generation job, e.g. the one a provider's callback names."""
@@ -183,20 +166,19 @@ class App:
 
     # -- one update --------------------------------------------------------------------
 
-    def process_update(self, payload: dict) -> dict | None:
+    def process_update(self, payload: dict, claim: Claim | None = None) -> dict | None:
         """Handle one update; return the call to put in the webhook response, if any.
 
+        ``claim``: what claiming it found (None: not claimed, as a payment never is).
         Raises ``RedeliveryNeeded`` when the update's work must be tried again.
         """
         update = types.Update.de_json(payload)
-        set_language(DEFAULT_LANGUAGE)  # until the middleware reads the sender's
+        set_language(DEFAULT_LANGUAGE)  # until the router reads the sender's
         self.telegram.open_outbox()
-        dispatch.begin_update()
         try:
-            self.telegram.bot.process_new_updates([update])
+            reason = dispatch.handle_update(self, update, claim)
         finally:
             response = self.telegram.close_outbox()
-        reason = dispatch.redelivery_reason()
         if reason is not None:
             raise dispatch.RedeliveryNeeded(reason)
         return response
@@ -210,12 +192,13 @@ class App:
         """
         kind = metrics.update_type(payload)
         with logs.bound(update_id=update_id):
-            if not _is_payment(payload) and not self.updates.claim(update_id, sender_of(payload)):
+            claim = None if _is_payment(payload) else self.updates.claim(update_id, sender_of(payload))
+            if claim is not None and not claim.first:
                 log.info("update %s already processed: dropped", update_id)
                 metrics.UPDATES.labels(kind, "duplicate").inc()
                 return None
             try:
-                reply = self.process_update(payload)
+                reply = self.process_update(payload, claim)
             except dispatch.RedeliveryNeeded:
                 metrics.UPDATES.labels(kind, "redelivery").inc()
                 raise

@@ -23,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from core.balances import InvalidAmount, to_money
+from core.texts import current_language
 
 # The categories, in menu order; their names are texts (cat_<category>).
 CATEGORIES = ("image", "video", "audio", "text")
@@ -77,6 +78,12 @@ class Model:
 
     def description_in(self, lang: str) -> str:
         return self.translations.get(lang, {}).get("description", self.description)
+
+
+def title_of(model: Model | None, fallback: str = "") -> str:
+    """The model's title in the current language; ``fallback`` (its id) for a model gone
+    from the catalog."""
+    return model.title_in(current_language()) if model is not None else fallback
 
 
 class Catalog:

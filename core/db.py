@@ -257,3 +257,20 @@ def in_transaction(db: Database, cur=None):
     else:
         with db.transaction() as own:
             yield own
+
+
+def despite_outage(what: str, limit_s: float, work):
+    """``work()``, retried with backoff while the database is unreachable, for up to
+    ``limit_s`` seconds; then the last error."""
+    give_up = time.monotonic() + limit_s
+    delay = 0.5
+    while True:
+        try:
+            return work()
+        except UNAVAILABLE_ERRORS as exc:
+            if time.monotonic() + delay > give_up:
+                raise
+            log.warning("%s: database unavailable (%s); retrying in %.1f s", what,
+                        logs.first_line(exc), delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)

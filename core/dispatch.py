@@ -1,27 +1,28 @@
-"""Routing an update to its handler: commands, menu buttons, callback data, free text.
+"""Routing an update to its handler: commands, menu buttons, callback data, flows.
 
-pyTelegramBotAPI parses the update and runs the class middleware (which writes the
-user); one catch-all handler per update type then hands over to ``Router``, which
-finds the handler by dictionary lookup. Every handler runs isolated: a database
-outage or a missing table answers the seed's "⚠️ База временно недоступна", any
-other exception is logged with the handler's owner and answered politely. Nothing an
-update carries is left without an answer.
+``handle_update`` writes the sender unless claiming the update did (``core.updates``),
+then hands over to ``Router``, which finds the handler by dictionary lookup: a
+command, a menu button, a callback prefix, and for any other message the flow the
+user is in (their conversation state, read once per update) — or, in no flow, the
+last resort. Every handler runs isolated: a database outage or a missing table
+answers the seed's "⚠️ База временно недоступна", any other exception is logged with
+the handler's owner and answered politely. Nothing an update carries is left without
+an answer.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import psycopg2.errors
 from telebot import types, util
-from telebot.handler_backends import BaseMiddleware
 
 from core import logs
 from core.db import DEGRADED_ERRORS
 from core.texts import pick_language, set_language, t
+from core.updates import SENDER_FIELDS, Claim
 
 log = logging.getLogger("genbot.dispatch")
 
@@ -33,22 +34,6 @@ class RedeliveryNeeded(Exception):
     Raised by ``App.handle_webhook_update`` after a ``successful_payment`` could not be
     credited (or recorded): the webhook answers 503, the poller does not move past it.
     """
-
-
-_update = threading.local()
-
-
-def begin_update() -> None:
-    _update.redeliver = None
-
-
-def redelivery_reason() -> str | None:
-    """Why the update being handled on this thread must come again, if it must."""
-    return getattr(_update, "redeliver", None)
-
-
-def _ask_for_redelivery(reason: str) -> None:
-    _update.redeliver = reason
 
 
 @dataclass
@@ -63,10 +48,17 @@ class Context:
     data: dict = field(default_factory=dict)
     pre_checkout: types.PreCheckoutQuery | None = None
     answered: bool = False  # the button press was answered (Telegram takes one answer)
+    redelivery: str | None = None  # why Telegram must send this update again, if it must
 
     @property
     def update_id(self):
         return logs.current("update_id")
+
+    @property
+    def conversation(self) -> tuple[str, dict] | None:
+        """The user's flow and what it holds, or None: read from the database once per
+        update (``Conversations.one_update``), however many handlers ask."""
+        return self.app.conversations.get(self.user_id) if self.user_id is not None else None
 
     @property
     def text(self) -> str:
@@ -143,7 +135,7 @@ class Router:
         self.commands: dict[str, Route] = {}
         self.buttons: dict[str, Route] = {}
         self.callbacks: dict[str, Route] = {}
-        self.text_handlers: list[Route] = []
+        self.flows: dict[str, Route] = {}
         self.fallback: Route | None = None
         self.kinds: dict[str, Route] = {}
 
@@ -161,9 +153,13 @@ class Router:
             raise ValueError(f"callback prefix {prefix!r} must not contain ':'")
         self.callbacks[prefix] = Route(handler, owner, needs_db=needs_db)
 
-    def text(self, handler, owner: str = "core", *, needs_db: bool = True) -> None:
-        """A handler offered every other text; it returns True when it took it."""
-        self.text_handlers.append(Route(handler, owner, needs_db=needs_db))
+    def flow(self, name: str, handler, owner: str = "core", *, needs_db: bool = True) -> None:
+        """A message (not a command or button) from a user whose conversation state is
+        exactly ``name`` goes to ``handler(ctx, data) -> bool``; False hands it on to
+        the last resort, as if there were no flow."""
+        if name in self.flows:
+            raise ValueError(f"flow {name!r} is handled by {self.flows[name].owner} already")
+        self.flows[name] = Route(handler, owner, needs_db=needs_db)
 
     def last_resort(self, handler, owner: str = "core", *, needs_db: bool = False) -> None:
         """What answers a message nothing else took (instead of a bare "not understood")."""
@@ -193,7 +189,7 @@ class Router:
                 charge = ctx.message.successful_payment.telegram_payment_charge_id
                 log.error("successful_payment %s arrived and no plugin handles payments: asking "
                           "Telegram to send it again", charge)
-                _ask_for_redelivery(f"successful_payment {charge}: no payments plugin")
+                ctx.redelivery = f"successful_payment {charge}: no payments plugin"
                 return
             self.run(route, ctx)
             return
@@ -211,9 +207,15 @@ class Router:
         if route is not None:
             self.run(route, ctx)
             return
-        for route in self.text_handlers:
-            if self.run(route, ctx):
-                return
+        try:
+            state = ctx.conversation
+        except Exception:
+            log.exception("conversation state of user %s could not be read", ctx.user_id)
+            self._apologise(ctx, t("handler_failed"))
+            return
+        route = self.flows.get(state[0]) if state is not None else None
+        if route is not None and self.run(route, ctx, state[1]):
+            return
         if self.fallback is not None and self.run(self.fallback, ctx):
             return
         ctx.reply_with_menu(t("unknown_text"))
@@ -270,7 +272,7 @@ class Router:
                       "asking Telegram to send it again", charge, ctx.user_id, route.owner,
                       logs.first_line(exc), exc_info=not isinstance(exc, DEGRADED_ERRORS
                                                                     + (RedeliveryNeeded,)))
-            _ask_for_redelivery(f"successful_payment {charge}: {logs.first_line(exc)}")
+            ctx.redelivery = f"successful_payment {charge}: {logs.first_line(exc)}"
             return True
 
     @staticmethod
@@ -281,52 +283,41 @@ class Router:
             log.exception("could not tell the user about a failed handler")
 
 
-class EnsureUserMiddleware(BaseMiddleware):
-    """Writes the sender of every update (cached), so no handler meets an unknown user."""
-
-    def __init__(self, app):
-        super().__init__()
-        self.app = app
-        self.update_types = ["message", "edited_message", "callback_query",
-                             "pre_checkout_query", "shipping_query", "inline_query",
-                             "chosen_inline_result", "my_chat_member"]
-
-    def pre_process(self, obj, data):
-        user = getattr(obj, "from_user", None)
-        if user is None:
-            return None
-        logs.bind(user_id=user.id)
-        set_language(pick_language(getattr(user, "language_code", None)))
-        data["new_user"] = self.app.updates.sender_was_created()
-        try:
-            data["new_user"] = self.app.ensure_user(user) or data["new_user"]
-        except DEGRADED_ERRORS as exc:
-            # Handlers still run: free work does not need the database.
-            data["db_unavailable"] = True
-            log.warning("could not write user %s: %s", user.id, logs.first_line(exc))
-        return None
-
-    def post_process(self, obj, data, exception):
-        return None
+def handle_update(app, update: types.Update, claim: Claim | None) -> str | None:
+    """Write the sender, then route the update; why Telegram must send it again, if it must."""
+    part = next((getattr(update, name) for name in SENDER_FIELDS
+                 if getattr(update, name, None) is not None), None)
+    user = getattr(part, "from_user", None)
+    data = _write_sender(app, user, claim) if user is not None else {}
+    ctx = None
+    with app.conversations.one_update():
+        message, call, query = update.message, update.callback_query, update.pre_checkout_query
+        if message is not None and message.content_type in util.content_type_media:
+            ctx = Context(app, user.id if user else None, message.chat.id, message=message,
+                          data=data)
+            app.router.dispatch_message(ctx)
+        elif call is not None:
+            chat_id = call.message.chat.id if call.message is not None else call.from_user.id
+            ctx = Context(app, call.from_user.id, chat_id, callback=call, data=data)
+            app.router.dispatch_callback(ctx)
+        elif query is not None:
+            ctx = Context(app, query.from_user.id, query.from_user.id, data=data,
+                          pre_checkout=query)
+            app.router.dispatch_pre_checkout(ctx)
+    return ctx.redelivery if ctx is not None else None
 
 
-def install(app, bot) -> None:
-    """Connect pyTelegramBotAPI to the router."""
-    bot.setup_middleware(EnsureUserMiddleware(app))
-
-    @bot.message_handler(func=lambda m: True, content_types=list(util.content_type_media))
-    def on_message(message, data):
-        ctx = Context(app, message.from_user.id if message.from_user else None,
-                      message.chat.id, message=message, data=data)
-        app.router.dispatch_message(ctx)
-
-    @bot.pre_checkout_query_handler(func=lambda q: True)
-    def on_pre_checkout(query, data):
-        ctx = Context(app, query.from_user.id, query.from_user.id, data=data, pre_checkout=query)
-        app.router.dispatch_pre_checkout(ctx)
-
-    @bot.callback_query_handler(func=lambda c: True)
-    def on_callback(call, data):
-        chat_id = call.message.chat.id if call.message is not None else call.from_user.id
-        ctx = Context(app, call.from_user.id, chat_id, callback=call, data=data)
-        app.router.dispatch_callback(ctx)
+def _write_sender(app, user: types.User, claim: Claim | None) -> dict:
+    """The sender's language and row, so no handler meets an unknown user; written here
+    only when the claim did not write it. The update's ``data``: ``new_user``, and
+    ``db_unavailable`` when the sender could not be written."""
+    logs.bind(user_id=user.id)
+    set_language(pick_language(getattr(user, "language_code", None)))
+    if claim is not None and claim.sender_stored:
+        return {"new_user": claim.new_user}
+    try:
+        return {"new_user": app.ensure_user(user)}
+    except DEGRADED_ERRORS as exc:
+        # Handlers still run: free work does not need the database.
+        log.warning("could not write user %s: %s", user.id, logs.first_line(exc))
+        return {"new_user": False, "db_unavailable": True}

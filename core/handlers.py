@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from core import admin
+from core.catalog import title_of
 from core.db import DEGRADED_ERRORS
 from core.menu import inline_keyboard
 from core.progress import cancel_keyboard
@@ -72,7 +73,7 @@ def _ledger_line(ctx, entry) -> str:
     match = _GENERATION_REASON.match(entry.reason or "")
     if match:
         model = ctx.app.generation.catalog.get(match[1])
-        what = t("ledger_generation", model=ctx.app.generation.title(model, match[1]))
+        what = t("ledger_generation", model=title_of(model, match[1]))
     return t("balance_change", when=ctx.app.generation.history.when(entry.created_at),
              amount=money(entry.amount, signed=True), what=what)
 
@@ -109,7 +110,7 @@ def cancel(ctx, *_args) -> None:
         running = []  # nothing is stored while the database is away: cancelled all the same
     ctx.reply_with_menu(t("cancelled"))
     for job_id, model_id in running:
-        title = ctx.app.generation.title(ctx.app.generation.catalog.get(model_id), model_id)
+        title = title_of(ctx.app.generation.catalog.get(model_id), model_id)
         ctx.reply(t("cancel_running", model=title), cancel_keyboard(f"gen:cancel:{job_id}"))
 
 

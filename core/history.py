@@ -14,6 +14,7 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta, timezone
 
 from core import logs
+from core.catalog import title_of
 from core.menu import inline_keyboard
 from core.progress import cancel_keyboard
 from core.texts import money, t
@@ -71,7 +72,7 @@ class History:
         lines = [t("hist_head", page=page + 1, pages=pages), ""]
         buttons = []
         for number, job in enumerate(jobs, start=page * PAGE_SIZE + 1):
-            title = self.generation.title(self.generation.catalog.get(job.model_id), job.model_id)
+            title = title_of(self.generation.catalog.get(job.model_id), job.model_id)
             price = t("gen_price_free") if job.is_free else money(job.price_rub)
             lines.append(t("hist_line", number=number, model=title, when=self.when(job.created_at),
                            price=price, status=self.status(job)))
@@ -104,7 +105,7 @@ class History:
             ctx.answer_callback(t("hist_gone"), alert=True)
             return
         ctx.answer_callback()
-        title = self.generation.title(self.generation.catalog.get(job.model_id), job.model_id)
+        title = title_of(self.generation.catalog.get(job.model_id), job.model_id)
         when = self.when(job.created_at)
         markup = inline_keyboard([[(t("gen_btn_repeat"), f"gen:r:{job.id}")],
                                   [(t("hist_btn_back"), "hist:p:0")]])
@@ -113,11 +114,11 @@ class History:
             return
         if job.status != "succeeded":
             ctx.reply(t("hist_no_result", model=title, when=when,
-                        why=self.generation.ending_text(job, title)), markup)
+                        why=self.generation.delivery.ending_text(job, title)), markup)
             return
         caption = t("hist_caption", model=title, when=when)
         try:
-            sent = self.generation.send_again(job, ctx.chat_id, caption, markup, _SEND_AGAIN_DEADLINE_S)
+            sent = self.generation.delivery.send_again(job, ctx.chat_id, caption, markup, _SEND_AGAIN_DEADLINE_S)
         except Exception as exc:  # Telegram would not take it now: say so, keep the result
             log.warning("job %s: could not send the result again to user %s (%s)", job.id,
                         ctx.user_id, logs.first_line(exc))

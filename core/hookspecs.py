@@ -76,6 +76,15 @@ class UpdateHandler:
 
 
 @dataclass(frozen=True)
+class Flow:
+    """A message from a user whose conversation state is exactly ``name`` goes to
+    ``handler(ctx, data) -> bool`` (``data``: what the flow holds); False passes it on."""
+
+    name: str
+    handler: Callable
+
+
+@dataclass(frozen=True)
 class WebRoute:
     """An HTTP route served by the web app: ``view(**url_arguments)`` as in Flask."""
 
@@ -162,10 +171,12 @@ def callback_handlers(app, settings):
 
 
 @hookspec
-def text_handlers(app, settings):
-    """Handlers offered any text no command or button took.
+def flow_handlers(app, settings):
+    """Handlers of the plugin's conversation flows.
 
-    Returns a list of ``handler(ctx) -> bool``; True means the handler took the text.
+    Returns a list of ``Flow(name, handler)``: a message that is no command or button,
+    from a user whose conversation state is exactly ``name``, goes to
+    ``handler(ctx, data) -> bool`` (False hands it on, as if there were no flow).
     """
 
 

@@ -10,6 +10,10 @@ sweeper) settles the money; everyone else finds nothing to do. A job whose heart
 stopped (its process died) is failed by the sweeper and its hold released. Telling
 the user is tracked apart (``claim_delivery`` … ``delivered``): a job counts as told
 only once the Bot API accepted the message.
+
+Whoever queues a job rings the queue (``wake_workers``) and idle workers of this process
+wait on it (``wait_for_work``): the queue is what both sides already hold, so the code
+that queues jobs needs no reference to the runner.
 """
 
 from __future__ import annotations
@@ -125,6 +129,28 @@ class JobQueue:
         self.free_quota = free_quota
         self.lock_ttl_s = lock_ttl_s
         self.max_active = max_active  # per user, queued + running; None: no cap
+        self._new_work = threading.Condition()
+        self._signals = 0  # jobs queued here that no idle worker has woken for yet
+
+    # -- waking this process's workers -----------------------------------------------------
+
+    def wake_workers(self) -> None:
+        """A job was queued by this process: let an idle worker take it now."""
+        with self._new_work:
+            self._signals += 1
+            self._new_work.notify()
+
+    def wait_for_work(self, timeout_s: float, stop: threading.Event) -> None:
+        """An idle worker's pause: until a job is queued here, ``stop`` is set (and
+        ``release_waiting`` called) or ``timeout_s`` passes."""
+        with self._new_work:
+            if self._signals == 0 and not stop.is_set():
+                self._new_work.wait(timeout_s)
+            self._signals = max(0, self._signals - 1)
+
+    def release_waiting(self) -> None:
+        with self._new_work:
+            self._new_work.notify_all()
 
     # -- creating ---------------------------------------------------------------------
 
@@ -412,8 +438,6 @@ class JobRunner:
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._running: set[int] = set()
         self._running_lock = threading.Lock()
-        self._cond = threading.Condition()
-        self._signals = 0
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -436,16 +460,9 @@ class JobRunner:
         self._threads.append(keeper)
         return self
 
-    def wake(self) -> None:
-        """A job was queued by this process: let an idle worker take it now."""
-        with self._cond:
-            self._signals += 1
-            self._cond.notify()
-
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
-        with self._cond:
-            self._cond.notify_all()
+        self.queue.release_waiting()
         for thread in self._threads:
             thread.join(timeout)
 
@@ -465,10 +482,7 @@ class JobRunner:
                 job = None
                 self._stop.wait(1.0)
             if job is None:
-                with self._cond:
-                    if self._signals == 0 and not self._stop.is_set():
-                        self._cond.wait(self.poll_s)
-                    self._signals = max(0, self._signals - 1)
+                self.queue.wait_for_work(self.poll_s, self._stop)
                 continue
             with self._running_lock:
                 self._running.add(job.id)

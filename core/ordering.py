@@ -25,7 +25,7 @@ import secrets
 
 from core import logs
 from core.balances import InsufficientFunds
-from core.catalog import CATEGORIES
+from core.catalog import CATEGORIES, title_of
 from core.db import DEGRADED_ERRORS, UNAVAILABLE_ERRORS
 from core.events import GenerationEvent
 from core.jobs import FreeQuotaExhausted, TooManyActiveJobs
@@ -82,7 +82,8 @@ class Ordering:
         if listed.free():
             app.add_button_in_every_language("btn_free", self.show_free, order=20, needs_db=False)
         app.router.callback("gen", self.on_callback, needs_db=False)
-        app.router.text(self.on_text, needs_db=False)
+        app.router.flow(FLOW, self.on_text, needs_db=False)
+        app.router.flow(OFFER, self.on_text_after_offer, needs_db=False)
         app.router.last_resort(self.on_stray_message)
 
     def _category_handler(self, category):
@@ -109,7 +110,7 @@ class Ordering:
         self.app.conversations.clear(ctx.user_id, FLOW)
         suffix = ":p" if pending else ""
         rows = [[(("" if self.generation.is_listed(m) else "🧪 ") +
-                  f"{self.generation.title(m)} — {price_text(m)}", f"gen:m:{m.id}{suffix}")]
+                  f"{title_of(m)} — {price_text(m)}", f"gen:m:{m.id}{suffix}")]
                 for m in models]
         back = [(t("gen_btn_back"), "gen:cats" + suffix)] if pending else []
         ctx.show(heading if models else t("gen_category_empty"),
@@ -135,7 +136,7 @@ class Ordering:
                 and any(field.type == "image" for field in model.inputs):
             log.warning("model %s takes a photo, which provider %s fetches by URL: set WEBHOOK_URL "
                         "so genbot can serve it", model.id, model.provider)
-            ctx.show(t("gen_photo_unsupported", model=self.generation.title(model)))
+            ctx.show(t("gen_photo_unsupported", model=title_of(model)))
             return
         if not model.free:
             # Raises, naming the table, when money cannot move: the user is told now
@@ -158,7 +159,7 @@ class Ordering:
         self.app.conversations.set(ctx.user_id, FLOW, draft)
 
     def _draft(self, ctx):
-        state = self.app.conversations.get(ctx.user_id)
+        state = ctx.conversation
         if state is None or state[0] != FLOW:
             return None, None
         draft = state[1]
@@ -213,11 +214,9 @@ class Ordering:
         self._save(ctx, draft)
         self.ask_next(ctx, model, draft)
 
-    def on_text(self, ctx) -> bool:
-        """Typed input for the draft's current question; False when there is no draft."""
-        model, draft = self._draft(ctx)
-        if draft is None:
-            return False
+    def on_text(self, ctx, draft: dict) -> bool:
+        """Typed input for the draft's current question; False when it is a new prompt."""
+        model = self.catalog.get(draft.get("model", ""))
         text = ctx.text or ""
         if model is not None and draft["step"] >= len(model.inputs):
             # On the confirm screen a typed text is a better prompt: take it, confirm again.
@@ -363,7 +362,7 @@ class Ordering:
     def start_job(self, ctx, model, draft: dict) -> None:
         """Queue the draft's job; the message of the tapped button becomes its progress
         message (after typed input, a new one)."""
-        title = self.generation.title(model)
+        title = title_of(model)
         if model.provider not in self.generation.providers:
             ctx.answer_callback(t("gen_model_gone"), alert=True)
             if ctx.callback is None:
@@ -431,8 +430,7 @@ class Ordering:
             # gone, nothing is left to show.
             self.app.telegram.edit(ctx.chat_id, message_id, progress_text(title),
                                    cancel_keyboard(f"gen:cancel:{job_id}"))
-        if self.generation.runner is not None:
-            self.generation.runner.wake()
+        self.app.jobs.wake_workers()
 
     def _free_used_up(self, ctx) -> bool:
         """Today's free generations are gone (said before a progress message appears;
@@ -484,7 +482,7 @@ class Ordering:
         self.app.conversations.set(ctx.user_id, OFFER, {"prompt": text[:4000], "token": token})
         model = self._last_model(ctx)
         if model is not None:
-            ctx.reply(t("gen_offer", prompt=quoted(text), model=self.generation.title(model)),
+            ctx.reply(t("gen_offer", prompt=quoted(text), model=title_of(model)),
                       inline_keyboard([
                           [(t("gen_btn_offer_yes", price=price_text(model)), f"gen:o:{token}")],
                           [(t("gen_btn_offer_other"), "gen:cats:p")],
@@ -504,12 +502,16 @@ class Ordering:
             return None
         return model
 
+    def on_text_after_offer(self, ctx, _offer: dict) -> bool:
+        """Text typed while a prompt is on offer is the newer prompt: offer it instead."""
+        return self.on_stray_message(ctx)
+
     def _pending_prompt(self, ctx) -> str | None:
-        state = self.app.conversations.get(ctx.user_id)
+        state = ctx.conversation
         return state[1].get("prompt") if state is not None and state[0] == OFFER else None
 
     def accept_offer(self, ctx, token: str) -> None:
-        state = self.app.conversations.get(ctx.user_id)
+        state = ctx.conversation
         model = self._last_model(ctx)
         if state is None or state[0] != OFFER or state[1].get("token") != token or model is None:
             ctx.show(t("gen_offer_gone"), self.category_keyboard(False))

@@ -50,7 +50,7 @@ ENABLED, DISABLED, DEGRADED, FAILED = "enabled", "disabled", "degraded", "failed
 # The hooks a plugin answers with what it adds to the bot: asked once at start (menu
 # buttons once per language); a plugin whose answer raises fails as a whole.
 CONTRIBUTION_HOOKS = ("generation_providers", "menu_buttons", "bot_commands", "callback_handlers",
-                      "text_handlers", "update_handlers", "web_routes")
+                      "flow_handlers", "update_handlers", "web_routes")
 KNOWN_HOOKS = frozenset(name for name, value in vars(hookspecs).items()
                         if hasattr(value, "genbot_spec"))
 
@@ -415,14 +415,12 @@ class PluginHost:
                     break
         return results
 
-    def guard(self, plugin: Plugin, handler, *, text_handler: bool = False):
+    def guard(self, plugin: Plugin, handler):
         """Wrap a plugin's bot handler: answers the outage message while it is degraded."""
         host = self
 
         def guarded(ctx, *args):
             if plugin.state == DEGRADED:
-                if text_handler:
-                    return False
                 if ctx.message is not None and ctx.message.successful_payment is not None:
                     raise RedeliveryNeeded(f"plugin {plugin.name} degraded: {plugin.reason}")
                 ctx.answer_or_reply(t("db_unavailable"))
@@ -477,9 +475,20 @@ class PluginHost:
                 if hook == hook_name and plugin.active]
 
     def install(self, app) -> None:
-        """Register every active plugin's buttons, commands, callbacks and text handlers."""
-        for plugin, hook_name, item, lang in self._contributions:
-            if plugin.active and hook_name not in ("generation_providers", "web_routes"):
+        """Register every active plugin's buttons, commands, callbacks and flows. A
+        plugin claiming a flow another one handles fails before any of it is registered."""
+        for plugin in list(self.plugins.values()):
+            mine = [(hook, item, lang) for owner, hook, item, lang in self._contributions
+                    if owner is plugin and hook not in ("generation_providers", "web_routes")]
+            if not plugin.active or not mine:
+                continue
+            taken = [item.name for hook, item, _lang in mine
+                     if hook == "flow_handlers" and item.name in app.router.flows]
+            if taken:
+                self._fail(plugin, f"flow {taken[0]!r} is handled by "
+                                   f"{app.router.flows[taken[0]].owner} already")
+                continue
+            for hook_name, item, lang in mine:
                 self._install_one(app, plugin, hook_name, item, lang)
 
     def _install_one(self, app, plugin: Plugin, hook_name: str, item, lang: str | None = None) -> None:
@@ -494,7 +503,7 @@ class PluginHost:
         elif hook_name == "update_handlers":
             app.router.on(item.kind, self.guard(plugin, item.handler), plugin.name)
         else:
-            app.router.text(self.guard(plugin, item, text_handler=True), plugin.name)
+            app.router.flow(item.name, self.guard(plugin, item.handler), plugin.name)
 
     def web_routes(self) -> list[tuple[Plugin, hookspecs.WebRoute]]:
         return self.contributions("web_routes")

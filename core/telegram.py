@@ -170,8 +170,8 @@ class TelegramApi:
         apihelper.API_URL = self.api_url + "/bot{0}/{1}"
         apihelper.FILE_URL = self.api_url + "/file/bot{0}/{1}"
         apihelper.CUSTOM_REQUEST_SENDER = self._send
-        self.bot = telebot.TeleBot(token or LOCAL_TOKEN, threaded=False,
-                                   use_class_middlewares=True, validate_token=False)
+        # Only for calls out: updates are routed by core.dispatch, not by TeleBot.
+        self.bot = telebot.TeleBot(token or LOCAL_TOKEN, threaded=False, validate_token=False)
         self._later: queue.Queue = queue.Queue(maxsize=10_000)
         self._later_lock = threading.Lock()
         self._later_thread: threading.Thread | None = None

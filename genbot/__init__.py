@@ -31,7 +31,7 @@ from core.balances import CENT, BalanceChange, InsufficientFunds, InvalidAmount,
 from core.db import DEGRADED_ERRORS, UNAVAILABLE_ERRORS
 from core.dispatch import Context
 from core.events import GenerationEvent, PaymentEvent
-from core.hookspecs import Button, Callback, Command, UpdateHandler, WebRoute, hookimpl
+from core.hookspecs import Button, Callback, Command, Flow, UpdateHandler, WebRoute, hookimpl
 from core.logs import first_line
 from core.menu import inline_keyboard
 from core.providers import (
@@ -52,7 +52,7 @@ APP_SURFACE = ("db", "balances", "conversations", "telegram", "catalog", "is_adm
 
 __all__ = [
     # declaring
-    "hookimpl", "Button", "Command", "Callback", "UpdateHandler", "WebRoute",
+    "hookimpl", "Button", "Command", "Callback", "Flow", "UpdateHandler", "WebRoute",
     # speaking
     "t", "money", "current_language", "inline_keyboard", "Context",
     # money

@@ -38,6 +38,7 @@ from genbot import (
     Button,
     Callback,
     Command,
+    Flow,
     InvalidAmount,
     UpdateHandler,
     WebRoute,
@@ -146,10 +147,8 @@ def choose_method(ctx, settings, amount: Decimal) -> None:
               inline_keyboard([[(labels[m], f"pay:m:{m}:{amount}")] for m in methods]))
 
 
-def on_text(ctx, settings) -> bool:
-    state = ctx.app.conversations.get(ctx.user_id)
-    if state is None or state[0] != FLOW_AMOUNT:
-        return False
+def on_amount(ctx, settings) -> bool:
+    """The amount the user typed after asking to top up by another sum."""
     try:
         amount = check_amount(settings, ctx.text)
     except ValueError as exc:
@@ -352,8 +351,8 @@ def callback_handlers(app, settings):
 
 
 @hookimpl
-def text_handlers(app, settings):
-    return [lambda ctx: on_text(ctx, settings)]
+def flow_handlers(app, settings):
+    return [Flow(FLOW_AMOUNT, lambda ctx, _data: on_amount(ctx, settings))]
 
 
 @hookimpl

@@ -13,7 +13,7 @@ from __future__ import annotations
 from psycopg2.extras import Json
 from telebot import types
 
-from genbot import Button, Callback, current_language, hookimpl, inline_keyboard, t
+from genbot import Button, Callback, Flow, current_language, hookimpl, inline_keyboard, t
 
 FLOW_NEW, FLOW_RENAME = "projects:new", "projects:rename"
 
@@ -187,23 +187,28 @@ def on_callback(ctx, payload: str, settings) -> None:
         ctx.reply(t("stale_button"))
 
 
-def on_text(ctx, settings) -> bool:
-    state = ctx.app.conversations.get(ctx.user_id)
-    if state is None or state[0] not in (FLOW_NEW, FLOW_RENAME):
-        return False
-    flow, data = state
+def create_from_text(ctx, settings) -> bool:
+    """A new project's name (a description from the second line on), as typed."""
     try:
-        if flow == FLOW_NEW:
-            project_id = create_project(ctx.app, settings, ctx.user_id, ctx.text)
-            ctx.app.conversations.clear(ctx.user_id)
-            ctx.reply(t("prj_created"))
-            show_project(ctx, project_id)
-        else:
-            renamed = rename_project(ctx.app, settings, ctx.user_id, data["project_id"], ctx.text)
-            ctx.app.conversations.clear(ctx.user_id)
-            ctx.reply(t("prj_renamed") if renamed else t("prj_not_found"))
+        project_id = create_project(ctx.app, settings, ctx.user_id, ctx.text)
     except ProjectError as exc:
         ctx.reply(str(exc))
+        return True
+    ctx.app.conversations.clear(ctx.user_id)
+    ctx.reply(t("prj_created"))
+    show_project(ctx, project_id)
+    return True
+
+
+def rename_from_text(ctx, settings, data: dict) -> bool:
+    """The new name of the project in ``data``, as typed."""
+    try:
+        renamed = rename_project(ctx.app, settings, ctx.user_id, data["project_id"], ctx.text)
+    except ProjectError as exc:
+        ctx.reply(str(exc))
+        return True
+    ctx.app.conversations.clear(ctx.user_id)
+    ctx.reply(t("prj_renamed") if renamed else t("prj_not_found"))
     return True
 
 
@@ -295,8 +300,9 @@ def callback_handlers(app, settings):
 
 
 @hookimpl
-def text_handlers(app, settings):
-    return [lambda ctx: on_text(ctx, settings)]
+def flow_handlers(app, settings):
+    return [Flow(FLOW_NEW, lambda ctx, _data: create_from_text(ctx, settings)),
+            Flow(FLOW_RENAME, lambda ctx, data: rename_from_text(ctx, settings, data))]
 
 
 @hookimpl

@@ -1,0 +1,241 @@
+"""Telling a user how their job ended, and sending a result (again, for 🗂 История).
+
+Whoever ends a job (``core.generation``'s ``end_job``) holds the claim to tell its
+user and calls ``tell``; the sweeper calls it for a job nobody managed to tell. The
+user counts as told once the Bot API accepted the message. A result, or why there is
+none, is one new message (so it notifies), and the progress message it answers is
+removed; a cancel, pressed on the progress message, turns that message into the
+answer. A failure is told as one of a few sentences (``core.providers.REASONS``) in
+the job's language; its detail goes to the log and stays with the job
+(``error_code``, ``error_message``). The files Telegram accepted are remembered by
+their ``file_id`` so that 🗂 История can send them again.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+from telebot import types
+from telebot.apihelper import ApiTelegramException
+
+from core import logs
+from core.catalog import title_of
+from core.db import despite_outage
+from core.jobs import Job
+from core.menu import inline_keyboard
+from core.providers import GenerationOutput
+from core.telegram import Undeliverable
+from core.texts import language, money, t
+
+log = logging.getLogger("genbot.delivery")
+
+LEASE_MARGIN_S = 30.0  # a teller that died frees the job this long after its deadline
+_GIVE_UP_AFTER = timedelta(days=1)
+_TELEGRAM_TEXT_LIMIT = 4096
+# The core's own failure codes, as the reasons users are told.
+_CORE_REASONS = {"model_unavailable": "unavailable", "ledger_missing": "unavailable",
+                 "provider_error": "failed", "timeout": "unavailable"}
+# How a file Telegram accepted is sent again, by the Message field that holds it.
+_RESEND = {"photo": "send_photo", "video": "send_video", "animation": "send_animation",
+           "audio": "send_audio", "document": "send_document", "voice": "send_voice"}
+
+
+def file_of(message) -> dict | None:
+    """{"kind", "file_id"} of the file a sent message carries, or None (a text)."""
+    for kind in _RESEND:
+        value = getattr(message, kind, None)
+        if value:
+            file_id = value[-1].file_id if isinstance(value, list) else value.file_id
+            return {"kind": kind, "file_id": file_id}
+    return None
+
+
+class Delivery:
+    """What one App says to users about their jobs."""
+
+    def __init__(self, app, catalog):
+        self.app = app
+        self.catalog = catalog  # every model whose provider runs: titles for the messages
+
+    def _title(self, job: Job) -> str:
+        return title_of(self.catalog.get(job.model_id), job.model_id)
+
+    def tell(self, job: Job, *, deadline_s: float | None = None, steal_from: str | None = None,
+             claimed: bool = False) -> None:
+        """Tell the user how the job ended, unless it is told or being told elsewhere.
+
+        It counts as told only when the Bot API accepted the message. Transient
+        failures are retried until ``deadline_s`` and then left to the sweeper; a
+        permanent refusal (the user blocked the bot) ends the attempts, and the result
+        stays stored with the reason. ``claimed``: the caller holds the claim already
+        (it ended the job); ``steal_from``: the claim's holder is known to be dead.
+        """
+        deadline_s = self.app.config.delivery_deadline_s if deadline_s is None else deadline_s
+        lease_s = deadline_s + LEASE_MARGIN_S
+        jobs = self.app.jobs
+
+        def record(what, mark):
+            # The marks outlast a database outage (within the lease): a result sent but
+            # not marked would be sent again.
+            despite_outage(f"job {job.id}: {what}", lease_s, mark)
+
+        if not claimed and not despite_outage(
+                f"job {job.id}: claiming delivery", lease_s,
+                lambda: jobs.claim_delivery(job.id, lease_s, steal_from=steal_from)):
+            return
+        try:
+            with language(job.lang):
+                files = self.deliver(job, deadline_s)
+        except Undeliverable as exc:
+            log.warning("job %s: user %s cannot be told (%s); the result is kept", job.id,
+                        job.user_id, exc)
+            why = str(exc)[:500]
+            record("marking undeliverable", lambda: jobs.delivered(job.id, undeliverable=why))
+            return
+        except Exception as exc:
+            if job.finished_at is not None and \
+                    datetime.now(UTC) - job.finished_at > _GIVE_UP_AFTER:
+                log.error("job %s: user %s not told for a day (%s); giving up", job.id, job.user_id,
+                          logs.first_line(exc))
+                why = f"gave up: {logs.first_line(exc)}"[:500]
+                record("giving up", lambda: jobs.delivered(job.id, undeliverable=why))
+                return
+            log.warning("job %s: could not tell user %s (%s); trying again later", job.id,
+                        job.user_id, logs.first_line(exc))
+            record("deferring delivery", lambda: jobs.deliver_later(job.id, self.app.config.delivery_retry_s))
+            return
+        record("marking delivered", lambda: jobs.delivered(job.id, files=files))
+
+    def deliver(self, job: Job, deadline_s: float) -> list[dict] | None:
+        """Tell how the job ended, once; raises when the Bot API did not accept it in time.
+        Returns the result's files as Telegram keeps them (``file_of``), if any."""
+        title = self._title(job)
+        give_up = time.monotonic() + deadline_s
+        telegram = self.app.telegram
+        if job.status == "succeeded":
+            caption = (t("gen_done_free", model=title) if job.is_free
+                       else t("gen_done_paid", model=title, price=money(job.price_rub)))
+            sent = self.send_output(job.chat_id, GenerationOutput.from_json(job.result), caption,
+                                    self.result_keyboard(job), what=f"job {job.id}", give_up=give_up)
+            self._remove_progress(job)
+            return [ref for ref in map(file_of, sent) if ref] or None
+        markup = self.ending_keyboard(job)
+        text = self.ending_text(job, title)
+        if job.status == "cancelled" and job.progress_message_id \
+                and telegram.edit(job.chat_id, job.progress_message_id, text, markup):
+            return None  # pressed on the progress message: that message is the answer
+        telegram.deliver(lambda: telegram.bot.send_message(job.chat_id, text, reply_markup=markup),
+                         what=f"job {job.id}", deadline_s=max(0.0, give_up - time.monotonic()))
+        self._remove_progress(job)
+        return None
+
+    def ending_text(self, job: Job, title: str) -> str:
+        """Why there is no result, in a sentence that says what to do next."""
+        if job.status == "cancelled":
+            return t("gen_cancelled_free" if job.is_free else "gen_cancelled", model=title)
+        if job.error_code == "worker_lost":
+            return t("gen_lost_free" if job.is_free else "gen_lost", model=title)
+        if job.status == "timeout":
+            return t("gen_timeout_free" if job.is_free else "gen_timeout", model=title)
+        reason = job.failure_reason or _CORE_REASONS.get(job.error_code or "", "failed")
+        return t("gen_failed_free" if job.is_free else "gen_failed", model=title,
+                 reason=t(f"gen_reason_{reason}"))
+
+    def ending_keyboard(self, job: Job) -> types.InlineKeyboardMarkup:
+        return inline_keyboard([[(t("gen_btn_repeat"), f"gen:r:{job.id}"), (t("gen_btn_menu"), "gen:menu")]])
+
+    def show_ending_again(self, job_id: int) -> None:
+        """A progress tick raced the job's end: put a cancel's words back on the message."""
+        job = self.app.jobs.get(job_id)
+        if job is not None and job.status == "cancelled" and job.progress_message_id:
+            self.app.telegram.edit(job.chat_id, job.progress_message_id,
+                                   self.ending_text(job, self._title(job)), self.ending_keyboard(job))
+
+    def _remove_progress(self, job: Job) -> None:
+        """The answer is a new message: the progress message it answers goes."""
+        if job.progress_message_id:
+            self.app.telegram.delete(job.chat_id, job.progress_message_id)
+
+    def result_keyboard(self, job: Job) -> types.InlineKeyboardMarkup:
+        extra = [button for _plugin, buttons in self.app.plugins.call(
+            "result_buttons", app=self.app, result=self.result_of(job)) for button in buttons]
+        return inline_keyboard([[(t("gen_btn_repeat"), f"gen:r:{job.id}")]] + [[b] for b in extra]
+                               + [[(t("gen_btn_menu"), "gen:menu")]])
+
+    def send_output(self, chat_id: int, output: GenerationOutput, caption: str, markup, *,
+                    what: str, give_up: float) -> list:
+        """Send a result (text, files or links); the messages Telegram accepted."""
+        bot = self.app.telegram.bot
+        sent = []
+
+        def reliably(send):
+            sent.append(self.app.telegram.deliver(send, what=what,
+                                                  deadline_s=max(0.0, give_up - time.monotonic())))
+
+        if output.kind == "text":
+            text = output.text or ""
+            chunks = [text[i:i + _TELEGRAM_TEXT_LIMIT] for i in range(0, len(text), _TELEGRAM_TEXT_LIMIT)] or [""]
+            for chunk in chunks[:-1]:
+                reliably(lambda chunk=chunk: bot.send_message(chat_id, chunk))
+            reliably(lambda: bot.send_message(chat_id, chunks[-1] or caption, reply_markup=markup))
+            return sent
+        senders = {"image": bot.send_photo, "animation": bot.send_animation,
+                   "video": bot.send_video, "audio": bot.send_audio}
+        send = senders.get(output.kind, bot.send_document)
+        if output.kind == "audio" and output.files and not output.files[0].mime.startswith("audio/mpeg"):
+            send = bot.send_document  # Telegram plays only MP3/M4A as audio
+        # An upload is read as it is sent: each attempt gets a fresh file object.
+        items = [lambda f=f: types.InputFile(io.BytesIO(f.data), f.name) for f in output.files] + \
+                [lambda u=u: u for u in output.urls]
+        for index, item in enumerate(items):
+            last = index == len(items) - 1
+            reliably(lambda item=item, last=last: send(chat_id, item(), caption=caption if last else None,
+                                                       reply_markup=markup if last else None))
+        return sent
+
+    def remember_files(self, job_id: int, sent: list) -> None:
+        """Keep the file_ids Telegram gave the result, for 🗂 История; a courtesy."""
+        files = [ref for ref in map(file_of, sent) if ref]
+        if files:
+            try:
+                self.app.jobs.set_delivered_files(job_id, files)
+            except Exception as exc:
+                log.warning("job %s: file ids not kept (%s)", job_id, logs.first_line(exc))
+
+    def send_again(self, job: Job, chat_id: int, caption: str, markup, deadline_s: float) -> bool:
+        """The result once more: by its Telegram file_ids, else from the stored result
+        (a result never delivered has no file_id yet). False if neither is there."""
+        bot = self.app.telegram.bot
+        if job.delivered_files:
+            try:
+                for index, ref in enumerate(job.delivered_files):
+                    last = index == len(job.delivered_files) - 1
+                    getattr(bot, _RESEND[ref["kind"]])(chat_id, ref["file_id"],
+                                                       caption=caption if last else None,
+                                                       reply_markup=markup if last else None)
+                return True
+            except (ApiTelegramException, KeyError) as exc:  # the file_id no longer works
+                log.info("job %s: sending by file_id failed (%s); sending the stored result",
+                         job.id, logs.first_line(exc))
+        if job.result:
+            sent = self.send_output(chat_id, GenerationOutput.from_json(job.result), caption, markup,
+                                    what=f"job {job.id} again", give_up=time.monotonic() + deadline_s)
+            self.remember_files(job.id, sent)
+            return True
+        return False
+
+    def result_of(self, job: Job) -> dict:
+        output = GenerationOutput.from_json(job.result) if job.result else None
+        return {"id": job.id, "user_id": job.user_id, "model_id": job.model_id,
+                "inputs": job.inputs, "outputs": output.summary() if output else None,
+                "status": "success" if job.status == "succeeded" else job.status}
+
+    def generation_result(self, user_id: int, job_id: int) -> dict | None:
+        """A finished job of this user as plugins see it (e.g. to save it in a project)."""
+        job = self.app.jobs.get(job_id)
+        if job is None or job.user_id != user_id or job.status != "succeeded":
+            return None
+        return self.result_of(job)
