@@ -22,6 +22,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+from core.updates import SENDER_FIELDS
+
 UPDATES = Counter("genbot_updates_total", "Telegram updates by type and outcome",
                   ["type", "outcome"])
 WEBHOOK_SECONDS = Histogram("genbot_webhook_seconds", "Time to answer POST /webhook",
@@ -31,13 +33,12 @@ GENERATIONS = Counter("genbot_generations_total", "Finished generations by model
 PAYMENTS = Counter("genbot_payments_total", "Payments by source and result (credited, duplicate)",
                    ["source", "result"])
 
-UPDATE_TYPES = ("message", "callback_query", "pre_checkout_query", "edited_message",
-                "inline_query", "my_chat_member")
 PLUGIN_STATES = ("enabled", "disabled", "degraded", "failed")
 
 
 def update_type(payload: dict) -> str:
-    return next((name for name in UPDATE_TYPES if name in payload), "other")
+    """The update's kind, as Telegram names the part that carries it."""
+    return next((name for name in SENDER_FIELDS if name in payload), "other")
 
 
 class _Live:
