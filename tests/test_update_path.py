@@ -105,6 +105,18 @@ def test_text_inside_a_draft_reads_the_state_once(bot):
     assert state is None or state[0] == "gen" and state[1]["inputs"]["prompt"] == "кот в шляпе"
 
 
+def test_a_flow_of_a_degraded_plugin_answers_the_outage_message(bot):
+    app, send = bot
+    send(updates.message(USER, "/start"))
+    send(updates.callback(USER, "prj:new"))
+    app.db.execute("ALTER TABLE projects RENAME TO projects_away")
+    app.plugins.probe(app.db)
+    sent, _run = send(updates.message(USER, "Кампания"))
+    # Not offered as a prompt: the user was naming a project.
+    assert texts(sent) == ["⚠️ База временно недоступна"]
+    assert app.conversations.get(USER)[0] == "projects:new"
+
+
 def test_a_handlers_writes_are_what_later_reads_of_the_same_update_see(bot):
     app, send = bot
     send(updates.message(USER, "/start"))
