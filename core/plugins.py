@@ -230,7 +230,8 @@ class PluginHost:
         try:
             self.pm.register(module, name=plugin.name)
         except pluggy.PluginValidationError as exc:  # an argument the hook does not have
-            self._fail(plugin, first_line(exc))
+            # pluggy's first line names the plugin; the others, the function and the argument
+            self._fail(plugin, "; ".join(str(exc).splitlines()[1:]) or str(exc))
             return
         plugin.hooks = sorted(caller.name for caller in self.pm.get_hookcallers(module) or [])
         try:

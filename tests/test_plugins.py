@@ -253,16 +253,21 @@ def load_with(tmp_path, *modules, plugins_toml: str = "") -> PluginHost:
 
 
 def test_mistakes_in_a_plugin_fail_it_with_the_reason(tmp_path):
-    host = load_with(tmp_path, "misspelled", "raising_declaration", "wrapping", "forward")
+    host = load_with(tmp_path, "misspelled", "raising_declaration", "wrapping", "wrong_argument",
+                     "forward")
     reasons = {name: (p.state, p.reason) for name, p in host.plugins.items()}
     assert reasons["misspelled"] == (FAILED, "'menu_button' is not a genbot hook; did you mean 'menu_buttons'?")
     assert reasons["raising_declaration"] == (
         FAILED, "plugin_settings raised RuntimeError: settings could not be read")
     assert reasons["wrapping"][0] == FAILED and "hookwrapper, which genbot does not support" in reasons["wrapping"][1]
+    # pluggy's words, without its first line (the plugin's name is shown beside it anyway)
+    assert reasons["wrong_argument"][0] == FAILED
+    assert "menu_buttons(app, colour)" in reasons["wrong_argument"][1]
+    assert "{'colour'}" in reasons["wrong_argument"][1]
     # A hook of a later genbot, marked optional, is no mistake.
     assert reasons["forward"] == (ENABLED, "")
     assert host.plugins["projects"].state == ENABLED
-    assert "3 failed" in host.summary()
+    assert "4 failed" in host.summary()
 
 
 def test_a_setting_the_plugin_refuses_fails_it(tmp_path):
