@@ -42,7 +42,8 @@ from core.texts import language, languages, register_texts, t
 log = logging.getLogger("genbot.plugins")
 
 BUILTIN_PLUGINS = ("plugins.generation_events", "plugins.projects", "plugins.referrals",
-                   "plugins.payments", "plugins.providers.demo", "plugins.providers.kie")
+                   "plugins.payments", "plugins.providers.demo", "plugins.providers.kie",
+                   "plugins.providers.openai", "plugins.providers.replicate", "plugins.providers.fal")
 ENTRY_POINT_GROUP = "genbot.plugins"
 ENABLED, DISABLED, DEGRADED, FAILED = "enabled", "disabled", "degraded", "failed"
 

@@ -11,7 +11,11 @@ of a few plain sentences and never the detail. An ``offline`` provider needs
 neither the network nor the database, so it keeps answering during an outage. A
 provider that takes the user's photos as URLs sets ``needs_file_urls``: its models
 with an image input are refused, before anything is held, where genbot has no public
-URL to serve the photos from. A ``demo`` provider is a stand-in for trying the bot:
+URL to serve the photos from. A text model's provider may ``stream`` the answer as it
+grows (``request.stream(text so far)``): the user watches it being written, and the
+final ``output.text`` is what is stored and charged. A text model priced by usage
+(``core.catalog.UsagePrice``) is charged for the ``output.usage`` its provider
+reports, never more than was held. A ``demo`` provider is a stand-in for trying the bot:
 while a real provider runs, its models are listed to admins only (``SHOW_DEMO_MODELS``
 lists them to everyone).
 """
@@ -58,22 +62,36 @@ class OutputFile:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """The tokens a text generation took, as the provider reported them."""
+    input_tokens: int
+    output_tokens: int
+
+
+@dataclass(frozen=True)
 class GenerationOutput:
     kind: str  # image, animation, video, audio or text
     text: str | None = None
     urls: tuple[str, ...] = ()
     files: tuple[OutputFile, ...] = ()
+    usage: Usage | None = None
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "text": self.text, "urls": list(self.urls),
+        data = {"kind": self.kind, "text": self.text, "urls": list(self.urls),
                 "files": [{"name": f.name, "mime": f.mime,
                            "b64": base64.b64encode(f.data).decode()} for f in self.files]}
+        if self.usage is not None:
+            data["usage"] = {"input_tokens": self.usage.input_tokens,
+                             "output_tokens": self.usage.output_tokens}
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> GenerationOutput:
+        usage = data.get("usage")
         return cls(data["kind"], data.get("text"), tuple(data.get("urls") or ()),
                    tuple(OutputFile(f["name"], base64.b64decode(f["b64"]), f["mime"])
-                         for f in data.get("files") or ()))
+                         for f in data.get("files") or ()),
+                   Usage(int(usage["input_tokens"]), int(usage["output_tokens"])) if usage else None)
 
     def summary(self) -> dict:
         """What a project keeps of it: no file bodies."""
@@ -93,6 +111,9 @@ class GenerationRequest:
     # An image input ({"telegram_file_id"} or {"url"}) as a URL the provider can fetch,
     # or None when genbot has no public URL to serve a photo from (core.files).
     file_url: Callable[[dict], str | None] = lambda value: value.get("url")
+    # A text model's answer so far, as it grows: the user sees it being written. It
+    # raises FinishedElsewhere once the job has ended (the user cancelled).
+    stream: Callable[[str], None] = lambda text: None
 
     def time_left(self) -> float:
         return self.deadline - time.monotonic()

@@ -42,6 +42,7 @@ from core.providers import (
     GenerationRequest,
     GenerationTimeout,
     OutputFile,
+    Usage,
 )
 from core.texts import current_language, money, t
 
@@ -60,7 +61,7 @@ __all__ = [
     # events plugins hear of
     "GenerationEvent", "PaymentEvent",
     # providers
-    "GenerationRequest", "GenerationOutput", "OutputFile", "GenerationFailed",
+    "GenerationRequest", "GenerationOutput", "OutputFile", "Usage", "GenerationFailed",
     "GenerationTimeout", "FinishedElsewhere", "REASONS",
     # the database away
     "UNAVAILABLE_ERRORS", "DEGRADED_ERRORS", "first_line",

@@ -31,7 +31,7 @@ def test_run_py_plugins_lists_it(db_settings, tmp_path):
     assert listed["notes"]["state"] == "enabled"
     assert "menu_buttons" in listed["notes"]["hooks"]
     table = run_cli("plugins", env=base_env(DATABASE_URL=url_for(db_settings)), cwd=tmp_path)
-    assert "notes" in table.stdout and "plugins: 7 loaded, 7 enabled" in table.stdout
+    assert "notes" in table.stdout and "plugins: 10 loaded, 10 enabled" in table.stdout
 
 
 @pytest.mark.slow

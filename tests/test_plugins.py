@@ -36,10 +36,11 @@ def labels(body) -> list[str]:
 def test_builtin_plugins_load_enabled_with_their_buttons(served):
     app, client = served
     assert states(app) == {"generation_events": ENABLED, "projects": ENABLED, "referrals": ENABLED,
-                           "payments": ENABLED, "demo": ENABLED, "kie": ENABLED, "notes": ENABLED}
+                           "payments": ENABLED, "demo": ENABLED, "kie": ENABLED,
+                           "openai": ENABLED, "replicate": ENABLED, "fal": ENABLED, "notes": ENABLED}
     body = post_update(client, updates.message(1, "/start")).get_json()
     assert {"💼 Мои проекты", "🤝 Партнёрка", "💳 Пополнить", "💰 Баланс", "🆘 Помощь"} <= set(labels(body))
-    assert app.plugins.summary() == "plugins: 7 loaded, 7 enabled"
+    assert app.plugins.summary() == "plugins: 10 loaded, 10 enabled"
 
 
 @pytest.mark.parametrize("table,plugin,press", [
