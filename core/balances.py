@@ -110,6 +110,13 @@ def to_money(value) -> Decimal:
     return amount.quantize(CENT)
 
 
+def _part_of_hold(amount) -> Decimal:
+    """A captured part: like ``to_money``, but 0 (nothing used) is allowed."""
+    if isinstance(amount, Decimal) and amount == 0:
+        return Decimal("0.00")
+    return to_money(amount)
+
+
 class UserMissing(Exception):
     """The user cache said yes but the row is gone (table rebuilt): write it and retry."""
 
@@ -251,8 +258,10 @@ class Balances:
 
         return self._run(user_id, reserve, cur)
 
-    def capture(self, reservation_id: int, *, cur=None) -> bool:
-        """Turn a hold into a deduction. False if it was already captured or released."""
+    def capture(self, reservation_id: int, amount=None, *, cur=None) -> bool:
+        """Turn a hold into a deduction: all of it, or ``amount`` of it and the rest back
+        to the balance (never more than was held). False if it was already captured or
+        released."""
         with in_transaction(self.db, cur) as tx:
             tx.execute(
                 "UPDATE balance_reservations SET status = 'captured', updated_at = NOW() "
@@ -261,13 +270,18 @@ class Balances:
             row = tx.fetchone()
             if row is None:
                 return False
-            user_id, amount, reason = row
-            tx.execute("INSERT INTO payment_transactions (user_id, amount_rub, type, reason) "
-                       "VALUES (%s, %s, 'deduction', %s)", (user_id, -amount, reason))
+            user_id, held, reason = row
+            taken = held if amount is None else min(held, _part_of_hold(amount))
+            if taken < held:
+                self._shift_balance(tx, user_id, held - taken)
+            if taken > 0:
+                tx.execute("INSERT INTO payment_transactions (user_id, amount_rub, type, reason) "
+                           "VALUES (%s, %s, 'deduction', %s)", (user_id, -taken, reason))
             tx.execute("SELECT COALESCE(balance_rub, 0) FROM balances WHERE user_id = %s",
                        (user_id,))
             balance = tx.fetchone()[0]
-        self._notify(BalanceChange(user_id, -amount, "deduction", reason, balance), cur)
+        if taken > 0:
+            self._notify(BalanceChange(user_id, -taken, "deduction", reason, balance), cur)
         return True
 
     def release(self, reservation_id: int, *, cur=None) -> bool:

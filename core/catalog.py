@@ -9,6 +9,12 @@ with a message that names the model and the field.
 table) are the provider's business: the core checks only that the options are a table
 and hands them over; the provider plugin checks what is inside.
 
+A text model may be priced by usage instead of ``price_rub``: ``usage_price = {
+input_per_1k_rub, output_per_1k_rub, max_tokens }``. Confirming holds the most the
+request can cost (its prompt at one token per byte, plus ``overhead_tokens``, and
+``max_tokens`` of answer); the job is charged what the provider reports it used,
+never more than the hold, and the rest goes back.
+
 Users see the title, the description and the inputs' labels in their language:
 ``title_en``, ``description_en`` and ``label_en`` (any two-letter language code) say
 them in another language than the catalog's own Russian.
@@ -19,10 +25,10 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 
-from core.balances import InvalidAmount, to_money
+from core.balances import CENT, InvalidAmount, to_money
 from core.texts import current_language
 
 # The categories, in menu order; their names are texts (cat_<category>).
@@ -31,7 +37,8 @@ INPUT_TYPES = ("text", "choice", "image")
 _MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 _INPUT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _MODEL_KEYS = {"id", "title", "category", "price_rub", "provider", "timeout_s", "inputs",
-               "provider_model", "provider_options", "description"}
+               "provider_model", "provider_options", "description", "usage_price"}
+_USAGE_KEYS = {"input_per_1k_rub", "output_per_1k_rub", "max_tokens", "overhead_tokens"}
 _INPUT_KEYS = {"name", "type", "label", "optional", "max_length", "choices", "default"}
 _TRANSLATED = re.compile(r"^(title|description|label)_([a-z]{2})$")
 
@@ -56,6 +63,31 @@ class InputField:
 
 
 @dataclass(frozen=True)
+class UsagePrice:
+    """A text model priced per 1,000 tokens of prompt and of answer."""
+    input_per_1k: Decimal
+    output_per_1k: Decimal
+    max_tokens: int  # the longest answer the provider is asked for
+    overhead_tokens: int = 100  # the chat's own framing and a provider's system prompt
+
+    def cost(self, input_tokens: int, output_tokens: int) -> Decimal:
+        """Kopecks rounded up: a fraction of one is a whole one."""
+        raw = (input_tokens * self.input_per_1k + output_tokens * self.output_per_1k) / 1000
+        return raw.quantize(CENT, rounding=ROUND_CEILING)
+
+    def most_for(self, prompt_bytes: int) -> Decimal:
+        """The most a request can cost: a token is at least a byte of the prompt."""
+        return self.cost(prompt_bytes + self.overhead_tokens, self.max_tokens)
+
+    def charge(self, usage, held: Decimal) -> Decimal:
+        """What a finished request costs: the usage reported, never more than ``held``;
+        all of ``held`` when the provider reported no usage."""
+        if usage is None:
+            return held
+        return min(held, self.cost(max(0, usage.input_tokens), max(0, usage.output_tokens)))
+
+
+@dataclass(frozen=True)
 class Model:
     id: str
     title: str
@@ -68,10 +100,19 @@ class Model:
     description: str = ""
     provider_options: dict = field(default_factory=dict)
     translations: dict = field(default_factory=dict)  # language -> {"title", "description"}
+    # Priced by usage: then ``price_rub`` is the most any request can be held for.
+    usage: UsagePrice | None = None
 
     @property
     def free(self) -> bool:
         return self.price_rub == 0
+
+    def price_for(self, inputs: dict) -> Decimal:
+        """What confirming these inputs holds: the price, or the most usage can cost."""
+        if self.usage is None:
+            return self.price_rub
+        return self.usage.most_for(sum(len(str(inputs.get(f.name) or "").encode("utf-8"))
+                                       for f in self.inputs))
 
     def title_in(self, lang: str) -> str:
         return self.translations.get(lang, {}).get("title", self.title)
@@ -186,6 +227,12 @@ def _model(index: int, raw) -> Model:
     if category not in CATEGORIES:
         raise CatalogError(f"{where}: field 'category' must be one of {', '.join(CATEGORIES)}, got {category!r}")
     price_raw = raw.get("price_rub")
+    usage = None
+    if "usage_price" in raw:
+        if price_raw is not None:
+            raise CatalogError(f"{where}: give either 'price_rub' or 'usage_price', not both")
+        usage = _usage_price(where, raw["usage_price"])
+        price_raw = "0.01"  # replaced below by the most a request can cost
     if price_raw is None or isinstance(price_raw, (bool, float)):
         raise CatalogError(f"{where}: field 'price_rub' must be roubles as a string like \"30.00\" (0 = free)")
     if str(price_raw).strip() in ("0", "0.0", "0.00"):
@@ -209,10 +256,48 @@ def _model(index: int, raw) -> Model:
     options = raw.get("provider_options", {})
     if not isinstance(options, dict):
         raise CatalogError(f"{where}: field 'provider_options' must be a table, got {options!r}")
+    if usage is not None:
+        if category != "text":
+            raise CatalogError(f"{where}: 'usage_price' is for text models only")
+        if any(i.type == "image" for i in inputs):
+            raise CatalogError(f"{where}: a model priced by usage takes text inputs only "
+                               f"(a photo's tokens cannot be held in advance)")
+        # Four bytes a character: the most any prompt within max_length can hold.
+        price = usage.most_for(sum(4 * (i.max_length if i.type == "text" else 32) for i in inputs))
     return Model(model_id, title, category, price, provider, timeout_s, inputs,
                  _field(where, "provider_model", raw.get("provider_model"), str, required=False),
                  _field(where, "description", raw.get("description", ""), str), options,
-                 _translations(where, raw, {"title", "description"}))
+                 _translations(where, raw, {"title", "description"}), usage)
+
+
+def _usage_price(where: str, raw) -> UsagePrice:
+    where = f"{where}: usage_price"
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where} must be a table {{ input_per_1k_rub, output_per_1k_rub, max_tokens }}")
+    unknown = set(raw) - _USAGE_KEYS
+    if unknown:
+        raise CatalogError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    prices = []
+    for key in ("input_per_1k_rub", "output_per_1k_rub"):
+        value = raw.get(key)
+        if not isinstance(value, str):
+            raise CatalogError(f"{where}: field '{key}' must be roubles as a string like \"0.30\"")
+        try:
+            price = Decimal(value.strip())
+        except ArithmeticError:
+            raise CatalogError(f"{where}: field '{key}' is not a number: {value!r}") from None
+        if not price.is_finite() or price < 0 or price > 10_000:
+            raise CatalogError(f"{where}: field '{key}' must be from 0 to 10000 roubles")
+        prices.append(price)
+    if prices == [0, 0]:
+        raise CatalogError(f"{where}: both prices are 0 (a free model has price_rub = \"0\")")
+    max_tokens = _field(where, "max_tokens", raw.get("max_tokens"), int)
+    if not 1 <= max_tokens <= 200_000:
+        raise CatalogError(f"{where}: field 'max_tokens' must be from 1 to 200000, got {max_tokens}")
+    overhead = _field(where, "overhead_tokens", raw.get("overhead_tokens", 100), int)
+    if not 0 <= overhead <= 100_000:
+        raise CatalogError(f"{where}: field 'overhead_tokens' must be from 0 to 100000")
+    return UsagePrice(prices[0], prices[1], max_tokens, overhead)
 
 
 def parse_catalog(text: str, source: str = "catalog") -> Catalog:

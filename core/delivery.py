@@ -27,14 +27,13 @@ from core.db import despite_outage
 from core.jobs import Job
 from core.menu import inline_keyboard
 from core.providers import GenerationOutput
-from core.telegram import Undeliverable
+from core.telegram import Undeliverable, pages
 from core.texts import language, money, t
 
 log = logging.getLogger("genbot.delivery")
 
 LEASE_MARGIN_S = 30.0  # a teller that died frees the job this long after its deadline
 _GIVE_UP_AFTER = timedelta(days=1)
-_TELEGRAM_TEXT_LIMIT = 4096
 # The core's own failure codes, as the reasons users are told.
 _CORE_REASONS = {"model_unavailable": "unavailable", "ledger_missing": "unavailable",
                  "provider_error": "failed", "timeout": "unavailable"}
@@ -53,6 +52,12 @@ def file_of(message) -> dict | None:
     return None
 
 
+def with_caption(text: str | None, caption: str) -> str:
+    """A text result ends with the line that says what it cost."""
+    text = (text or "").rstrip()
+    return f"{text}\n\n{caption}" if text else caption
+
+
 class Delivery:
     """What one App says to users about their jobs."""
 
@@ -64,14 +69,15 @@ class Delivery:
         return title_of(self.catalog.get(job.model_id), job.model_id)
 
     def tell(self, job: Job, *, deadline_s: float | None = None, steal_from: str | None = None,
-             claimed: bool = False) -> None:
+             claimed: bool = False, streamed: list[int] | None = None) -> None:
         """Tell the user how the job ended, unless it is told or being told elsewhere.
 
         It counts as told only when the Bot API accepted the message. Transient
         failures are retried until ``deadline_s`` and then left to the sweeper; a
         permanent refusal (the user blocked the bot) ends the attempts, and the result
         stays stored with the reason. ``claimed``: the caller holds the claim already
-        (it ended the job); ``steal_from``: the claim's holder is known to be dead.
+        (it ended the job); ``steal_from``: the claim's holder is known to be dead;
+        ``streamed``: the messages a text answer was streamed into.
         """
         deadline_s = self.app.config.delivery_deadline_s if deadline_s is None else deadline_s
         lease_s = deadline_s + LEASE_MARGIN_S
@@ -88,7 +94,7 @@ class Delivery:
             return
         try:
             with language(job.lang):
-                files = self.deliver(job, deadline_s)
+                files = self.deliver(job, deadline_s, streamed)
         except Undeliverable as exc:
             log.warning("job %s: user %s cannot be told (%s); the result is kept", job.id,
                         job.user_id, exc)
@@ -109,7 +115,7 @@ class Delivery:
             return
         record("marking delivered", lambda: jobs.delivered(job.id, files=files))
 
-    def deliver(self, job: Job, deadline_s: float) -> list[dict] | None:
+    def deliver(self, job: Job, deadline_s: float, streamed: list[int] | None = None) -> list[dict] | None:
         """Tell how the job ended, once; raises when the Bot API did not accept it in time.
         Returns the result's files as Telegram keeps them (``file_of``), if any."""
         title = self._title(job)
@@ -118,10 +124,16 @@ class Delivery:
         if job.status == "succeeded":
             caption = (t("gen_done_free", model=title) if job.is_free
                        else t("gen_done_paid", model=title, price=money(job.price_rub)))
-            sent = self.send_output(job.chat_id, GenerationOutput.from_json(job.result), caption,
-                                    self.result_keyboard(job), what=f"job {job.id}", give_up=give_up)
+            output = GenerationOutput.from_json(job.result)
+            if streamed and output.kind == "text":
+                self._finish_stream(job, output.text, caption, streamed, give_up)
+                return None
+            sent = self.send_output(job.chat_id, output, caption, self.result_keyboard(job),
+                                    what=f"job {job.id}", give_up=give_up)
             self._remove_progress(job)
             return [ref for ref in map(file_of, sent) if ref] or None
+        for message_id in (streamed or [])[1:]:  # a stream's later pages; the first is progress
+            telegram.delete(job.chat_id, message_id)
         markup = self.ending_keyboard(job)
         text = self.ending_text(job, title)
         if job.status == "cancelled" and job.progress_message_id \
@@ -131,6 +143,28 @@ class Delivery:
                          what=f"job {job.id}", deadline_s=max(0.0, give_up - time.monotonic()))
         self._remove_progress(job)
         return None
+
+    def _finish_stream(self, job: Job, text: str | None, caption: str, streamed: list[int],
+                       give_up: float) -> None:
+        """The final text into the messages it was streamed into: the stored text, with
+        what it cost, and the result's buttons on its last page."""
+        telegram = self.app.telegram
+        final = pages(with_caption(text, caption))
+        markup = self.result_keyboard(job)
+        for index, page in enumerate(final):
+            keyboard = markup if index == len(final) - 1 else None
+            left = max(0.0, give_up - time.monotonic())
+            if index < len(streamed):
+                try:
+                    telegram.deliver(lambda m=streamed[index], p=page, k=keyboard: telegram.edit_strictly(
+                        job.chat_id, m, p, k), what=f"job {job.id}", deadline_s=left)
+                    continue
+                except Undeliverable:  # the message is gone (deleted by the user): a new one
+                    pass
+            telegram.deliver(lambda p=page, k=keyboard: telegram.bot.send_message(
+                job.chat_id, p, reply_markup=k), what=f"job {job.id}", deadline_s=left)
+        for message_id in streamed[len(final):]:
+            telegram.delete(job.chat_id, message_id)
 
     def ending_text(self, job: Job, title: str) -> str:
         """Why there is no result, in a sentence that says what to do next."""
@@ -176,11 +210,10 @@ class Delivery:
                                                   deadline_s=max(0.0, give_up - time.monotonic())))
 
         if output.kind == "text":
-            text = output.text or ""
-            chunks = [text[i:i + _TELEGRAM_TEXT_LIMIT] for i in range(0, len(text), _TELEGRAM_TEXT_LIMIT)] or [""]
+            chunks = pages(with_caption(output.text, caption))
             for chunk in chunks[:-1]:
                 reliably(lambda chunk=chunk: bot.send_message(chat_id, chunk))
-            reliably(lambda: bot.send_message(chat_id, chunks[-1] or caption, reply_markup=markup))
+            reliably(lambda: bot.send_message(chat_id, chunks[-1], reply_markup=markup))
             return sent
         senders = {"image": bot.send_photo, "animation": bot.send_animation,
                    "video": bot.send_video, "audio": bot.send_audio}

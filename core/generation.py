@@ -104,7 +104,8 @@ class Generation:
                 job_id=job.id, user_id=job.user_id, model=model, inputs=job.inputs,
                 deadline=time.monotonic() + job.timeout_s,
                 finished=lambda: self._finished_elsewhere(job.id), file_url=self.app.input_files.url_for,
-                set_task_id=lambda task_id: self.app.jobs.set_task_id(job.id, task_id))
+                set_task_id=lambda task_id: self.app.jobs.set_task_id(job.id, task_id),
+                stream=lambda text: self.progress.stream(job.id, text))
             started = time.monotonic()
             try:
                 self.progress.watch(job, title_of(model, job.model_id))
@@ -124,10 +125,12 @@ class Generation:
                 outcome = ("failed", {"error_code": "provider_error",
                                       "error_message": f"{type(exc).__name__}: {exc}"[:500]})
             finally:
-                self.progress.forget(job.id)  # no tick may edit the message the ending uses
+                # No tick may edit the message the ending uses; a streamed answer's
+                # messages go to the delivery, which puts the final text into them.
+                streamed = self.progress.forget(job.id)
             if outcome is not None:
                 status, details = outcome
-                self._finish_from_worker(job, status, started=started, **details)
+                self._finish_from_worker(job, status, started=started, streamed=streamed, **details)
 
     def _finished_elsewhere(self, job_id: int) -> bool:
         """Did a sweeper, a cancel or a provider callback end this job? Not known while
@@ -147,12 +150,13 @@ class Generation:
 
     def finish(self, job_id: int, status: str, *, output: GenerationOutput | None = None,
                error_code: str | None = None, error_message: str | None = None,
-               reason: str | None = None, started: float | None = None) -> bool:
+               reason: str | None = None, started: float | None = None,
+               streamed: list[int] | None = None) -> bool:
         """Finish a running job (worker or provider callback); True if this call did it."""
         duration = int((time.monotonic() - started) * 1000) if started else None
         return self.end_job(job_id, status, output=output, error_code=error_code,
                             error_message=error_message, reason=reason,
-                            duration_ms=duration) is not None
+                            duration_ms=duration, streamed=streamed) is not None
 
     def end_lost(self, job_id: int, status: str) -> Job | None:
         """The sweeper's way to end a job whose worker died or whose deadline passed."""
@@ -169,16 +173,19 @@ class Generation:
                 user_id: int | None = None, output: GenerationOutput | None = None,
                 error_code: str | None = None, error_message: str | None = None,
                 reason: str | None = None, duration_ms: int | None = None,
-                deadline_s: float | None = None) -> Job | None:
+                deadline_s: float | None = None, streamed: list[int] | None = None) -> Job | None:
         """The one way a job ends — worker, provider callback, cancel, sweeper, cleanup:
-        settle its money (once), tell the plugins, tell the user. None if it had ended."""
+        settle its money (once), tell the plugins, tell the user. None if it had ended.
+        ``streamed``: the messages the answer was streamed into, for the final text."""
         deadline_s = self.app.config.delivery_deadline_s if deadline_s is None else deadline_s
-        self.progress.forget(job_id)  # ending: this process's ticker lets go of its message
+        # Ending: this process's ticker lets go of its messages (a cancel mid-stream).
+        streamed = self.progress.forget(job_id) or streamed
         try:  # whoever ends the job holds the claim to tell its user
             job = self.app.jobs.finish(job_id, status, result=output.to_json() if output else None,
                                        error_code=error_code, error_message=error_message,
                                        failure_reason=reason, expect=expect, user_id=user_id,
-                                       delivery_lease_s=deadline_s + LEASE_MARGIN_S)
+                                       delivery_lease_s=deadline_s + LEASE_MARGIN_S,
+                                       charge=lambda job: self._charge(job, output))
         except psycopg2.errors.UndefinedTable as exc:
             if status != "succeeded":
                 raise
@@ -189,7 +196,7 @@ class Generation:
             return self.end_job(job_id, "failed", expect=expect, user_id=user_id,
                                 error_code="ledger_missing", duration_ms=duration_ms,
                                 error_message="payment_transactions table missing: not charged",
-                                reason="unavailable", deadline_s=deadline_s)
+                                reason="unavailable", deadline_s=deadline_s, streamed=streamed)
         if job is None:
             return None
         if status in ("failed", "timeout"):
@@ -200,8 +207,19 @@ class Generation:
             log.info("job %s of user %s (%s) cancelled; hold %s released", job.id, job.user_id,
                      job.model_id, job.reservation_id)
         self._emit_finished(job, duration_ms)
-        self.delivery.tell(job, deadline_s=deadline_s, claimed=True)
+        self.delivery.tell(job, deadline_s=deadline_s, claimed=True, streamed=streamed)
         return job
+
+    def _charge(self, job: Job, output: GenerationOutput | None) -> Decimal:
+        """What a succeeded job costs: its price, or for a model priced by usage what the
+        provider reports it used, never more than was held."""
+        model = self.catalog.get(job.model_id)
+        if model is None or model.usage is None:
+            return job.price_rub
+        if output is None or output.usage is None:
+            log.warning("job %s (%s): the provider reported no usage; charged the hold %s",
+                        job.id, job.model_id, job.price_rub)
+        return model.usage.charge(output.usage if output else None, job.price_rub)
 
     def cancel_job(self, ctx, job_id: int, deadline_s: float) -> Job | None:
         """The user pressed ⛔: end the job as cancelled (its hold goes back)."""

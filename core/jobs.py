@@ -18,6 +18,7 @@ that queues jobs needs no reference to the runner.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
@@ -161,6 +162,7 @@ class JobQueue:
 
         Raises ``TooManyActiveJobs`` when the user already has ``max_active`` jobs.
         """
+        price = model.price_for(inputs)  # usage-priced: the most it can cost
         if self.max_active is not None:
             self._check_active(tx, user_id, draft_key, paid=not model.free)
         elif not model.free:
@@ -171,7 +173,7 @@ class JobQueue:
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (draft_key) DO NOTHING RETURNING id",
             (user_id, chat_id, model.id, model.category, model.provider, Json(inputs),
-             model.price_rub, model.free, draft_key, model.timeout_s, request_id, lang,
+             price, model.free, draft_key, model.timeout_s, request_id, lang,
              progress_message_id))
         row = tx.fetchone()
         if row is None:  # a double tap: the first press made the job
@@ -181,7 +183,7 @@ class JobQueue:
         if model.free:
             self._use_free_generation(tx, user_id)
         else:
-            reservation = self.balances.hold(user_id, model.price_rub, cur=tx,
+            reservation = self.balances.hold(user_id, price, cur=tx,
                                              reason=f"generation {job_id}: {model.id}",
                                              key=f"job:{job_id}")
             tx.execute("UPDATE generation_jobs SET reservation_id = %s WHERE id = %s",
@@ -298,12 +300,15 @@ class JobQueue:
     def finish(self, job_id: int, status: str, *, result: dict | None = None,
                error_code: str | None = None, error_message: str | None = None,
                failure_reason: str | None = None, expect: tuple[str, ...] = ("running",),
-               user_id: int | None = None, delivery_lease_s: float | None = None) -> Job | None:
+               user_id: int | None = None, delivery_lease_s: float | None = None,
+               charge=None) -> Job | None:
         """Move a job from ``expect`` to ``status`` and settle its hold, once.
 
         With ``delivery_lease_s`` the caller also claims telling the user, in the same
-        statement (see ``claim_delivery``). Returns the finished job, or None when
-        someone else finished it first.
+        statement (see ``claim_delivery``). ``charge(job)``: what a succeeded job costs
+        when that is less than its hold (a model priced by usage); the job's
+        ``price_rub`` becomes it and the rest of the hold goes back. Returns the
+        finished job, or None when someone else finished it first.
         """
         if status not in TERMINAL:
             raise ValueError(f"finish status must be one of {TERMINAL}")
@@ -324,9 +329,14 @@ class JobQueue:
                 return None
             if job.reservation_id is not None:
                 if status == "succeeded":
+                    cost = charge(job) if charge is not None else job.price_rub
+                    if cost < job.price_rub:
+                        tx.execute("UPDATE generation_jobs SET price_rub = %s WHERE id = %s",
+                                   (cost, job.id))
+                        job = dataclasses.replace(job, price_rub=cost)
                     # Without the ledger this raises and nothing changes: a paid result is
                     # never given away uncharged (the caller fails the job instead).
-                    self.balances.capture(job.reservation_id, cur=tx)
+                    self.balances.capture(job.reservation_id, cost, cur=tx)
                 else:
                     self.balances.release(job.reservation_id, cur=tx)
             if job.is_free and status != "succeeded":

@@ -42,8 +42,23 @@ _URL = re.compile(r"^https?://[^\s]{3,2000}$")
 _QUOTED = 120  # characters of a prompt repeated back to the user
 
 
-def price_text(model) -> str:
-    return t("gen_price_free") if model.free else money(model.price_rub)
+def price_text(model, inputs: dict | None = None) -> str:
+    """"бесплатно", "25 ₽"; a model priced by usage: its rates, or with the request's
+    ``inputs`` the most confirming them can cost ("до 4,00 ₽")."""
+    if model.free:
+        return t("gen_price_free")
+    if model.usage is None:
+        return money(model.price_rub)
+    if inputs is not None:
+        return t("gen_price_up_to", price=money(model.price_for(inputs)))
+    return t("gen_price_usage", input=_rate(model.usage.input_per_1k),
+             output=_rate(model.usage.output_per_1k))
+
+
+def _rate(value) -> str:
+    """0.3 -> "0,3 ₽" (not rounded to kopecks: a rate per 1,000 tokens may be finer)."""
+    digits = format(value.normalize(), "f")
+    return (digits if current_language() == "en" else digits.replace(".", ",")) + " ₽"
 
 
 def prompt_field(model):
@@ -255,7 +270,8 @@ class Ordering:
     def show_confirm(self, ctx, model, draft: dict, note: str | None = None) -> None:
         lang = current_language()
         lines = [note, ""] if note else []
-        lines.append(t("gen_confirm_title", model=model.title_in(lang), price=price_text(model)))
+        lines.append(t("gen_confirm_title", model=model.title_in(lang),
+                       price=price_text(model, draft["inputs"])))
         for field in model.inputs:
             value = draft["inputs"].get(field.name)
             if value is None:
@@ -278,7 +294,7 @@ class Ordering:
 
     def _confirm_keyboard(self, model, draft: dict, extra_rows=()):
         return inline_keyboard(list(extra_rows) + [
-            [(t("gen_btn_go", price=price_text(model)), f"gen:go:{draft['token']}")],
+            [(t("gen_btn_go", price=price_text(model, draft["inputs"])), f"gen:go:{draft['token']}")],
             [(t("gen_btn_cancel"), "gen:x")]])
 
     # -- buttons ------------------------------------------------------------------------
@@ -423,7 +439,7 @@ class Ordering:
         self.app.conversations.clear(ctx.user_id, FLOW)
         self.app.plugins.call("generation_started", app=self.app, event=GenerationEvent(
             user_id=ctx.user_id, chat_id=ctx.chat_id, model_id=model.id, category=model.category,
-            status="started", is_free_applied=model.free, price_rub=model.price_rub,
+            status="started", is_free_applied=model.free, price_rub=model.price_for(draft["inputs"]),
             request_id=logs.current("request_id")))
         if not shown:
             # No fallback to a new message: if the job already ended and its message is
@@ -447,10 +463,11 @@ class Ordering:
 
     def _no_funds(self, ctx, model, draft: dict, exc: InsufficientFunds):
         """The shortfall, one tap from the top-up; the draft stays for "Запустить"."""
-        missing = model.price_rub - exc.balance
+        price = model.price_for(draft["inputs"])
+        missing = price - exc.balance
         topup = [button for _plugin, buttons in self.app.plugins.call(
             "topup_buttons", app=self.app, user_id=ctx.user_id, missing=missing) for button in buttons]
-        text = t("gen_no_funds", price=money(model.price_rub), balance=money(exc.balance),
+        text = t("gen_no_funds", price=money(price), balance=money(exc.balance),
                  missing=money(missing))
         text += "\n" + (t("gen_no_funds_topup") if topup else t("gen_no_funds_no_topup"))
         return text, self._confirm_keyboard(model, draft, [[b] for b in topup])

@@ -10,6 +10,12 @@ rate limiter in ``core.telegram`` counts each edit anyway. The worker only regis
 its job: the first sign of life comes from the ticker half a second in, so a quick job
 costs no progress call at all.
 
+A text model's answer is streamed into the same message (``stream``): shown at once at
+the first words, then at most once a second (Telegram's pace for one chat; each edit
+counts), on more messages once it passes Telegram's 4,096 characters (``pages``); the
+cancel button rides on the last one. The worker hands the messages over when it lets go
+of the job (``forget``), and the delivery puts the final text into them.
+
 A cancel pressed in another process may race a tick: after each edit the ticker reads
 the job's status, and if it ended meanwhile it puts the ending's words back
 (``on_ended``), so the message never goes back to "generating…" after a cancel.
@@ -24,6 +30,8 @@ from dataclasses import dataclass, field
 
 from core.db import UNAVAILABLE_ERRORS
 from core.menu import inline_keyboard
+from core.providers import FinishedElsewhere
+from core.telegram import pages
 from core.texts import language, t
 
 log = logging.getLogger("genbot.progress")
@@ -36,6 +44,9 @@ ACTION_EVERY_S = 4.5  # Telegram shows an action for 5 s or until the next messa
 # worker itself never waits on a progress call; the ticker starts after these.
 FIRST_ACTION_S = 0.5
 FIRST_EDIT_S = 1.0
+# A streamed answer is edited at most this often: Telegram asks for no more than about
+# one message a second in a chat, and an edit is a message to its limits.
+STREAM_EDIT_EVERY_S = 1.0
 
 
 def edit_every(elapsed_s: float) -> float:
@@ -91,6 +102,12 @@ class _Watch:
     estimated: bool = False
     ended: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # A streamed answer: the text so far, the messages showing it (the progress message
+    # first) and what each shows; the last one carries the cancel button.
+    text: str | None = None
+    messages: list = field(default_factory=list)
+    shown: list = field(default_factory=list)
+    last_stream_edit: float = float("-inf")
 
 
 class Progress:
@@ -126,13 +143,33 @@ class Progress:
                 self._thread = threading.Thread(target=self._run, name="job-progress", daemon=True)
                 self._thread.start()
 
-    def forget(self, job_id: int) -> None:
-        """The worker is done with the job: no tick touches its message from now on."""
+    def forget(self, job_id: int) -> list[int] | None:
+        """The worker is done with the job: no tick touches its message from now on.
+        The messages a streamed answer is shown in, if it was streamed."""
         with self._lock:
             watch = self._watches.pop(job_id, None)
-        if watch is not None:
-            with watch.lock:  # wait for a tick of this job that is under way
-                watch.ended = True
+        if watch is None:
+            return None
+        with watch.lock:  # wait for a tick of this job that is under way
+            watch.ended = True
+            return list(watch.messages) or None
+
+    def stream(self, job_id: int, text: str) -> None:
+        """More of a text answer: shown now if the last edit is a second old, else by the
+        ticker when it is. Raises ``FinishedElsewhere`` once the job has ended."""
+        with self._lock:
+            watch = self._watches.get(job_id)
+        if watch is None or not text.strip():
+            return
+        with watch.lock:
+            if watch.ended:
+                raise FinishedElsewhere()
+            watch.text = text
+            if time.monotonic() - watch.last_stream_edit >= STREAM_EDIT_EVERY_S:
+                try:
+                    self._show_text(watch)
+                except Exception:  # showing is a courtesy: the answer goes on regardless
+                    log.exception("job %s: the streamed text could not be shown", job_id)
 
     def stop(self) -> None:
         self._stop.set()
@@ -157,6 +194,10 @@ class Progress:
             if now - watch.last_action >= ACTION_EVERY_S:
                 watch.last_action = now
                 self.app.telegram.chat_action(watch.chat_id, ACTIONS.get(watch.category or "", "typing"))
+            if watch.text is not None:  # streaming: the text is the sign of life
+                if watch.shown != pages(watch.text) and now - watch.last_stream_edit >= STREAM_EDIT_EVERY_S:
+                    self._show_text(watch)
+                return
             elapsed = now - watch.started
             if now - watch.last_edit < edit_every(elapsed):
                 return
@@ -166,6 +207,41 @@ class Progress:
     def _refresh(self, watch: _Watch, elapsed: float) -> None:
         """Edit, then make sure the job had not ended meanwhile (under ``watch.lock``)."""
         self._edit(watch, elapsed)
+        self._check_ended(watch)
+
+    def _show_text(self, watch: _Watch) -> None:
+        """Put the streamed text so far into the job's messages (under ``watch.lock``):
+        edit the pages that changed, send the pages that are new."""
+        watch.last_stream_edit = time.monotonic()
+        if not watch.messages:
+            if watch.message_id is None:
+                try:
+                    watch.message_id = self.app.jobs.progress_message(watch.job_id)
+                except UNAVAILABLE_ERRORS:
+                    return
+            if watch.message_id is None:
+                return
+            watch.messages.append(watch.message_id)
+        with language(watch.lang):
+            markup = cancel_keyboard(f"gen:cancel:{watch.job_id}")
+        wanted = pages(watch.text)
+        telegram = self.app.telegram
+        for index, page in enumerate(wanted):
+            last = index == len(wanted) - 1
+            if index < len(watch.messages):
+                # A page that was the last one loses the button when the next one comes.
+                was_last = index == len(watch.shown) - 1
+                if index < len(watch.shown) and watch.shown[index] == page and was_last == last:
+                    continue
+                telegram.edit(watch.chat_id, watch.messages[index], page, markup if last else None)
+            else:
+                watch.messages.append(telegram.bot.send_message(
+                    watch.chat_id, page, reply_markup=markup).message_id)
+        watch.shown = wanted
+        self._check_ended(watch)
+
+    def _check_ended(self, watch: _Watch) -> None:
+        """The job ended elsewhere while an edit was on its way: say so, once."""
         try:
             status = self.app.jobs.status(watch.job_id)
         except UNAVAILABLE_ERRORS:

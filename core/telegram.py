@@ -103,6 +103,25 @@ _MEDIA = {"sendPhoto": "photo", "sendVideo": "video", "sendAnimation": "animatio
           "sendAudio": "audio", "sendDocument": "document", "sendVoice": "voice"}
 
 
+TEXT_LIMIT = 4096  # characters in one message
+
+
+def pages(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """``text`` as messages Telegram takes: cut at a line break, else a space, in the
+    second half of a full page. A full page depends only on the text it holds, so as a
+    streamed text grows its earlier pages stay as they are."""
+    found = []
+    while len(text) > limit:
+        cut = text.rfind("\n", limit // 2, limit)
+        if cut <= 0:
+            cut = text.rfind(" ", limit // 2, limit)
+        if cut <= 0:
+            cut = limit
+        found.append(text[:cut])
+        text = text[cut:].lstrip("\n ")
+    return found + [text]
+
+
 class Undeliverable(Exception):
     """Telegram refused for good (403 blocked, 400 chat not found, …): retrying cannot help."""
 
@@ -257,6 +276,14 @@ class TelegramApi:
                      logs.first_line(exc))
             return False
         return True
+
+    def edit_strictly(self, chat_id: int, message_id: int, text: str, markup=None) -> None:
+        """``edit``, raising what Telegram said (for ``deliver``); the same text is no error."""
+        try:
+            self.bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
+        except ApiTelegramException as exc:
+            if "message is not modified" not in str(exc):
+                raise
 
     def delete(self, chat_id: int, message_id: int) -> bool:
         """Remove a message of ours (a progress message the result replaced)."""

@@ -50,6 +50,7 @@ class BotApiStandIn:
     def __init__(self, delay_s: float = 0.0):
         self.delay_s = delay_s
         self.calls: list[tuple[str, dict]] = []
+        self.call_times: list[float] = []  # when each of ``calls`` arrived (time.monotonic)
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._next_id = 1000
@@ -208,6 +209,7 @@ class BotApiStandIn:
             return self._get_updates(params)
         with self._cond:
             self.calls.append((method, params))
+            self.call_times.append(time.monotonic())
             self._next_id += 1
             message_id = self._next_id
             self._cond.notify_all()

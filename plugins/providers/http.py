@@ -11,14 +11,21 @@ Every HTTP provider (openai, replicate, fal) calls its service through a
   the service's own message kept for the log;
 - every pause ends early when the job is finished elsewhere (``FinishedElsewhere``)
   and never runs past the deadline (``GenerationTimeout``).
+
+A call that may take long (an image drawn while the request waits, a streamed answer)
+runs in a thread of its own (``watched``, ``events``), so the job's worker keeps
+watching the deadline and the cancel while it waits, and lets go of the call at once.
 """
 
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
+import queue
 import threading
 import time
+from collections.abc import Callable, Iterator
 
 import requests
 
@@ -70,6 +77,121 @@ def pause(req, seconds: float) -> None:
     time.sleep(max(0.0, min(seconds, req.time_left())))
     if req.time_left() <= 0:
         raise GenerationTimeout()
+
+
+# How often a worker waiting on a long call asks whether its job ended elsewhere (a
+# query) and looks at the deadline (no query).
+_FINISHED_EVERY_S = 0.5
+_DEADLINE_EVERY_S = 0.1
+
+
+def _watch(req, waiting: Callable[[float], tuple | None], let_go: Callable[[], None]):
+    """Wait on ``waiting(timeout)`` until it answers, the deadline passes or the job is
+    finished elsewhere (then ``let_go()`` and raise)."""
+    asked = time.monotonic()
+    while True:
+        answer = waiting(_DEADLINE_EVERY_S)
+        if answer is not None:
+            return answer
+        if req.time_left() <= 0:
+            let_go()
+            raise GenerationTimeout()
+        if req.job_id and time.monotonic() - asked >= _FINISHED_EVERY_S:
+            asked = time.monotonic()
+            if req.finished():
+                let_go()
+                raise FinishedElsewhere()
+
+
+def watched(req, work: Callable[[], object]):
+    """``work()``'s result, run in a thread of its own while the job is watched: the
+    worker stops waiting at the deadline or a cancel (the thread ends with its call)."""
+    answers: queue.Queue = queue.Queue(maxsize=1)
+
+    def run():
+        try:
+            answers.put((True, work()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting worker
+            answers.put((False, exc))
+
+    threading.Thread(target=run, name=f"provider-call-{req.job_id}", daemon=True).start()
+
+    def waiting(timeout):
+        try:
+            return answers.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    ok, value = _watch(req, waiting, lambda: None)
+    if ok:
+        return value
+    raise value
+
+
+def sse_data(chunks: Iterator[bytes]) -> Iterator[str]:
+    """The ``data`` of each server-sent event (the WHATWG event-stream format: lines
+    ending in LF, CR or CRLF; ``data:`` lines joined by LF; a blank line ends an event;
+    ``:`` starts a comment)."""
+    buffer, data = "", []
+    for chunk in chunks:
+        buffer += chunk.decode("utf-8", errors="replace")
+        buffer = buffer.replace("\r\n", "\n").replace("\r", "\n")
+        *lines, buffer = buffer.split("\n")
+        for line in lines:
+            if not line:
+                if data:
+                    yield "\n".join(data)
+                    data = []
+            elif line.startswith("data:"):
+                value = line[5:]
+                data.append(value[1:] if value.startswith(" ") else value)
+    if data:
+        yield "\n".join(data)
+
+
+def events(req, response, *, done: str = "[DONE]") -> Iterator[dict]:
+    """The JSON events of a streamed answer, read in a thread of its own while the job
+    is watched; ends at ``done`` or the end of the stream. A cancel or the deadline
+    closes the response and raises."""
+    items: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def read():
+        try:
+            for data in sse_data(response.iter_content(chunk_size=4096)):
+                if stop.is_set() or data.strip() == done:
+                    break
+                try:
+                    event = json.loads(data)
+                except ValueError:
+                    continue
+                if isinstance(event, dict):
+                    items.put((True, event))
+            items.put((True, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting worker
+            items.put((False, exc))
+
+    def waiting(timeout):
+        try:
+            return items.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def let_go():
+        stop.set()
+        response.close()
+
+    threading.Thread(target=read, name=f"provider-stream-{req.job_id}", daemon=True).start()
+    try:
+        while True:
+            ok, value = _watch(req, waiting, let_go)
+            if not ok:
+                raise value
+            if value is None:
+                return
+            yield value
+    finally:
+        let_go()
 
 
 class ServiceClient:

@@ -1,15 +1,243 @@
-"""openai: a generation provider (being written; offers nothing yet)."""
+"""openai: text and images through any OpenAI-compatible API — OpenAI, OpenRouter, or a
+model on the operator's own GPU behind vLLM, llama.cpp's server or Ollama.
+
+Switched on by ``api_key`` in ``[openai]`` (a local server that checks no key takes any
+word); ``base_url`` says where the API is. A text model's answer is asked for as a
+stream (``"stream": true``, Server-Sent Events) and shown to the user as it is written
+(``request.stream``: the core edits the message at Telegram's pace and splits it at
+4,096 characters); the final text is what is stored and charged. With
+``stream_options.include_usage`` the last event reports the tokens used, which is what a
+model priced by usage (``usage_price`` in the catalog) is charged for; its
+``max_tokens`` is sent, so the answer can never cost more than was held.
+
+An image model draws with ``/images/generations``, or, when the user sent a photo,
+changes it with ``/images/edits`` (the photo is fetched from Telegram and uploaded with
+the request: no link to it leaves genbot). Catalog options (``provider_options``):
+``system`` (a system prompt), ``params`` (fixed fields of the request, e.g.
+``temperature``, ``quality``), ``max_tokens_field`` (``max_tokens``, or
+``max_completion_tokens`` for OpenAI's reasoning models) and ``sizes`` (an aspect
+ratio to an image size).
+
+A key the service refuses at start (401/403 from ``GET /models``) fails the plugin
+with the service's words, and its models are hidden.
+"""
 
 from __future__ import annotations
 
-from genbot import hookimpl
+import base64
+import logging
+import weakref
 
+import requests
+
+from genbot import (
+    GenerationFailed,
+    GenerationOutput,
+    OutputFile,
+    Usage,
+    hookimpl,
+)
+from plugins.providers.http import ServiceClient, events, key_refused, watched
+
+log = logging.getLogger("genbot.plugins.openai")
+
+# gpt-image-1's sizes for the catalog's aspect ratios ("Images / Create image": size).
+SIZES = {"1:1": "1024x1024", "3:2": "1536x1024", "2:3": "1024x1536", "16:9": "1536x1024",
+         "9:16": "1024x1536", "4:3": "1536x1024", "3:4": "1024x1536"}
+_MIMES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+_MAX_PHOTO_BYTES = 20 * 1024 * 1024
+_MAX_RESULT_BYTES = 20 * 1024 * 1024
+
+
+def catalog_problems(catalog) -> list[str]:
+    """What in the catalog's openai entries this provider cannot do."""
+    problems = []
+    for model in catalog.models.values():
+        if model.provider != "openai":
+            continue
+        where = f"model '{model.id}'"
+        options = model.provider_options
+        if not model.provider_model:
+            problems.append(f"{where}: provider_model must name the model (e.g. gpt-4o-mini)")
+        if model.category not in ("text", "image"):
+            problems.append(f"{where}: the openai provider makes text and images, not {model.category}")
+        if not isinstance(options.get("params", {}), dict):
+            problems.append(f"{where}: provider_options.params must be a table")
+        if options.get("max_tokens_field", "max_tokens") not in ("max_tokens", "max_completion_tokens"):
+            problems.append(f"{where}: provider_options.max_tokens_field must be max_tokens or "
+                            f"max_completion_tokens")
+        if not isinstance(options.get("system", ""), str):
+            problems.append(f"{where}: provider_options.system must be a string")
+        sizes = options.get("sizes", {})
+        if not isinstance(sizes, dict) or not all(isinstance(v, str) for v in sizes.values()):
+            problems.append(f"{where}: provider_options.sizes must map aspect ratios to sizes like \"1024x1024\"")
+    return problems
+
+
+class OpenAIProvider:
+    name = "openai"
+    offline = False
+    needs_file_urls = False  # a photo to edit is uploaded with the request
+
+    def __init__(self, settings: dict, fetch_file):
+        self.base_url = settings["base_url"].rstrip("/")
+        self.fetch_file = fetch_file  # (telegram file id) -> (bytes, content type)
+        self.client = ServiceClient(
+            "openai", {"Authorization": f"Bearer {settings['api_key']}"},
+            request_timeout_s=float(settings["request_timeout_s"]),
+            max_retries=int(settings["max_retries"]), key_hint="check [openai] api_key")
+
+    def generate(self, req) -> GenerationOutput:
+        if req.model.category == "text":
+            return self._chat(req)
+        return self._image(req)
+
+    # -- text, streamed -----------------------------------------------------------------
+
+    def chat_body(self, req) -> dict:
+        model, options = req.model, req.model.provider_options
+        messages = [{"role": "system", "content": options["system"]}] if options.get("system") else []
+        prompt = str(req.inputs.get("prompt", ""))
+        extra = [f"{f.label}: {req.inputs[f.name]}" for f in model.inputs
+                 if f.type == "choice" and req.inputs.get(f.name)]
+        messages.append({"role": "user", "content": "\n".join([prompt, *extra])})
+        body = {"model": model.provider_model, "messages": messages, "stream": True,
+                "stream_options": {"include_usage": True}, **options.get("params", {})}
+        if model.usage is not None:  # the hold covers this many tokens of answer, no more
+            body[options.get("max_tokens_field", "max_tokens")] = model.usage.max_tokens
+        return body
+
+    def _chat(self, req) -> GenerationOutput:
+        body = self.chat_body(req)
+        # Until the answer starts (a busy server may take a while), and then while it is
+        # written, the worker keeps watching the deadline and the cancel.
+        response = watched(req, lambda: self.client.call(
+            req, "POST", self.base_url + "/chat/completions", json=body, stream=True, whole_job=True))
+        if "text/event-stream" not in response.headers.get("Content-Type", ""):
+            return self._whole_answer(response)  # a server that does not stream
+        text, usage, finish = "", None, None
+        for event in events(req, response):
+            if isinstance(event.get("error"), dict):  # an error in the middle of a stream
+                message = str(event["error"].get("message") or "error")[:500]
+                raise GenerationFailed("openai_stream_error", message, "failed")
+            if isinstance(event.get("usage"), dict):
+                usage = event["usage"]
+            for choice in event.get("choices") or ():
+                piece = (choice.get("delta") or {}).get("content")
+                if isinstance(piece, str) and piece:
+                    text += piece
+                    req.stream(text.strip())
+                finish = choice.get("finish_reason") or finish
+        return self._answer(text, usage, finish)
+
+    def _whole_answer(self, response) -> GenerationOutput:
+        try:
+            body = response.json()
+            choice = body["choices"][0]
+            return self._answer(choice["message"]["content"], body.get("usage"),
+                                choice.get("finish_reason"))
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise GenerationFailed("openai_bad_response", "no choices[0].message.content in the answer") from None
+
+    @staticmethod
+    def _answer(text, usage, finish) -> GenerationOutput:
+        if finish == "content_filter":
+            raise GenerationFailed("openai_content_filter", "the answer was withheld by the content filter",
+                                   "rejected")
+        text = (text or "").strip()
+        if not text:
+            raise GenerationFailed("openai_empty", f"an empty answer (finish_reason {finish!r})", "failed")
+        if finish is None:
+            log.warning("openai: the stream ended without a finish_reason; the answer may be cut")
+        reported = None
+        if isinstance(usage, dict):
+            try:
+                reported = Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
+            except (TypeError, ValueError):
+                reported = None
+        return GenerationOutput("text", text=text, usage=reported)
+
+    # -- images ---------------------------------------------------------------------------
+
+    def _image(self, req) -> GenerationOutput:
+        model, options = req.model, req.model.provider_options
+        size = {**SIZES, **options.get("sizes", {})}.get(str(req.inputs.get("aspect_ratio")))
+        fields = {"model": model.provider_model, "prompt": str(req.inputs.get("prompt", "")),
+                  **({"size": size} if size else {}), **options.get("params", {})}
+        photo = next((req.inputs[f.name] for f in model.inputs
+                      if f.type == "image" and req.inputs.get(f.name)), None)
+        if photo is None:
+            call = lambda: self.client.call(req, "POST", self.base_url + "/images/generations",  # noqa: E731
+                                            json=fields, whole_job=True)
+        else:
+            data, mime = self._photo(req, photo)
+            name = "photo." + {"image/png": "png", "image/webp": "webp"}.get(mime, "jpg")
+            call = lambda: self.client.call(  # noqa: E731
+                req, "POST", self.base_url + "/images/edits", whole_job=True,
+                files={"image": (name, data, mime)}, data={k: str(v) for k, v in fields.items()})
+        response = watched(req, call)  # an image takes a while: the worker keeps watching
+        try:
+            picture = response.json()["data"][0]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise GenerationFailed("openai_bad_response", "no data[0] in the image answer") from None
+        fmt = str(options.get("params", {}).get("output_format", "png"))
+        if isinstance(picture.get("b64_json"), str):
+            try:
+                body = base64.b64decode(picture["b64_json"], validate=True)
+            except ValueError:
+                raise GenerationFailed("openai_bad_response", "data[0].b64_json is not base64") from None
+            return GenerationOutput("image", files=(OutputFile(f"image.{fmt}", body, _MIMES.get(fmt, "image/png")),))
+        if isinstance(picture.get("url"), str) and picture["url"].startswith(("https://", "http://")):
+            return GenerationOutput("image", urls=(picture["url"],))  # dall-e's answer: a link
+        raise GenerationFailed("openai_bad_response", "data[0] has neither b64_json nor url")
+
+    def _photo(self, req, value: dict) -> tuple[bytes, str]:
+        """The user's photo, as bytes: from Telegram, or from the link they typed."""
+        try:
+            if value.get("telegram_file_id"):
+                data, mime = self.fetch_file(value["telegram_file_id"])
+            else:
+                got = requests.get(value["url"], timeout=min(30.0, max(1.0, req.time_left())))
+                got.raise_for_status()
+                data, mime = got.content, got.headers.get("Content-Type", "image/jpeg").split(";")[0]
+        except Exception as exc:  # the Bot API, the link, the network
+            log.warning("openai: job %s: the photo of user %s could not be fetched (%s)", req.job_id,
+                        req.user_id, type(exc).__name__)
+            raise GenerationFailed("input_unavailable", f"the user's photo could not be fetched "
+                                   f"({type(exc).__name__})", "photo") from None
+        if len(data) > _MAX_PHOTO_BYTES:
+            raise GenerationFailed("input_too_large", f"a photo of {len(data)} bytes", "photo")
+        return data, (mime if mime in _MIMES.values() else "image/jpeg")
+
+
+# -- hooks -------------------------------------------------------------------------------
 
 @hookimpl
 def plugin_settings():
-    return {"api_key": ""}
+    return {"api_key": "", "base_url": "https://api.openai.com/v1", "request_timeout_s": 60.0,
+            "max_retries": 3, "check_key": True}
+
+
+@hookimpl
+def plugin_settings_check(settings):
+    if settings["api_key"] and settings["check_key"]:
+        refused = key_refused("openai", "GET", settings["base_url"].rstrip("/") + "/models",
+                              {"Authorization": f"Bearer {settings['api_key']}"})
+        if refused:
+            raise ValueError(f"{refused}: check [openai] api_key")
+
+
+_providers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @hookimpl
 def generation_providers(app, settings):
-    return []
+    if not settings["api_key"]:
+        return []
+    if app not in _providers:
+        problems = catalog_problems(app.catalog)
+        for problem in problems:
+            log.error("openai: catalog %s", problem)
+        _providers[app] = None if problems else OpenAIProvider(settings, app.download_file)
+    provider = _providers[app]
+    return [provider] if provider else []

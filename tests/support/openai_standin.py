@@ -1,0 +1,344 @@
+"""A stand-in for an OpenAI-compatible API over real HTTP, written from OpenAI's API reference.
+
+Routes, bodies and errors come from these pages (platform.openai.com/docs, read in 2026):
+
+- "API reference / Authentication": ``Authorization: Bearer <key>``; a wrong key is
+  HTTP 401 ``{"error": {"message": "Incorrect API key provided: …", "type":
+  "invalid_request_error", "param": null, "code": "invalid_api_key"}}`` ("Error codes").
+- "Error codes": 429 "Rate limit reached for requests" (``type`` "requests", ``code``
+  "rate_limit_exceeded", with ``retry-after`` and ``x-ratelimit-*`` headers), 500 "The
+  server had an error while processing your request", 503 "The engine is currently
+  overloaded"; every error is ``{"error": {message, type, param, code}}``.
+  ``refuse(route, …)`` makes the next calls answer so.
+- "Models / List models": ``GET /v1/models`` → ``{"object": "list", "data": [{"id",
+  "object": "model", "created", "owned_by"}]}``.
+- "Chat / Create chat completion": ``POST /v1/chat/completions`` with ``model``,
+  ``messages`` (``role``, ``content``), ``max_tokens`` or ``max_completion_tokens``,
+  ``stream``, ``stream_options.include_usage``. Not streamed: a ``chat.completion``
+  with ``choices[0].message.content``, ``finish_reason`` ("stop", or "length" at the
+  token limit) and ``usage`` (``prompt_tokens``, ``completion_tokens``,
+  ``total_tokens``). Streamed ("Streaming", "The chat completion chunk object"): a
+  ``text/event-stream`` sent chunked, each event ``data: {chunk}`` and a blank line;
+  every chunk has the same ``id`` and ``created``; the first delta carries ``role``,
+  the next ones ``content``, the last one an empty delta and ``finish_reason``; with
+  ``include_usage`` one more chunk with ``"choices": []`` and the ``usage``, and every
+  other chunk ``"usage": null``; then ``data: [DONE]``.
+- "Images / Create image": ``POST /v1/images/generations`` (JSON: ``prompt``, ``model``,
+  ``n``, ``size`` — gpt-image-1: 1024x1024, 1536x1024, 1024x1536 or auto); gpt-image-1
+  "always returns base64-encoded images": ``{"created", "data": [{"b64_json"}], "usage"}``.
+  "Create image edit": ``POST /v1/images/edits`` as multipart/form-data: ``image`` (a
+  png, webp or jpg file), ``prompt``, ``model``, ``size``; the same answer. A prompt the
+  safety system refuses is HTTP 400 with ``code`` "moderation_blocked".
+
+The answer to a chat is made of ``answer_tokens`` tokens (a word and its space each),
+streamed at ``tokens_per_s``; ``lag_s`` holds every answer back (a server that never
+answers, for deadlines and cancels). ``log`` keeps every request.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.parser
+import email.policy
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from plugins.providers import media
+
+IMAGE_SIZES = ("1024x1024", "1536x1024", "1024x1536", "auto")
+WORDS = ("солнце", "море", "ветер", "город", "свет", "дорога", "время", "песня", "небо",
+         "история", "мысль", "дом")
+_MESSAGES = {429: ("Rate limit reached for requests", "requests", "rate_limit_exceeded"),
+             500: ("The server had an error while processing your request. Sorry about that!",
+                   "server_error", None),
+             503: ("The engine is currently overloaded, please try again later", "server_error", None),
+             400: ("Your request was rejected as a result of our safety system.",
+                   "image_generation_user_error", "moderation_blocked"),
+             401: ("Incorrect API key provided", "invalid_request_error", "invalid_api_key")}
+
+
+def error(status: int, message: str | None = None, kind: str | None = None, code=None) -> dict:
+    default = _MESSAGES.get(status, ("error", "invalid_request_error", None))
+    return {"error": {"message": message or default[0], "type": kind or default[1],
+                      "param": None, "code": code if code is not None else default[2]}}
+
+
+def token(index: int) -> str:
+    return WORDS[index % len(WORDS)] + " "
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    headers: dict
+    body: bytes
+    at: float = field(default_factory=time.monotonic)
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def handle_error(self, request, client_address):
+        pass  # a client that let go of a stream mid-answer
+
+
+class OpenAIStandIn:
+    def __init__(self, key: str = "sk-test-key", *, answer_tokens: int = 30,
+                 tokens_per_s: float = 500.0):
+        self.key = key
+        self.answer_tokens = answer_tokens
+        self.tokens_per_s = tokens_per_s
+        self.lag_s = 0.0
+        self.prompt_tokens: int | None = None  # None: counted from the messages
+        self.log: list[Call] = []
+        self.first_token_at: list[float] = []  # when each streamed answer's first token left
+        self.refusals: dict[str, deque] = {}
+        self.lock = threading.Lock()
+        self.server = _Server(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+
+    def start(self) -> OpenAIStandIn:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def refuse(self, route: str, *statuses: int) -> None:
+        """The next calls to ``route`` (chat, images, edits, models) answer these statuses."""
+        with self.lock:
+            self.refusals.setdefault(route, deque()).extend(statuses)
+
+    def requests_to(self, path: str) -> list[Call]:
+        with self.lock:
+            return [c for c in self.log if c.path == path]
+
+    # -- HTTP -------------------------------------------------------------------------
+
+    def _handler(self):
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args):
+                pass
+
+            def do_GET(self):
+                self._serve("GET")
+
+            def do_POST(self):
+                self._serve("POST")
+
+            def _serve(self, method):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                call = Call(method, urlsplit(self.path).path, dict(self.headers.items()), body)
+                with standin.lock:
+                    standin.log.append(call)
+                standin._route(self, call)
+
+            def answer(self, status: int, body: dict, headers: dict | None = None):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def stream(self, events):
+                """``text/event-stream``, chunked, each event flushed as it is made."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.send_header("Cache-Control", "no-cache")
+                self.end_headers()
+                try:
+                    for data in events:
+                        payload = f"data: {data}\n\n".encode()
+                        self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
+                        self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
+
+        return Handler
+
+    def _route(self, handler, call: Call) -> None:
+        if self.lag_s:
+            time.sleep(self.lag_s)
+        if call.headers.get("Authorization") != f"Bearer {self.key}":
+            handler.answer(401, error(401, f"Incorrect API key provided: {call.headers.get('Authorization', '')[-4:]}. "
+                                           f"You can find your API key at https://platform.openai.com/account/api-keys."))
+            return
+        routes = {("GET", "/v1/models"): ("models", self._models),
+                  ("POST", "/v1/chat/completions"): ("chat", self._chat),
+                  ("POST", "/v1/images/generations"): ("images", self._images),
+                  ("POST", "/v1/images/edits"): ("edits", self._edits)}
+        found = routes.get((call.method, call.path))
+        if found is None:
+            handler.answer(404, error(404, f"Invalid URL ({call.method} {call.path})"))
+            return
+        route, serve = found
+        with self.lock:
+            pending = self.refusals.get(route)
+            status = pending.popleft() if pending else None
+        if status is not None:
+            headers = {"retry-after": "1", "x-ratelimit-limit-requests": "500",
+                       "x-ratelimit-remaining-requests": "0",
+                       "x-ratelimit-reset-requests": "1s"} if status == 429 else {}
+            handler.answer(status, error(status), headers)
+            return
+        serve(handler, call)
+
+    def _models(self, handler, call: Call) -> None:
+        handler.answer(200, {"object": "list", "data": [
+            {"id": name, "object": "model", "created": 1715367049, "owned_by": "system"}
+            for name in ("gpt-4o-mini", "gpt-image-1")]})
+
+    def _chat(self, handler, call: Call) -> None:
+        try:
+            body = call.json()
+        except ValueError:
+            handler.answer(400, error(400, "We could not parse the JSON body of your request.",
+                                      "invalid_request_error", None))
+            return
+        messages = body.get("messages") if isinstance(body, dict) else None
+        if not isinstance(body.get("model"), str) or not isinstance(messages, list) or not messages \
+                or not all(isinstance(m, dict) and m.get("role") in ("system", "developer", "user", "assistant")
+                           and isinstance(m.get("content"), str | list) for m in messages):
+            handler.answer(400, error(400, "'messages' must be a non-empty array of messages with a "
+                                           "role and content", "invalid_request_error", None))
+            return
+        limit = body.get("max_completion_tokens", body.get("max_tokens"))
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            handler.answer(400, error(400, f"Invalid 'max_tokens': {limit!r}", "invalid_request_error", None))
+            return
+        count = min(self.answer_tokens, limit or self.answer_tokens)
+        finish = "length" if count < self.answer_tokens else "stop"
+        prompt = self.prompt_tokens if self.prompt_tokens is not None else \
+            8 + sum(len(str(m["content"]).split()) * 2 for m in messages)
+        usage = {"prompt_tokens": prompt, "completion_tokens": count, "total_tokens": prompt + count}
+        ident, created = f"chatcmpl-{len(self.log)}", int(time.time())
+        if not body.get("stream"):
+            handler.answer(200, {
+                "id": ident, "object": "chat.completion", "created": created, "model": body["model"],
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(
+                    token(i) for i in range(count)).strip(), "refusal": None},
+                    "logprobs": None, "finish_reason": finish}], "usage": usage})
+            return
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+
+        def chunk(delta, finish_reason=None):
+            data = {"id": ident, "object": "chat.completion.chunk", "created": created,
+                    "model": body["model"], "system_fingerprint": "fp_standin",
+                    "choices": [{"index": 0, "delta": delta, "logprobs": None,
+                                 "finish_reason": finish_reason}]}
+            if include_usage:
+                data["usage"] = None
+            return json.dumps(data, ensure_ascii=False)
+
+        def events():
+            yield chunk({"role": "assistant", "content": "", "refusal": None})
+            started = time.monotonic()
+            for i in range(count):
+                time.sleep(max(0.0, started + i / self.tokens_per_s - time.monotonic()))
+                if i == 0:
+                    with self.lock:
+                        self.first_token_at.append(time.monotonic())
+                yield chunk({"content": token(i)})
+            yield chunk({}, finish)
+            if include_usage:
+                yield json.dumps({"id": ident, "object": "chat.completion.chunk", "created": created,
+                                  "model": body["model"], "choices": [], "usage": usage})
+            yield "[DONE]"
+
+        handler.stream(events())
+
+    def _image_answer(self, handler, prompt: str, size: str) -> None:
+        width, height = (64, 64) if size == "auto" else (int(size.split("x")[0]) // 16,
+                                                          int(size.split("x")[1]) // 16)
+        seed = prompt.encode("utf-8")[:6].ljust(6, b"-")
+        picture = media.diagonal_gradient_png(width, height, seed[:3], seed[3:6])
+        handler.answer(200, {"created": int(time.time()), "data": [
+            {"b64_json": base64.b64encode(picture).decode()}],
+            "usage": {"total_tokens": 100, "input_tokens": 50, "output_tokens": 50,
+                      "input_tokens_details": {"text_tokens": 10, "image_tokens": 40}}})
+
+    def _images(self, handler, call: Call) -> None:
+        try:
+            body = call.json()
+        except ValueError:
+            body = None
+        problem = _image_problem(body)
+        if problem:
+            handler.answer(400, error(400, problem, "invalid_request_error", None))
+            return
+        self._image_answer(handler, body["prompt"], body.get("size", "auto"))
+
+    def _edits(self, handler, call: Call) -> None:
+        kind = call.headers.get("Content-Type", "")
+        if not kind.startswith("multipart/form-data"):
+            handler.answer(400, error(400, "Invalid Content-Type header (application/json), expected "
+                                           "multipart/form-data.", "invalid_request_error", None))
+            return
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + kind.encode() + b"\r\n\r\n" + call.body)
+        fields, files = {}, {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if part.get_filename():
+                files[name] = (part.get_filename(), part.get_content_type(), part.get_payload(decode=True))
+            else:
+                fields[name] = part.get_payload(decode=True).decode()
+        image = files.get("image") or files.get("image[]")
+        if image is None:
+            handler.answer(400, error(400, "Missing required parameter: 'image'.", "invalid_request_error", None))
+            return
+        if image[1] not in ("image/png", "image/jpeg", "image/webp"):
+            handler.answer(400, error(400, f"Invalid file 'image': unsupported mimetype ('{image[1]}'). "
+                                           f"Supported file formats are 'image/jpeg', 'image/png', and "
+                                           f"'image/webp'.", "invalid_request_error", None))
+            return
+        problem = _image_problem(fields)
+        if problem:
+            handler.answer(400, error(400, problem, "invalid_request_error", None))
+            return
+        self._image_answer(handler, fields["prompt"], fields.get("size", "auto"))
+
+    def edits(self) -> list[dict]:
+        """What each image edit request carried: its fields and its image's name and type."""
+        found = []
+        for call in self.requests_to("/v1/images/edits"):
+            message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+                b"Content-Type: " + call.headers["Content-Type"].encode() + b"\r\n\r\n" + call.body)
+            entry = {}
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                entry[name] = (part.get_content_type(), part.get_payload(decode=True)) if part.get_filename() \
+                    else part.get_payload(decode=True).decode()
+            found.append(entry)
+        return found
+
+
+def _image_problem(body) -> str | None:
+    if not isinstance(body, dict) or not isinstance(body.get("prompt"), str) or not body["prompt"]:
+        return "Missing required parameter: 'prompt'."
+    if body.get("size", "auto") not in IMAGE_SIZES:
+        return (f"Invalid value: '{body['size']}'. Supported values are: "
+                f"{', '.join(repr(s) for s in IMAGE_SIZES)}.")
+    return None

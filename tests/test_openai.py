@@ -1,0 +1,283 @@
+"""The openai provider against the OpenAI stand-in over HTTP: the shared contract, a text
+answer streamed into one Telegram message and charged by usage, an image drawn and a
+user's photo edited, a refused key, and the bot with no provider configured."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from core.balances import ledger_differences
+from core.catalog import parse_catalog
+from core.plugins import FAILED, PluginHost
+from genbot.testing import updates
+from genbot.testing.app import Bot, inline_buttons
+from genbot.testing.conformance import ProviderConformance, Scenario
+from genbot.testing.waiting import wait_until
+from plugins.providers import openai
+from tests.support.flows import answer, confirm_token
+from tests.support.openai_standin import OpenAIStandIn, token
+
+USER = 6100
+START = Decimal("500.00")
+CATALOG = '''
+[[model]]
+id = "chat"
+title = "Чат"
+category = "text"
+provider = "openai"
+provider_model = "gpt-4o-mini"
+usage_price = { input_per_1k_rub = "1.00", output_per_1k_rub = "2.00", max_tokens = 1500 }
+timeout_s = 60
+inputs = [{ name = "prompt", type = "text", label = "Ваш вопрос", max_length = 2000 }]
+
+[[model]]
+id = "flat-chat"
+title = "Чат по цене"
+category = "text"
+price_rub = "3.00"
+provider = "openai"
+provider_model = "gpt-4o-mini"
+timeout_s = 60
+inputs = [{ name = "prompt", type = "text", label = "Ваш вопрос" }]
+
+[[model]]
+id = "picture"
+title = "Картинка"
+category = "image"
+price_rub = "20.00"
+provider = "openai"
+provider_model = "gpt-image-1"
+timeout_s = 60
+inputs = [
+  { name = "image", type = "image", label = "Фото или «Пропустить»", optional = true },
+  { name = "prompt", type = "text", label = "Что нарисовать?" },
+  { name = "aspect_ratio", type = "choice", label = "Формат", choices = ["1:1", "3:2", "2:3"], default = "1:1" },
+]
+
+[[model]]
+id = "sketch"
+title = "Набросок"
+category = "image"
+price_rub = "0"
+provider = "demo"
+timeout_s = 30
+inputs = [{ name = "prompt", type = "text", label = "Опишите" }]
+'''
+MODELS = parse_catalog(CATALOG)
+
+
+def settings_for(standin, **extra) -> dict:
+    return {**openai.plugin_settings(), "api_key": standin.key, "base_url": standin.url,
+            "max_retries": 2, "request_timeout_s": 10.0, **extra}
+
+
+def toml_for(standin, key: str | None = None) -> str:
+    return f'[openai]\napi_key = "{key or standin.key}"\nbase_url = "{standin.url}"\nmax_retries = 2\n'
+
+
+@pytest.fixture
+def standin():
+    standin = OpenAIStandIn().start()
+    yield standin
+    standin.stop()
+
+
+# -- the shared contract ----------------------------------------------------------------------
+
+class TestOpenAIConformance(ProviderConformance):
+    @pytest.fixture(params=["chat", "picture"])
+    def scenario(self, standin, request):
+        model = MODELS.get(request.param)
+        route = "chat" if model.category == "text" else "images"
+
+        def make(behaviour):
+            if behaviour == "fail":
+                standin.refuse(route, 400)
+            elif behaviour == "hang":
+                standin.lag_s = 3600
+            elif behaviour in ("busy", "down"):
+                standin.refuse(route, 429 if behaviour == "busy" else 500)
+            provider = openai.OpenAIProvider(settings_for(standin), lambda file_id: (b"", "image/jpeg"))
+            return Scenario(provider, model, {"prompt": "расскажи о море", "aspect_ratio": "3:2"})
+
+        return make
+
+
+def test_a_stream_is_read_as_it_comes_and_its_usage_reported(standin):
+    standin.answer_tokens = 40
+    model = MODELS.get("chat")
+    case = Scenario(openai.OpenAIProvider(settings_for(standin), None), model, {"prompt": "о море"})
+    output = case.generate()
+    assert output.text == "".join(token(i) for i in range(40)).strip()
+    assert len(case.streamed) == 40  # every token passed on: the core decides what to show
+    assert (output.usage.input_tokens, output.usage.output_tokens) == (12, 40)
+    [call] = standin.requests_to("/v1/chat/completions")
+    body = call.json()
+    assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
+    assert body["max_tokens"] == 1500  # the hold covers exactly this much answer
+    assert body["messages"] == [{"role": "user", "content": "о море"}]
+
+
+def test_a_429_waits_as_long_as_retry_after_says(standin):
+    standin.refuse("chat", 429)
+    case = Scenario(openai.OpenAIProvider(settings_for(standin), None), MODELS.get("flat-chat"),
+                    {"prompt": "привет"})
+    case.generate()
+    first, second = standin.requests_to("/v1/chat/completions")
+    assert second.at - first.at >= 0.95  # retry-after: 1
+
+
+# -- through the bot ----------------------------------------------------------------------------
+
+@pytest.fixture
+def bot(db_settings, bot_api, tmp_path, standin):
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(CATALOG, encoding="utf-8")
+    bot = Bot(db_settings, bot_api, plugins_toml=toml_for(standin), tmp_path=tmp_path,
+              CATALOG_FILE=str(catalog), JOB_HEARTBEAT="0.2", BOT_API_RATE="0")
+    bot.app.start_workers()
+    bot.app.balances.credit(USER, str(START))
+    bot_api.add_file("ph-1", b"\xff\xd8\xff\xe0 a user's photo")
+    yield bot
+    bot.close()
+
+
+def order(bot, model_id: str, *answers) -> list[dict]:
+    sent = answer(bot.send, USER, model_id, *answers)
+    return sent, bot.tap(USER, f"gen:go:{confirm_token(sent)}")
+
+
+def finished_job(bot, after: int = 0):
+    """The user's last job (newer than job ``after``) once the user has been told."""
+    row = wait_until(lambda: bot.app.db.fetch_one(
+        "SELECT id FROM generation_jobs WHERE user_id = %s AND notified AND id > %s "
+        "ORDER BY id DESC LIMIT 1", (USER, after)), 30, "the job was not told")
+    return bot.app.jobs.get(row[0])
+
+
+def test_a_text_answer_streams_into_one_message_and_is_charged_for_its_usage(bot, bot_api, standin):
+    standin.answer_tokens, standin.tokens_per_s = 300, 100.0  # 3 s of writing
+    standin.prompt_tokens = 400
+    confirm, _started = order(bot, "chat", "Расскажи про море")
+    # Before confirming: the most it can cost — 34 bytes of prompt + 100 overhead tokens at
+    # 1 ₽ per 1000, and 1500 tokens of answer at 2 ₽ per 1000.
+    assert "до 3,14 ₽" in confirm[-1]["text"]
+    job = finished_job(bot)
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    answer_text = "".join(token(i) for i in range(300)).strip()
+    assert job.result["text"] == answer_text
+    # Charged what was used: 400 tokens asked (0.40 ₽) + 300 answered (0.60 ₽).
+    assert job.price_rub == Decimal("1.00")
+    assert bot.app.balances.summary(USER) == (START - Decimal("1.00"), Decimal("0"))
+    assert ledger_differences(bot.app.db) == []
+    edits = [p for p in bot_api.calls_to("editMessageText", USER)
+             if str(p["message_id"]) == str(job.progress_message_id)]
+    streamed = [e["text"] for e in edits if e["text"].startswith(token(0).strip())]
+    assert len(streamed) >= 3, streamed  # the answer grew before the user's eyes
+    assert all(b.startswith(a) for a, b in zip(streamed[:-1], streamed[1:-1], strict=False))
+    final = streamed[-1]
+    assert final.startswith(answer_text) and "Списано 1 ₽" in final
+    assert "gen:r:" in json.dumps(edits[-1]["reply_markup"])  # the result's buttons
+    # ...in one message: no other message carries the answer.
+    assert not [p for p in bot_api.calls_to("sendMessage", USER) if token(0).strip() in p["text"]]
+    # Within Telegram's pace for a chat: about one edit a second while it was written.
+    times = [at for (method, params), at in zip(bot_api.calls, bot_api.call_times, strict=True)
+             if method == "editMessageText" and str(params.get("message_id")) == str(job.progress_message_id)
+             and params["text"].startswith(token(0).strip())]
+    assert all(b - a >= 0.9 for a, b in zip(times[:-2], times[1:-1], strict=False)), times
+
+
+def test_an_answer_longer_than_a_message_goes_on_in_the_next(bot, bot_api, standin):
+    standin.answer_tokens, standin.tokens_per_s = 1100, 2000.0  # about 8,000 characters
+    order(bot, "flat-chat", "Напиши длинный рассказ")
+    job = finished_job(bot)
+    assert job.status == "succeeded"
+    wait_until(lambda: len(bot_api.calls_to("sendMessage", USER)) >= 1)
+    pages = [p for p in bot_api.calls_to("sendMessage", USER) if token(0).strip() in p["text"]
+             or "море" in p["text"]]
+    assert pages and all(len(p["text"]) <= 4096 for p in pages)
+    last_edit = {}
+    for params in bot_api.calls_to("editMessageText", USER):
+        last_edit[str(params["message_id"])] = params["text"]
+    for page in pages:  # each page as it was last shown
+        last_edit.setdefault(str(page.get("message_id", "")), page["text"])
+    shown = [last_edit[str(job.progress_message_id)]] + [
+        last_edit.get(str(m), "") for m in sorted(set(last_edit) - {str(job.progress_message_id)})]
+    assert all(len(text) <= 4096 for text in shown)
+    assert " ".join(t.strip() for t in shown).startswith(job.result["text"][:4000])
+    assert ledger_differences(bot.app.db) == []
+
+
+def test_an_image_is_drawn_and_a_users_photo_edited(bot, bot_api, standin):
+    order(bot, "picture", ("skip",), "кот в космосе", ("choice", 1))
+    job = finished_job(bot)
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    [generation] = standin.requests_to("/v1/images/generations")
+    assert generation.json() == {"model": "gpt-image-1", "prompt": "кот в космосе", "size": "1536x1024"}
+    bot_api.wait_for("sendPhoto", 1, USER)
+
+    order(bot, "picture", ("photo", "ph-1"), "сделай фон синим", ("choice", 0))
+    edited = finished_job(bot, after=job.id)
+    assert edited.status == "succeeded", (edited.error_code, edited.error_message)
+    [edit] = standin.edits()
+    assert edit["image"] == ("image/jpeg", b"\xff\xd8\xff\xe0 a user's photo")
+    assert (edit["prompt"], edit["size"], edit["model"]) == ("сделай фон синим", "1024x1024", "gpt-image-1")
+    bot_api.wait_for("sendPhoto", 2, USER)
+    assert bot.app.balances.summary(USER) == (START - Decimal("40.00"), Decimal("0"))
+    assert ledger_differences(bot.app.db) == []
+
+
+def test_a_cancel_mid_stream_stops_it_and_charges_nothing(bot, bot_api, standin):
+    standin.answer_tokens, standin.tokens_per_s = 2000, 50.0
+    order(bot, "chat", "Расскажи всё")
+    job_id = wait_until(lambda: bot.app.db.fetch_one(
+        "SELECT id FROM generation_jobs WHERE user_id = %s AND status = 'running'", (USER,)))[0]
+    message_id = wait_until(lambda: bot.app.jobs.progress_message(job_id))
+    wait_until(lambda: any(token(0).strip() in p["text"] for p in bot_api.calls_to("editMessageText", USER)))
+    bot.send(updates.callback(USER, f"gen:cancel:{job_id}", message_id=message_id))
+    job = finished_job(bot)
+    assert job.status == "cancelled"
+    assert bot.app.balances.summary(USER) == (START, Decimal("0"))
+    assert ledger_differences(bot.app.db) == []
+    edits = len(bot_api.calls_to("editMessageText", USER))
+    wait_until(lambda: not bot.app.generation.progress._watches, 5)
+    assert len(bot_api.calls_to("editMessageText", USER)) <= edits + 1  # the stream stopped
+
+
+# -- switching it on ---------------------------------------------------------------------------
+
+def test_a_refused_key_fails_the_plugin_and_hides_its_models(db_settings, bot_api, tmp_path, standin):
+    path = tmp_path / "plugins.toml"
+    path.write_text(toml_for(standin, key="sk-wrong"), encoding="utf-8")
+    host = PluginHost(path).load()
+    [entry] = [p for p in host.as_json() if p["name"] == "openai"]
+    assert entry["state"] == FAILED
+    assert "openai refused the key (401: Incorrect API key provided" in entry["reason"]
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(CATALOG, encoding="utf-8")
+    bot = Bot(db_settings, bot_api, plugins_toml=toml_for(standin, key="sk-wrong"), tmp_path=tmp_path,
+              CATALOG_FILE=str(catalog))
+    try:
+        assert set(bot.app.generation.providers) == {"demo"}
+        assert set(bot.app.generation.catalog.models) == {"sketch"}
+    finally:
+        bot.close()
+
+
+def test_with_no_provider_configured_the_bot_offers_the_demo_alone(db_settings, bot_api, tmp_path):
+    bot = Bot(db_settings, bot_api, tmp_path=tmp_path)  # the shipped catalog and plugins.toml
+    try:
+        assert set(bot.app.generation.providers) == {"demo"}
+        shipped = bot.app.catalog.models.values()
+        assert {m.provider for m in shipped} >= {"demo", "kie", "openai", "replicate", "fal"}
+        assert {m.provider for m in bot.app.generation.catalog.models.values()} == {"demo"}
+        menu = bot.say(USER, "/start")
+        assert menu and "🎨" in json.dumps(menu, ensure_ascii=False)
+        categories = bot.tap(USER, "gen:cats")
+        assert all(data.startswith(("gen:", "menu")) for m in categories
+                   for data in inline_buttons(m).values() if data)
+    finally:
+        bot.close()
