@@ -223,6 +223,15 @@ def test_a_cancelled_job_cancels_the_prediction(standin):
     assert standin.requests_to("POST", "/v1/predictions/")[0].path.endswith("/cancel")
 
 
+def test_a_job_past_its_deadline_cancels_the_prediction(standin):
+    standin.outcome = None
+    provider = ReplicateProvider(settings_for(standin), None)
+    with pytest.raises(GenerationFailed) as failure:
+        provider.generate(request_for(model(), timeout=1.0))
+    assert failure.value.code == "timeout"
+    assert standin.cancelled == list(standin.predictions)
+
+
 def _catch(work):
     try:
         return work()
@@ -453,6 +462,19 @@ def test_an_order_finished_by_the_signed_webhook_once(kit):
     assert len(kit.bot_api.calls_to("sendPhoto", USER)) == 1
     assert kit.standin.cancelled == []  # the prediction had ended: nothing to cancel
     kit.charged_once(Decimal("20.00"))
+
+
+@pytest.mark.parametrize("kit", [True], indirect=True)
+def test_a_failed_prediction_heard_by_webhook_fails_the_job_and_releases(kit):
+    kit.standin.poll_lag_s = 3600
+    kit.standin.outcome = "failed"
+    kit.order("sdxl", "кот")
+    job = kit.job()
+    assert (job.status, job.error_code, job.error_message) == ("failed", "replicate_failed",
+                                                               kit.standin.fail_error)
+    assert not kit.standin.predictions[job.task_id].polled_final
+    kit.released()
+    assert "сервис не смог выполнить генерацию" in kit.bot_api.wait_for_text("Деньги не списаны", USER)["text"]
 
 
 @pytest.mark.parametrize("kit", [True], indirect=True)
