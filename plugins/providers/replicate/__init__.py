@@ -1,15 +1,99 @@
-"""replicate: a generation provider (being written; offers nothing yet)."""
+"""replicate: generations through Replicate's HTTP API (replicate.com/docs/reference/http).
+
+A catalog model names a Replicate model in ``provider_model`` (``owner/name`` for an
+official model, ``owner/name:version`` for any other) and may fix inputs and rename
+genbot's inputs in ``provider_options`` (``catalog``). One job (``provider``):
+
+1. the prediction is created, with ``webhook`` = ``<public URL>/replicate/webhook/<job>``
+   and ``webhook_events_filter = ["completed"]`` when the bot has a public URL; its id
+   is stored as the job's task id; a user's photo goes as a URL genbot serves;
+2. it is polled with growing pauses until it ends; its files are downloaded (Replicate
+   removes outputs after an hour) within ``max_output_bytes``, else passed on as URLs;
+3. Replicate's signed webhook (``webhooks``) may end the job first; ending is a
+   conditional transition, so the webhook and the poller end it once between them;
+4. a job ended elsewhere (the user's ⛔) or past its deadline cancels the prediction.
+
+Without ``api_key`` the provider is not offered and the catalog's replicate models are
+hidden. A key Replicate refuses at start (``GET /v1/account``: 401/403) fails the plugin
+with Replicate's words; a catalog entry it could not run switches the provider off, one
+ERROR line per problem.
+"""
 
 from __future__ import annotations
 
-from genbot import hookimpl
+import logging
+import weakref
+from urllib.parse import urlsplit
+
+from genbot import WebRoute, hookimpl
+from plugins.providers.http import key_refused
+from plugins.providers.replicate.catalog import catalog_problems
+from plugins.providers.replicate.provider import ReplicateProvider
+from plugins.providers.replicate.webhooks import webhook_view
+
+log = logging.getLogger("genbot.plugins.replicate")
 
 
 @hookimpl
 def plugin_settings():
-    return {"api_key": ""}
+    return {"api_key": "", "base_url": "https://api.replicate.com", "webhook_secret": "",
+            "webhook_base_url": "", "poll_initial_s": 1.0, "poll_max_s": 10.0,
+            "request_timeout_s": 30.0, "max_retries": 5, "max_output_bytes": 20_000_000}
+
+
+@hookimpl
+def plugin_settings_check(settings):
+    for name in ("base_url", "webhook_base_url"):
+        value = settings[name]
+        if value and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname):
+            raise ValueError(f"[replicate] {name} must be an http(s) URL, got {value!r}")
+    for name in ("poll_initial_s", "poll_max_s", "request_timeout_s"):
+        if settings[name] <= 0:
+            raise ValueError(f"[replicate] {name} must be above 0, got {settings[name]}")
+    if settings["max_retries"] < 0 or settings["max_output_bytes"] < 0:
+        raise ValueError("[replicate] max_retries and max_output_bytes must not be negative")
+    secret = settings["webhook_secret"]
+    if secret and not secret.startswith("whsec_"):
+        raise ValueError("[replicate] webhook_secret must be Replicate's whsec_... key")
+    if settings["api_key"]:
+        refused = key_refused("replicate", "GET", settings["base_url"].rstrip("/") + "/v1/account",
+                              {"Authorization": f"Bearer {settings['api_key']}"})
+        if refused:
+            raise ValueError(refused)
+
+
+# One provider per App (None: switched off), shared by its workers and its webhook route.
+_providers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def provider_for(app, settings=None) -> ReplicateProvider | None:
+    """The App's replicate provider: None without an api_key or with a catalog Replicate
+    could not run."""
+    if app not in _providers and settings is not None and settings["api_key"]:
+        problems = catalog_problems(app.catalog)
+        for problem in problems:
+            log.error("replicate: catalog %s", problem)
+        if problems:
+            log.error("replicate: provider off until the catalog is fixed (%d problem(s))", len(problems))
+            _providers[app] = None
+        else:
+            provider = ReplicateProvider(settings, settings["webhook_base_url"] or app.public_url)
+            if provider.webhook_base is None:
+                log.info("replicate: no public URL (WEBHOOK_URL): predictions are polled, and models "
+                         "with a photo input are refused")
+            _providers[app] = provider
+    return _providers.get(app)
 
 
 @hookimpl
 def generation_providers(app, settings):
-    return []
+    provider = provider_for(app, settings)
+    return [provider] if provider else []
+
+
+@hookimpl
+def web_routes(app, settings):
+    provider = provider_for(app, settings)
+    if provider is None:
+        return []
+    return [WebRoute("/replicate/webhook/<job_id>", webhook_view(app, provider), methods=("POST",))]
