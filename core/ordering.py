@@ -43,22 +43,16 @@ _QUOTED = 120  # characters of a prompt repeated back to the user
 
 
 def price_text(model, inputs: dict | None = None) -> str:
-    """"бесплатно", "25 ₽"; a model priced by usage: its rates, or with the request's
-    ``inputs`` the most confirming them can cost ("до 4,00 ₽")."""
+    """"бесплатно", "25 ₽"; a model priced by usage: "по токенам, до 5,55 ₽" (the most
+    any request can cost), or with the request's ``inputs`` the most confirming them
+    can cost ("до 4,00 ₽")."""
     if model.free:
         return t("gen_price_free")
     if model.usage is None:
         return money(model.price_rub)
     if inputs is not None:
         return t("gen_price_up_to", price=money(model.price_for(inputs)))
-    return t("gen_price_usage", input=_rate(model.usage.input_per_1k),
-             output=_rate(model.usage.output_per_1k))
-
-
-def _rate(value) -> str:
-    """0.3 -> "0,3 ₽" (not rounded to kopecks: a rate per 1,000 tokens may be finer)."""
-    digits = format(value.normalize(), "f")
-    return (digits if current_language() == "en" else digits.replace(".", ",")) + " ₽"
+    return t("gen_price_usage", price=money(model.price_rub))
 
 
 def prompt_field(model):

@@ -22,7 +22,7 @@ from core.catalog import load_catalog, parse_catalog
 from core.config import DEFAULT_CATALOG
 from core.providers import GenerationFailed, GenerationRequest
 from plugins.providers import kie
-from plugins.providers.kie_families import FAMILIES, MalformedAnswer, TaskInputs
+from plugins.providers.kie.families import FAMILIES, MalformedAnswer, TaskInputs
 from tests.support.kie_standin import KieStandIn
 
 DATA = Path(__file__).parent / "data" / "kie"

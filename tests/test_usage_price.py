@@ -11,6 +11,8 @@ import pytest
 
 from core.balances import ledger_differences
 from core.catalog import CatalogError, parse_catalog
+from core.ordering import price_text
+from core.texts import language
 from genbot import GenerationOutput, Usage
 from genbot.testing.app import make_app
 
@@ -108,3 +110,12 @@ def test_a_random_run_never_charges_more_than_the_hold(app, seed):
                                   "WHERE user_id = %s AND type = 'deduction'", (user,))[0]
     assert deductions == charged
     assert ledger_differences(app.db) == []
+
+
+def test_the_price_is_told_as_the_most_it_can_cost():
+    model = parse_catalog(USAGE_MODEL).get("chat")
+    with language("ru"):
+        assert price_text(model) == "по токенам, до 5,55 ₽"  # in the list of models
+        assert price_text(model, {"prompt": "привет мир"}) == "до 1,56 ₽"  # on the confirm screen
+    with language("en"):
+        assert price_text(model, {"prompt": "hello"}) == "up to 1.56 ₽"

@@ -109,7 +109,7 @@ TEXTS = {
     "gen_free_list_offline": "🎁 Free models.",
     "gen_price_free": "free",
     "gen_price_up_to": "up to {price}",
-    "gen_price_usage": "{input} per 1,000 tokens asked, {output} per 1,000 tokens answered",
+    "gen_price_usage": "per token, up to {price}",
     "gen_model_card": "{title} — {price}{description}",
     "gen_model_gone": "This model is unavailable right now. Choose another one in the menu.",
     "gen_photo_unsupported": "The model “{model}” cannot take a photo right now. Choose another model in the menu.",

@@ -113,7 +113,7 @@ TEXTS = {
     "gen_free_list_offline": "🎁 Бесплатные модели.",
     "gen_price_free": "бесплатно",
     "gen_price_up_to": "до {price}",
-    "gen_price_usage": "{input} за 1 000 токенов вопроса, {output} за 1 000 токенов ответа",
+    "gen_price_usage": "по токенам, до {price}",
     "gen_model_card": "{title} — {price}{description}",
     "gen_model_gone": "Эта модель сейчас недоступна. Выберите другую в меню.",
     "gen_photo_unsupported": "Модель «{model}» сейчас не может принять фото. Выберите другую модель в меню.",

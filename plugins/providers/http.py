@@ -19,6 +19,7 @@ watching the deadline and the cancel while it waits, and lets go of the call at 
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import logging
@@ -68,15 +69,54 @@ def error_message(response: requests.Response) -> str:
     return (response.text or f"HTTP {response.status_code}").strip()[:200]
 
 
-def pause(req, seconds: float) -> None:
-    """Sleep within the job's deadline; stop if the job was finished elsewhere."""
+def pause(req, seconds: float, wakeup: threading.Event | None = None) -> None:
+    """Sleep within the job's deadline (``wakeup`` may cut it short); stop if the job
+    was finished elsewhere, before and after."""
     if req.job_id and req.finished():
         raise FinishedElsewhere()
     if req.time_left() <= 0:
         raise GenerationTimeout()
-    time.sleep(max(0.0, min(seconds, req.time_left())))
+    seconds = max(0.0, min(seconds, req.time_left()))
+    if wakeup is None:
+        time.sleep(seconds)
+    elif wakeup.wait(seconds):
+        wakeup.clear()
+    if req.job_id and req.finished():
+        raise FinishedElsewhere()
     if req.time_left() <= 0:
         raise GenerationTimeout()
+
+
+class Pollers:
+    """The jobs this process is polling, each with its wake-up: a callback or webhook
+    heard here cuts its poller's pause short, so the poller sees at once that the job
+    ended (or polls now)."""
+
+    def __init__(self):
+        self._wakeups: dict[int, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def polling(self, job_id: int) -> Iterator[threading.Event]:
+        wakeup = threading.Event()
+        with self._lock:
+            self._wakeups[job_id] = wakeup
+        try:
+            yield wakeup
+        finally:
+            with self._lock:
+                self._wakeups.pop(job_id, None)
+
+    def wake(self, job_id: int) -> None:
+        """Poll this job now, if this process is polling it."""
+        with self._lock:
+            wakeup = self._wakeups.get(job_id)
+        if wakeup is not None:
+            wakeup.set()
+
+    def __contains__(self, job_id: int) -> bool:
+        with self._lock:
+            return job_id in self._wakeups
 
 
 # How often a worker waiting on a long call asks whether its job ended elsewhere (a

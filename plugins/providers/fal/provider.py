@@ -24,7 +24,7 @@ import requests
 
 from genbot import FinishedElsewhere, GenerationFailed, GenerationOutput, GenerationTimeout
 from plugins.providers.fal.results import MalformedAnswer, data_uri, fal_body, read_output
-from plugins.providers.http import KEY_REFUSED, ServiceClient, error_message
+from plugins.providers.http import KEY_REFUSED, Pollers, ServiceClient, error_message, pause
 
 log = logging.getLogger("genbot.plugins.fal")
 
@@ -52,7 +52,7 @@ class FalProvider:
                                     request_timeout_s=self.request_timeout_s,
                                     max_retries=int(settings["max_retries"]),
                                     key_hint="check [fal] api_key (FAL_KEY)")
-        self._wakeups: dict[int, threading.Event] = {}
+        self.pollers = Pollers()
         self._done: set[str] = set()  # request ids fal told us (by webhook) are finished
         self._lock = threading.Lock()
 
@@ -86,13 +86,10 @@ class FalProvider:
                 self._done.discard(request_id)
 
     def _poll(self, req, request_id: str, status_url: str) -> dict:
-        wakeup = threading.Event()
-        with self._lock:
-            self._wakeups[req.job_id] = wakeup
-        try:
-            pause, unreadable = self.poll_initial_s, 0
+        with self.pollers.polling(req.job_id) as wakeup:
+            wait, unreadable = self.poll_initial_s, 0
             while True:
-                self._wait(req, pause, wakeup)
+                pause(req, wait, wakeup)
                 status = self._json(self.client.call(req, "GET", status_url, ok=(200, 202)), soft=True)
                 state = status.get("status") if isinstance(status, dict) else None
                 if state == "COMPLETED":
@@ -103,10 +100,7 @@ class FalProvider:
                                 req.job_id, state, unreadable, self.client.max_retries + 1)
                     if unreadable > self.client.max_retries:
                         raise GenerationFailed("fal_bad_response", f"status {state!r} from the queue")
-                pause = min(pause * 1.5, self.poll_max_s)
-        finally:
-            with self._lock:
-                self._wakeups.pop(req.job_id, None)
+                wait = min(wait * 1.5, self.poll_max_s)
 
     def _result(self, req, status: dict, response_url: str) -> GenerationOutput:
         if status.get("error"):
@@ -162,25 +156,9 @@ class FalProvider:
 
     def wake(self, job_id: int) -> None:
         """Poll this job now, if this process is polling it."""
-        with self._lock:
-            wakeup = self._wakeups.get(job_id)
-        if wakeup is not None:
-            wakeup.set()
+        self.pollers.wake(job_id)
 
     # -- helpers ----------------------------------------------------------------------------
-
-    @staticmethod
-    def _wait(req, seconds: float, wakeup: threading.Event) -> None:
-        if req.job_id and req.finished():
-            raise FinishedElsewhere()
-        if req.time_left() <= 0:
-            raise GenerationTimeout()
-        if wakeup.wait(min(seconds, req.time_left())):
-            wakeup.clear()
-        if req.job_id and req.finished():
-            raise FinishedElsewhere()
-        if req.time_left() <= 0:
-            raise GenerationTimeout()
 
     @staticmethod
     def _json(response, *, soft: bool = False):

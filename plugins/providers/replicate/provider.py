@@ -26,7 +26,7 @@ from genbot import (
     GenerationTimeout,
     OutputFile,
 )
-from plugins.providers.http import ServiceClient, error_message
+from plugins.providers.http import Pollers, ServiceClient, error_message, pause
 from plugins.providers.replicate.catalog import replicate_inputs, target_of
 
 log = logging.getLogger("genbot.plugins.replicate")
@@ -64,7 +64,7 @@ class ReplicateProvider:
             request_timeout_s=float(settings["request_timeout_s"]), max_retries=int(settings["max_retries"]),
             key_hint="check [replicate] api_key")
         self._downloads = requests.Session()  # output files: never with the key
-        self._wakeups: dict[int, threading.Event] = {}
+        self.pollers = Pollers()
         self._ended_remotely: set[int] = set()  # jobs whose prediction a webhook saw end
         self._lock = threading.Lock()
         self._secret: str | None = None
@@ -82,23 +82,22 @@ class ReplicateProvider:
         webhook = self.webhook_url(req.job_id)
         if webhook:
             body.update(webhook=webhook, webhook_events_filter=["completed"])
-        wakeup = threading.Event()
-        with self._lock:
-            self._wakeups[req.job_id] = wakeup
         prediction_id = None
         try:
-            created = self._created(req, self.client.call(req, "POST", self.api_url + target.create_path(),
-                                                          json=body, ok=(200, 201, 202, 402, 404)), target)
-            prediction_id = created["id"]
-            req.set_task_id(prediction_id)
-            log.info("replicate: job %s of user %s: prediction %s of %s created", req.job_id,
-                     req.user_id, prediction_id, req.model.provider_model)
-            record = created
-            pause = self.poll_initial_s
-            while record.get("status") not in TERMINAL:
-                self._wait(req, pause, wakeup)
-                pause = min(pause * 1.5, self.poll_max_s)
-                record = self._read(self.client.call(req, "GET", f"{self.api_url}/v1/predictions/{prediction_id}"))
+            with self.pollers.polling(req.job_id) as wakeup:
+                created = self._created(req, self.client.call(
+                    req, "POST", self.api_url + target.create_path(), json=body,
+                    ok=(200, 201, 202, 402, 404)), target)
+                prediction_id = created["id"]
+                req.set_task_id(prediction_id)
+                log.info("replicate: job %s of user %s: prediction %s of %s created", req.job_id,
+                         req.user_id, prediction_id, req.model.provider_model)
+                record, wait = created, self.poll_initial_s
+                while record.get("status") not in TERMINAL:
+                    pause(req, wait, wakeup)
+                    wait = min(wait * 1.5, self.poll_max_s)
+                    record = self._read(self.client.call(
+                        req, "GET", f"{self.api_url}/v1/predictions/{prediction_id}"))
             return self.outcome(req.model, record, job_id=req.job_id, deadline=req.deadline)
         except (FinishedElsewhere, GenerationTimeout):
             if prediction_id is not None:
@@ -109,7 +108,6 @@ class ReplicateProvider:
             raise
         finally:
             with self._lock:
-                self._wakeups.pop(req.job_id, None)
                 self._ended_remotely.discard(req.job_id)
 
     def _created(self, req, response: requests.Response, target) -> dict:
@@ -137,20 +135,6 @@ class ReplicateProvider:
             raise GenerationFailed("replicate_bad_response", f"not a prediction: {response.text[:200]!r}",
                                    "unavailable")
         return record
-
-    @staticmethod
-    def _wait(req, seconds: float, wakeup: threading.Event) -> None:
-        """The pause before the next poll; a webhook of this process may cut it short."""
-        if req.job_id and req.finished():
-            raise FinishedElsewhere()
-        if req.time_left() <= 0:
-            raise GenerationTimeout()
-        if wakeup.wait(max(0.0, min(seconds, req.time_left()))):
-            wakeup.clear()
-        if req.job_id and req.finished():
-            raise FinishedElsewhere()
-        if req.time_left() <= 0:
-            raise GenerationTimeout()
 
     def _file_url(self, req, value: dict) -> str:
         url = req.file_url(value)
@@ -257,15 +241,12 @@ class ReplicateProvider:
     def prediction_ended(self, job_id: int) -> None:
         """A webhook saw this job's prediction end: its poller here will cancel nothing."""
         with self._lock:
-            if job_id in self._wakeups:
+            if job_id in self.pollers:
                 self._ended_remotely.add(job_id)
 
     def wake(self, job_id: int) -> None:
         """Cut the poller's pause short (it then sees the job ended, and stops)."""
-        with self._lock:
-            wakeup = self._wakeups.get(job_id)
-        if wakeup is not None:
-            wakeup.set()
+        self.pollers.wake(job_id)
 
     def signing_secret(self, *, refresh: bool = False) -> str | None:
         """``webhook_secret``, else the account's, fetched once from Replicate (again on

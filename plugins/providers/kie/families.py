@@ -28,7 +28,7 @@ import json
 from dataclasses import dataclass
 
 from genbot import GenerationFailed, GenerationOutput
-from plugins.providers.kie_client import reason_for
+from plugins.providers.kie.client import reason_for
 
 _KINDS = {"image": "image", "video": "video", "audio": "audio", "text": "text"}
 _MAX_RESULTS = 10

@@ -24,7 +24,6 @@ Kie allows 20 new tasks per 10 s per account and 10 queries per second per key.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import threading
@@ -33,7 +32,8 @@ from collections import deque
 
 import requests
 
-from genbot import FinishedElsewhere, GenerationFailed, GenerationTimeout
+from genbot import GenerationFailed, GenerationTimeout
+from plugins.providers.http import pause, retry_after_seconds
 
 log = logging.getLogger("genbot.plugins.kie")
 
@@ -91,20 +91,6 @@ class WindowLimiter:
             return self.calls[0] + self.window_s - now
 
 
-def retry_after_seconds(value: str | None, default: float) -> float:
-    """Retry-After as seconds or an HTTP date; ``default`` when absent or unreadable."""
-    if not value:
-        return default
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return default
-
-
 def _message(body, fallback: str) -> str:
     if isinstance(body, dict):
         error = body.get("error")
@@ -156,7 +142,7 @@ class KieClient:
             if limiter is not None:
                 wait = limiter.wait_time()
                 if wait:
-                    self.sleep(req, wait)
+                    pause(req, wait)
                     continue
             left = req.time_left()
             if left <= 0:
@@ -177,20 +163,20 @@ class KieClient:
                 raise self.refusal(req, code, message, path)
             if code == 429:
                 # Kie is asking us to slow down: wait as long as the deadline allows.
-                pause = retry_after_seconds(retry_after, backoff)
+                wait = retry_after_seconds(retry_after, backoff)
                 log.warning("kie %s %s: 429 %s (job %s); waiting %.1f s", method, path, message,
-                            req.job_id, pause)
+                            req.job_id, wait)
             else:
                 failures += 1
                 if failures > self.max_retries:
                     raise GenerationFailed(f"kie_{code}" if code else "kie_unreachable",
                                            f"{method} {path}: {code} {message}" if code
                                            else f"{method} {path}: {message}", "unavailable")
-                pause = retry_after_seconds(retry_after, backoff)
+                wait = retry_after_seconds(retry_after, backoff)
                 log.warning("kie %s %s: %s (job %s, try %d of %d); retrying in %.1f s", method,
                             path, f"{code} {message}" if code else message, req.job_id, failures,
-                            self.max_retries + 1, pause)
-            self.sleep(req, pause)
+                            self.max_retries + 1, wait)
+            pause(req, wait)
             backoff = min(backoff * 2, 30.0)
 
     @staticmethod
@@ -220,14 +206,3 @@ class KieClient:
                       "released", OPERATOR_CODES[code], code, message, req.job_id, req.user_id, what)
             return KieRefused(code, message, reason="unavailable")
         return KieRefused(code, message)
-
-    @staticmethod
-    def sleep(req, seconds: float) -> None:
-        """Sleep within the job's deadline; stop if the job was finished elsewhere."""
-        if req.job_id and req.finished():
-            raise FinishedElsewhere()
-        if req.time_left() <= 0:
-            raise GenerationTimeout()
-        time.sleep(max(0.0, min(seconds, req.time_left())))
-        if req.time_left() <= 0:
-            raise GenerationTimeout()

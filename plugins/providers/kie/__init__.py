@@ -1,8 +1,8 @@
 """kie: generations through Kie.ai, spoken the way Kie documents each of its APIs.
 
 A catalog model names its Kie API family and Kie's model id (``provider_options.api``,
-``provider_model``); ``kie_families`` has one adapter per family (Market, Flux
-Kontext, 4o Image, Veo, Suno, Chat) and ``kie_client`` the HTTP side (in-body error
+``provider_model``); ``families`` has one adapter per family (Market, Flux
+Kontext, 4o Image, Veo, Suno, Chat) and ``client`` the HTTP side (in-body error
 codes, retries, rate limits). One job:
 
 1. photos: a Telegram photo is fetched through the Bot API and uploaded with Kie's File
@@ -28,22 +28,20 @@ import hmac
 import json
 import logging
 import secrets
-import threading
 import time
 import weakref
 
 from flask import Response, request
 
 from genbot import (
-    FinishedElsewhere,
     GenerationFailed,
     GenerationOutput,
-    GenerationTimeout,
     WebRoute,
     hookimpl,
 )
-from plugins.providers.kie_client import KieClient, WindowLimiter
-from plugins.providers.kie_families import FAMILIES, MalformedAnswer, TaskInputs, family_of
+from plugins.providers.http import Pollers, pause
+from plugins.providers.kie.client import KieClient, WindowLimiter
+from plugins.providers.kie.families import FAMILIES, MalformedAnswer, TaskInputs, family_of
 
 log = logging.getLogger("genbot.plugins.kie")
 
@@ -95,8 +93,7 @@ class KieProvider:
             max_retries=int(settings["max_retries"]),
             creates=WindowLimiter(settings["create_limit"], settings["create_window_s"]),
             polls=WindowLimiter(max(1, round(settings["polls_per_second"])), 1.0))
-        self._wakeups: dict[int, threading.Event] = {}
-        self._wakeups_lock = threading.Lock()
+        self.pollers = Pollers()
 
     # -- one generation ---------------------------------------------------------------
 
@@ -134,15 +131,12 @@ class KieProvider:
         return self._poll(req, family, task_id)
 
     def _poll(self, req, family, task_id: str) -> GenerationOutput:
-        wakeup = threading.Event()
-        with self._wakeups_lock:
-            self._wakeups[req.job_id] = wakeup
-        try:
-            pause = max(self.poll_initial_s, family.min_poll_interval_s)
+        with self.pollers.polling(req.job_id) as wakeup:
+            wait = max(self.poll_initial_s, family.min_poll_interval_s)
             last_poll = time.monotonic()
             unreadable = 0
             while True:
-                self._wait(req, pause, wakeup)
+                pause(req, wait, wakeup)
                 # A wake-up must not break the per-task query limit either.
                 time.sleep(max(0.0, last_poll + family.min_poll_interval_s - time.monotonic()))
                 last_poll = time.monotonic()
@@ -159,31 +153,11 @@ class KieProvider:
                 else:
                     if output is not None:
                         return output
-                pause = min(pause * 1.5, max(self.poll_max_s, family.min_poll_interval_s))
-        finally:
-            with self._wakeups_lock:
-                self._wakeups.pop(req.job_id, None)
-
-    @staticmethod
-    def _wait(req, seconds: float, wakeup: threading.Event) -> None:
-        """Pause before the next poll; a callback may cut it short (``wake``)."""
-        if req.job_id and req.finished():
-            raise FinishedElsewhere()
-        if req.time_left() <= 0:
-            raise GenerationTimeout()
-        if wakeup.wait(min(seconds, req.time_left())):
-            wakeup.clear()
-            if req.job_id and req.finished():
-                raise FinishedElsewhere()
-        if req.time_left() <= 0:
-            raise GenerationTimeout()
+                wait = min(wait * 1.5, max(self.poll_max_s, family.min_poll_interval_s))
 
     def wake(self, job_id: int) -> None:
-        """Poll this job now, if this process is polling it."""
-        with self._wakeups_lock:
-            wakeup = self._wakeups.get(job_id)
-        if wakeup is not None:
-            wakeup.set()
+        """Poll this job now, if this process is polling it (a callback may cut a pause short)."""
+        self.pollers.wake(job_id)
 
     def callback_url(self, job_id: int) -> str | None:
         if not self.callback_base or not job_id:
