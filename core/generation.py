@@ -179,7 +179,7 @@ class Generation:
         ``streamed``: the messages the answer was streamed into, for the final text."""
         deadline_s = self.app.config.delivery_deadline_s if deadline_s is None else deadline_s
         # Ending: this process's ticker lets go of its messages (a cancel mid-stream).
-        streamed = self.progress.forget(job_id) or streamed
+        streamed = self.progress.forget(job_id, ended=True) or streamed
         try:  # whoever ends the job holds the claim to tell its user
             job = self.app.jobs.finish(job_id, status, result=output.to_json() if output else None,
                                        error_code=error_code, error_message=error_message,

@@ -118,6 +118,7 @@ class Progress:
         self.on_ended = on_ended  # (job id) -> put the ending's words back, if any
         self.tick_s = tick_s
         self._watches: dict[int, _Watch] = {}
+        self._ended: set[int] = set()  # jobs ended here while their worker still streams
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -143,11 +144,16 @@ class Progress:
                 self._thread = threading.Thread(target=self._run, name="job-progress", daemon=True)
                 self._thread.start()
 
-    def forget(self, job_id: int) -> list[int] | None:
-        """The worker is done with the job: no tick touches its message from now on.
-        The messages a streamed answer is shown in, if it was streamed."""
+    def forget(self, job_id: int, *, ended: bool = False) -> list[int] | None:
+        """No tick touches the job's message from now on: the worker is done with it, or
+        (``ended``) the job ended while its worker still works — then the worker's next
+        ``stream`` stops it. The messages a streamed answer is shown in, if any."""
         with self._lock:
             watch = self._watches.pop(job_id, None)
+            if ended and watch is not None:
+                self._ended.add(job_id)
+            elif not ended:
+                self._ended.discard(job_id)
         if watch is None:
             return None
         with watch.lock:  # wait for a tick of this job that is under way
@@ -159,6 +165,9 @@ class Progress:
         ticker when it is. Raises ``FinishedElsewhere`` once the job has ended."""
         with self._lock:
             watch = self._watches.get(job_id)
+            if watch is None and job_id in self._ended:  # cancelled here, mid-answer
+                self._ended.discard(job_id)
+                raise FinishedElsewhere()
         if watch is None or not text.strip():
             return
         with watch.lock:

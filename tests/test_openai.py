@@ -9,16 +9,20 @@ from decimal import Decimal
 
 import pytest
 
-from core.balances import ledger_differences
+from core.balances import Balances, ledger_differences
 from core.catalog import parse_catalog
+from core.db import Database
 from core.plugins import FAILED, PluginHost
+from core.users import UserCache
 from genbot.testing import updates
-from genbot.testing.app import Bot, inline_buttons
+from genbot.testing.app import SECRET, TOKEN, Bot, inline_buttons
 from genbot.testing.conformance import ProviderConformance, Scenario
+from genbot.testing.postgres import url_for
 from genbot.testing.waiting import wait_until
 from plugins.providers import openai
-from tests.support.flows import answer, confirm_token
+from tests.support.flows import answer, confirm_token, http_sender
 from tests.support.openai_standin import OpenAIStandIn, token
+from tests.support.serve import ServeProcess, base_env, free_port
 
 USER = 6100
 START = Decimal("500.00")
@@ -242,9 +246,44 @@ def test_a_cancel_mid_stream_stops_it_and_charges_nothing(bot, bot_api, standin)
     assert job.status == "cancelled"
     assert bot.app.balances.summary(USER) == (START, Decimal("0"))
     assert ledger_differences(bot.app.db) == []
-    edits = len(bot_api.calls_to("editMessageText", USER))
-    wait_until(lambda: not bot.app.generation.progress._watches, 5)
-    assert len(bot_api.calls_to("editMessageText", USER)) <= edits + 1  # the stream stopped
+    wait_until(lambda: standin.abandoned == 1, 10, "the stream was not closed")  # the model stops
+    assert len(standin.first_token_at) == 1  # not asked again
+    last = [p for p in bot_api.calls_to("editMessageText", USER) if str(p["message_id"]) == str(message_id)][-1]
+    assert "генерация отменена. Деньги не списаны" in last["text"]  # no stream edit after it
+
+
+@pytest.mark.slow
+def test_through_a_served_bot_the_answer_streams_over_http(db_settings, bot_api, tmp_path, standin):
+    """The same, as deployed: `genbot serve` (gunicorn) talking HTTP to both stand-ins."""
+    standin.answer_tokens, standin.tokens_per_s = 250, 100.0
+    (tmp_path / "plugins.toml").write_text(toml_for(standin), encoding="utf-8")
+    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
+    port = free_port()
+    server = ServeProcess(base_env(
+        DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_URL=bot_api.url, PLUGINS_FILE=str(tmp_path / "plugins.toml"),
+        CATALOG_FILE=str(tmp_path / "catalog.toml"), PORT=port, WEB_CONCURRENCY=1,
+        WEB_THREADS=4, JOB_WORKERS=2, DB_POOL_MIN=1), cwd=tmp_path)
+    db = Database(db_settings, minconn=0, maxconn=2)
+    try:
+        server.wait_ready()
+        balances = Balances(db, UserCache())
+        balances.credit(USER, str(START))
+        send = http_sender(server.url, bot_api)
+        sent = answer(send, USER, "chat", "Расскажи про море")
+        send(updates.callback(USER, f"gen:go:{confirm_token(sent)}"))
+        job_id, message_id, price, text = wait_until(lambda: db.fetch_one(
+            "SELECT id, progress_message_id, price_rub, result->>'text' FROM generation_jobs "
+            "WHERE user_id = %s AND notified", (USER,)), 30, "the answer was not delivered")
+        assert text == "".join(token(i) for i in range(250)).strip()
+        streamed = [p["text"] for p in bot_api.calls_to("editMessageText", USER)
+                    if str(p["message_id"]) == str(message_id) and p["text"].startswith(token(0).strip())]
+        assert len(streamed) >= 3 and streamed[-1].startswith(text) and "Списано" in streamed[-1]
+        assert balances.summary(USER) == (START - price, Decimal("0")) and price < Decimal("3.14")
+        assert ledger_differences(db) == []
+    finally:
+        server.stop()
+        db.close()
 
 
 # -- switching it on ---------------------------------------------------------------------------

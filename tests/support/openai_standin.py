@@ -32,7 +32,8 @@ Routes, bodies and errors come from these pages (platform.openai.com/docs, read 
 
 The answer to a chat is made of ``answer_tokens`` tokens (a word and its space each),
 streamed at ``tokens_per_s``; ``lag_s`` holds every answer back (a server that never
-answers, for deadlines and cancels). ``log`` keeps every request.
+answers, for deadlines and cancels). ``log`` keeps every request; ``abandoned`` counts the
+streams the client closed before their end (the model stops writing).
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ class OpenAIStandIn:
         self.prompt_tokens: int | None = None  # None: counted from the messages
         self.log: list[Call] = []
         self.first_token_at: list[float] = []  # when each streamed answer's first token left
+        self.abandoned = 0  # streams the client closed before their end
         self.refusals: dict[str, deque] = {}
         self.lock = threading.Lock()
         self.server = _Server(("127.0.0.1", 0), self._handler())
@@ -174,7 +176,9 @@ class OpenAIStandIn:
                         self.wfile.flush()
                     self.wfile.write(b"0\r\n\r\n")
                 except (BrokenPipeError, ConnectionResetError):
-                    self.close_connection = True
+                    self.close_connection = True  # the client let go: stop writing
+                    with standin.lock:
+                        standin.abandoned += 1
 
         return Handler
 

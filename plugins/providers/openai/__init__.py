@@ -25,6 +25,7 @@ with the service's words, and its models are hidden.
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import weakref
 
@@ -116,18 +117,19 @@ class OpenAIProvider:
         if "text/event-stream" not in response.headers.get("Content-Type", ""):
             return self._whole_answer(response)  # a server that does not stream
         text, usage, finish = "", None, None
-        for event in events(req, response):
-            if isinstance(event.get("error"), dict):  # an error in the middle of a stream
-                message = str(event["error"].get("message") or "error")[:500]
-                raise GenerationFailed("openai_stream_error", message, "failed")
-            if isinstance(event.get("usage"), dict):
-                usage = event["usage"]
-            for choice in event.get("choices") or ():
-                piece = (choice.get("delta") or {}).get("content")
-                if isinstance(piece, str) and piece:
-                    text += piece
-                    req.stream(text.strip())
-                finish = choice.get("finish_reason") or finish
+        with contextlib.closing(events(req, response)) as stream:  # a cancel closes the connection
+            for event in stream:
+                if isinstance(event.get("error"), dict):  # an error in the middle of a stream
+                    message = str(event["error"].get("message") or "error")[:500]
+                    raise GenerationFailed("openai_stream_error", message, "failed")
+                if isinstance(event.get("usage"), dict):
+                    usage = event["usage"]
+                for choice in event.get("choices") or ():
+                    piece = (choice.get("delta") or {}).get("content")
+                    if isinstance(piece, str) and piece:
+                        text += piece
+                        req.stream(text.strip())
+                    finish = choice.get("finish_reason") or finish
         return self._answer(text, usage, finish)
 
     def _whole_answer(self, response) -> GenerationOutput:
