@@ -22,7 +22,7 @@ from genbot.testing.waiting import wait_until
 from plugins.providers import openai
 from tests.support.flows import answer, confirm_token, http_sender
 from tests.support.openai_standin import OpenAIStandIn, token
-from tests.support.serve import ServeProcess, base_env, free_port
+from tests.support.serve import ServeProcess, base_env, free_port, run_cli
 
 USER = 6100
 START = Decimal("500.00")
@@ -304,6 +304,18 @@ def test_a_refused_key_fails_the_plugin_and_hides_its_models(db_settings, bot_ap
         assert set(bot.app.generation.catalog.models) == {"sketch"}
     finally:
         bot.close()
+
+
+@pytest.mark.slow
+def test_genbot_plugins_says_why_the_provider_failed(db_settings, tmp_path, standin):
+    (tmp_path / "plugins.toml").write_text(toml_for(standin, key="sk-wrong"), encoding="utf-8")
+    env = base_env(DATABASE_URL=url_for(db_settings), PLUGINS_FILE=str(tmp_path / "plugins.toml"))
+    listed = {p["name"]: p for p in json.loads(run_cli("plugins", "--json", env=env, cwd=tmp_path).stdout)}
+    assert listed["openai"]["state"] == "failed"
+    assert "openai refused the key (401: Incorrect API key provided" in listed["openai"]["reason"]
+    assert listed["replicate"]["state"] == listed["fal"]["state"] == "enabled"  # no key: not offered
+    table = run_cli("plugins", env=env, cwd=tmp_path).stdout
+    assert "failed (bad setting in" in table and "1 failed" in table
 
 
 def test_with_no_provider_configured_the_bot_offers_the_demo_alone(db_settings, bot_api, tmp_path):
