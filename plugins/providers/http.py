@@ -310,7 +310,7 @@ class ServiceClient:
 
 
 def key_refused(service: str, method: str, url: str, headers: dict, *,
-                timeout_s: float = 10.0) -> str | None:
+                timeout_s: float = 5.0) -> str | None:
     """At start: the service's words if it refuses the key (401/403), else None — also
     when it cannot be reached, which is no reason to switch a provider off."""
     try:
