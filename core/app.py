@@ -23,7 +23,7 @@ from core.files import InputFiles
 from core.generation import Generation
 from core.jobs import Job, JobQueue, JobRunner
 from core.menu import Menu
-from core.plugins import PluginHost
+from core.plugins import ENABLED, PluginHost
 from core.telegram import RateLimits, TelegramApi
 from core.texts import DEFAULT_LANGUAGE, language, languages, set_language, t
 from core.updates import Claim, UpdateLedger, sender_of
@@ -78,8 +78,13 @@ class App:
         hidden = sorted({m.provider for m in self.catalog.models.values()} - set(providers))
         for name in hidden:
             count = sum(1 for m in self.catalog.models.values() if m.provider == name)
-            log.warning("catalog: %d model(s) use provider %r, which is not available "
-                        "(switched off, failed or not configured): they are hidden", count, name)
+            plugin = self.plugins.plugins.get(name)
+            if plugin is not None and plugin.state == ENABLED:  # no key yet: the usual case
+                log.info("catalog: %d model(s) of provider %r hidden until it is configured "
+                         "(its key in %s)", count, name, self.config.plugins_file)
+            else:
+                log.warning("catalog: %d model(s) use provider %r, which is not available "
+                            "(switched off, failed or not installed): they are hidden", count, name)
         return self.catalog.only_providers(set(providers))
 
     def start_workers(self):

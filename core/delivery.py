@@ -69,7 +69,7 @@ class Delivery:
         return title_of(self.catalog.get(job.model_id), job.model_id)
 
     def tell(self, job: Job, *, deadline_s: float | None = None, steal_from: str | None = None,
-             claimed: bool = False, streamed: list[int] | None = None) -> None:
+             claimed: bool = False, streamed: list[tuple[int, str]] | None = None) -> None:
         """Tell the user how the job ended, unless it is told or being told elsewhere.
 
         It counts as told only when the Bot API accepted the message. Transient
@@ -77,7 +77,7 @@ class Delivery:
         permanent refusal (the user blocked the bot) ends the attempts, and the result
         stays stored with the reason. ``claimed``: the caller holds the claim already
         (it ended the job); ``steal_from``: the claim's holder is known to be dead;
-        ``streamed``: the messages a text answer was streamed into.
+        ``streamed``: the messages a text answer was streamed into, with what each shows.
         """
         deadline_s = self.app.config.delivery_deadline_s if deadline_s is None else deadline_s
         lease_s = deadline_s + LEASE_MARGIN_S
@@ -115,7 +115,8 @@ class Delivery:
             return
         record("marking delivered", lambda: jobs.delivered(job.id, files=files))
 
-    def deliver(self, job: Job, deadline_s: float, streamed: list[int] | None = None) -> list[dict] | None:
+    def deliver(self, job: Job, deadline_s: float,
+                streamed: list[tuple[int, str]] | None = None) -> list[dict] | None:
         """Tell how the job ended, once; raises when the Bot API did not accept it in time.
         Returns the result's files as Telegram keeps them (``file_of``), if any."""
         title = self._title(job)
@@ -132,7 +133,7 @@ class Delivery:
                                     what=f"job {job.id}", give_up=give_up)
             self._remove_progress(job)
             return [ref for ref in map(file_of, sent) if ref] or None
-        for message_id in (streamed or [])[1:]:  # a stream's later pages; the first is progress
+        for message_id, _shown in (streamed or [])[1:]:  # a stream's later pages; the first is progress
             telegram.delete(job.chat_id, message_id)
         markup = self.ending_keyboard(job)
         text = self.ending_text(job, title)
@@ -144,26 +145,31 @@ class Delivery:
         self._remove_progress(job)
         return None
 
-    def _finish_stream(self, job: Job, text: str | None, caption: str, streamed: list[int],
-                       give_up: float) -> None:
+    def _finish_stream(self, job: Job, text: str | None, caption: str,
+                       streamed: list[tuple[int, str]], give_up: float) -> None:
         """The final text into the messages it was streamed into: the stored text, with
-        what it cost, and the result's buttons on its last page."""
+        what it cost, and the result's buttons on its last page. A full page already
+        shown as it is stays untouched (each edit waits its turn at Telegram's pace)."""
         telegram = self.app.telegram
         final = pages(with_caption(text, caption))
         markup = self.result_keyboard(job)
         for index, page in enumerate(final):
-            keyboard = markup if index == len(final) - 1 else None
+            last = index == len(final) - 1
             left = max(0.0, give_up - time.monotonic())
             if index < len(streamed):
+                message_id, shown = streamed[index]
+                if not last and index < len(streamed) - 1 and shown == page:
+                    continue  # a full page, shown without a button: already final
                 try:
-                    telegram.deliver(lambda m=streamed[index], p=page, k=keyboard: telegram.edit_strictly(
-                        job.chat_id, m, p, k), what=f"job {job.id}", deadline_s=left)
+                    telegram.deliver(lambda m=message_id, p=page, k=markup if last else None:
+                                     telegram.edit_strictly(job.chat_id, m, p, k),
+                                     what=f"job {job.id}", deadline_s=left)
                     continue
                 except Undeliverable:  # the message is gone (deleted by the user): a new one
                     pass
-            telegram.deliver(lambda p=page, k=keyboard: telegram.bot.send_message(
+            telegram.deliver(lambda p=page, k=markup if last else None: telegram.bot.send_message(
                 job.chat_id, p, reply_markup=k), what=f"job {job.id}", deadline_s=left)
-        for message_id in streamed[len(final):]:
+        for message_id, _shown in streamed[len(final):]:
             telegram.delete(job.chat_id, message_id)
 
     def ending_text(self, job: Job, title: str) -> str:

@@ -151,7 +151,7 @@ class Generation:
     def finish(self, job_id: int, status: str, *, output: GenerationOutput | None = None,
                error_code: str | None = None, error_message: str | None = None,
                reason: str | None = None, started: float | None = None,
-               streamed: list[int] | None = None) -> bool:
+               streamed: list[tuple[int, str]] | None = None) -> bool:
         """Finish a running job (worker or provider callback); True if this call did it."""
         duration = int((time.monotonic() - started) * 1000) if started else None
         return self.end_job(job_id, status, output=output, error_code=error_code,
@@ -173,10 +173,11 @@ class Generation:
                 user_id: int | None = None, output: GenerationOutput | None = None,
                 error_code: str | None = None, error_message: str | None = None,
                 reason: str | None = None, duration_ms: int | None = None,
-                deadline_s: float | None = None, streamed: list[int] | None = None) -> Job | None:
+                deadline_s: float | None = None, streamed: list[tuple[int, str]] | None = None) -> Job | None:
         """The one way a job ends — worker, provider callback, cancel, sweeper, cleanup:
         settle its money (once), tell the plugins, tell the user. None if it had ended.
-        ``streamed``: the messages the answer was streamed into, for the final text."""
+        ``streamed``: the messages the answer was streamed into (with what each shows),
+        for the final text."""
         deadline_s = self.app.config.delivery_deadline_s if deadline_s is None else deadline_s
         # Ending: this process's ticker lets go of its messages (a cancel mid-stream).
         streamed = self.progress.forget(job_id, ended=True) or streamed

@@ -144,10 +144,11 @@ class Progress:
                 self._thread = threading.Thread(target=self._run, name="job-progress", daemon=True)
                 self._thread.start()
 
-    def forget(self, job_id: int, *, ended: bool = False) -> list[int] | None:
+    def forget(self, job_id: int, *, ended: bool = False) -> list[tuple[int, str]] | None:
         """No tick touches the job's message from now on: the worker is done with it, or
         (``ended``) the job ended while its worker still works — then the worker's next
-        ``stream`` stops it. The messages a streamed answer is shown in, if any."""
+        ``stream`` stops it. The messages a streamed answer is shown in, with the text
+        each shows, if any."""
         with self._lock:
             watch = self._watches.pop(job_id, None)
             if ended and watch is not None:
@@ -158,7 +159,8 @@ class Progress:
             return None
         with watch.lock:  # wait for a tick of this job that is under way
             watch.ended = True
-            return list(watch.messages) or None
+            return [(message_id, watch.shown[i] if i < len(watch.shown) else "")
+                    for i, message_id in enumerate(watch.messages)] or None
 
     def stream(self, job_id: int, text: str) -> None:
         """More of a text answer: shown now if the last edit is a second old, else by the

@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import requests
+import requests.adapters
 
 from genbot import FinishedElsewhere, GenerationFailed, GenerationTimeout
 
@@ -244,15 +245,17 @@ class ServiceClient:
         self.request_timeout_s = request_timeout_s
         self.max_retries = max_retries
         self.key_hint = key_hint
-        self._local = threading.local()
+        # One session for every thread: urllib3's pool is thread-safe and keeps the
+        # connections open between jobs (a long call runs in a thread of its own, so a
+        # session per thread would open a new one each time). No cookies are involved.
+        self._session = requests.Session()
+        self._session.headers.update(self.headers)
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
 
     def session(self) -> requests.Session:
-        """This thread's session (connections are kept per worker thread)."""
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-            session.headers.update(self.headers)
-        return session
+        return self._session
 
     def call(self, req, method: str, url: str, *, stream: bool = False,
              whole_job: bool = False, ok=(200, 201, 202), **kwargs) -> requests.Response:
