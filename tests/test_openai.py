@@ -288,7 +288,8 @@ def test_through_a_served_bot_the_answer_streams_over_http(db_settings, bot_api,
 
 # -- switching it on ---------------------------------------------------------------------------
 
-def test_a_refused_key_fails_the_plugin_and_hides_its_models(db_settings, bot_api, tmp_path, standin):
+def test_a_refused_key_fails_the_plugin_and_hides_its_models(db_settings, bot_api, tmp_path, standin,
+                                                             caplog):
     path = tmp_path / "plugins.toml"
     path.write_text(toml_for(standin, key="sk-wrong"), encoding="utf-8")
     host = PluginHost(path).load()
@@ -302,6 +303,8 @@ def test_a_refused_key_fails_the_plugin_and_hides_its_models(db_settings, bot_ap
     try:
         assert set(bot.app.generation.providers) == {"demo"}
         assert set(bot.app.generation.catalog.models) == {"sketch"}
+        [hidden] = [r for r in caplog.records if "provider 'openai'" in r.getMessage()]
+        assert hidden.levelname == "WARNING" and "3 model(s)" in hidden.getMessage()  # failed: warned
     finally:
         bot.close()
 
