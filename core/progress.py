@@ -259,6 +259,11 @@ class Progress:
             return
         if status not in ("queued", "running"):
             watch.ended = True  # ended elsewhere while this edit was on its way
+            # A stream's later pages are known to this process only: they go, and the
+            # first one, the progress message, says how the job ended.
+            for message_id in watch.messages[1:]:
+                self.app.telegram.delete(watch.chat_id, message_id)
+            del watch.messages[1:]
             if self.on_ended is not None:
                 with language(watch.lang):
                     self.on_ended(watch.job_id)

@@ -21,7 +21,7 @@ from genbot.testing.postgres import url_for
 from genbot.testing.waiting import wait_until
 from plugins.providers import openai
 from tests.support.flows import answer, confirm_token, http_sender
-from tests.support.openai_standin import OpenAIStandIn, token
+from tests.support.openai_standin import WORDS, OpenAIStandIn, token
 from tests.support.serve import ServeProcess, base_env, free_port, run_cli
 
 USER = 6100
@@ -284,6 +284,29 @@ def test_through_a_served_bot_the_answer_streams_over_http(db_settings, bot_api,
     finally:
         server.stop()
         db.close()
+
+
+def is_answer(text: str) -> bool:
+    return set(text.split()) <= set(WORDS)
+
+
+def test_a_cancel_from_another_process_mid_stream_takes_its_pages_away(bot, bot_api, standin):
+    standin.answer_tokens, standin.tokens_per_s = 3000, 400.0  # a second page within 2 s
+    order(bot, "flat-chat", "Напиши длинный рассказ")
+    wait_until(lambda: [p for p in bot_api.calls_to("sendMessage", USER) if is_answer(p["text"])], 20)
+    job_id = bot.app.db.fetch_one("SELECT id FROM generation_jobs WHERE user_id = %s", (USER,))[0]
+    # Another process's ⛔: the job ends in the database; this process only sees it there.
+    assert bot.app.jobs.finish(job_id, "cancelled", error_code="cancelled") is not None
+    wait_until(lambda: standin.abandoned == 1, 10, "the stream went on")
+    job = bot.app.jobs.get(job_id)
+    assert job.status == "cancelled" and bot.app.balances.summary(USER) == (START, Decimal("0"))
+    later_pages = [p for p in bot_api.calls_to("sendMessage", USER) if is_answer(p["text"])]
+    deleted = wait_until(lambda: bot_api.calls_to("deleteMessage", USER))
+    assert len(deleted) == len(later_pages) >= 1  # every later page is gone...
+    assert str(job.progress_message_id) not in {str(d["message_id"]) for d in deleted}
+    last = [p for p in bot_api.calls_to("editMessageText", USER)
+            if str(p["message_id"]) == str(job.progress_message_id)][-1]
+    assert "генерация отменена" in last["text"]  # ...and the first says the job was cancelled
 
 
 # -- switching it on ---------------------------------------------------------------------------
