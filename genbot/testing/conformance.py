@@ -132,7 +132,10 @@ class ProviderConformance:
 
         worker = threading.Thread(target=work, daemon=True)
         worker.start()
-        time.sleep(0.5)  # the provider is at work (its task created, if it has one)
+        if case.remote_cancelled is not None:  # there is remote work to cancel once it exists
+            wait_until(lambda: case.task_ids or not worker.is_alive(), 10, "no task was created")
+        else:
+            time.sleep(0.3)  # at work, most likely; ending before it starts must stop it too
         ended.set()
         worker.join(SLACK_S + 2)
         assert not worker.is_alive(), "generate went on after the job was finished elsewhere"
