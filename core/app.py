@@ -19,7 +19,7 @@ from core.catalog import load_catalog
 from core.config import Config, DatabaseSettings
 from core.conversations import Conversations
 from core.db import Database
-from core.files import InputFiles
+from core.files import InputFiles, ResultLinks
 from core.generation import Generation
 from core.jobs import Job, JobQueue, JobRunner
 from core.menu import Menu
@@ -27,6 +27,7 @@ from core.plugins import ENABLED, PluginHost
 from core.telegram import RateLimits, TelegramApi
 from core.texts import DEFAULT_LANGUAGE, language, languages, set_language, t
 from core.updates import Claim, UpdateLedger, sender_of
+from core.url_fetch import Fetched, UrlFetcher
 from core.users import UserCache, ensure_user_exists, ensure_user_id
 
 log = logging.getLogger("genbot.app")
@@ -52,8 +53,10 @@ class App:
         self.telegram = TelegramApi(config.bot_token, config.telegram_api_url,
                                     local_sink=local_sink, limits=RateLimits(
                                         config.bot_api_rate, config.bot_api_chat_rate))
-        self.input_files = InputFiles(self.telegram, config.webhook_url,
-                                      config.webhook_secret or config.bot_token or "local")
+        link_key = config.webhook_secret or config.bot_token or "local"
+        self.input_files = InputFiles(self.telegram, config.webhook_url, link_key)
+        self.result_links = ResultLinks(config.webhook_url, link_key, config.result_link_days)
+        self.fetcher = UrlFetcher(config.fetch_allow_networks)
         self.router = dispatch.Router()
         self.menu = Menu()
         self.catalog = load_catalog(config.catalog_file)
@@ -127,6 +130,11 @@ class App:
     def download_file(self, file_id: str) -> tuple[bytes, str]:
         """A file a user sent, from Telegram: its bytes and content type."""
         return self.input_files.fetch(file_id)
+
+    def fetch_url(self, url: str, *, max_bytes: int, timeout_s: float) -> Fetched:
+        """A URL's body, fetched only from public addresses (every redirect too), cut at
+        ``max_bytes`` and ``timeout_s``; ``UrlRefused`` says why not (``core.url_fetch``)."""
+        return self.fetcher.fetch(url, max_bytes=max_bytes, timeout_s=timeout_s)
 
     @property
     def public_url(self) -> str | None:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from core.url_fetch import parse_networks
+
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 # The default catalog ships inside the package: installed from the wheel, it is found
 # wherever genbot runs from.
@@ -96,6 +98,12 @@ class Config:
     paysupport_text: str | None = None
     terms_text: str | None = None
     time_zone: str = "Europe/Moscow"
+    # Networks genbot may fetch URLs from besides the public internet (core.url_fetch).
+    fetch_allow_networks: tuple = ()
+    # TELEGRAM_API_URL is a local Bot API server (telegram-bot-api --local): its larger
+    # upload limit applies to results (core.result_files).
+    telegram_api_local: bool = False
+    result_link_days: int = 7
 
     @property
     def embedded(self) -> bool:
@@ -260,6 +268,14 @@ def _text(env, name: str, limit: int) -> str | None:
     return value or None
 
 
+def _networks(env, name: str) -> tuple:
+    try:
+        return parse_networks(env.get(name) or "")
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be addresses or networks like 10.0.0.0/8, separated by "
+                          f"commas: {exc}") from None
+
+
 def derived_webhook_secret(token: str) -> str:
     """A stable secret for setWebhook when the operator gave none: every process agrees."""
     return hashlib.sha256(b"genbot-webhook:" + token.encode()).hexdigest()[:48]
@@ -340,4 +356,7 @@ def load_config(env=None) -> Config:
         paysupport_text=_text(env, "PAYSUPPORT_TEXT", 4000),
         terms_text=_text(env, "TERMS_TEXT", 4000),
         time_zone=_time_zone(env),
+        fetch_allow_networks=_networks(env, "FETCH_ALLOW_NETWORKS"),
+        telegram_api_local=_bool(env, "TELEGRAM_API_LOCAL", False),
+        result_link_days=_int(env, "RESULT_LINK_DAYS", 7, 1, 365),
     )

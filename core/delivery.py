@@ -9,11 +9,16 @@ answer. A failure is told as one of a few sentences (``core.providers.REASONS``)
 the job's language; its detail goes to the log and stays with the job
 (``error_code``, ``error_message``). The files Telegram accepted are remembered by
 their ``file_id`` so that 🗂 История can send them again.
+
+A result's files go the first way Telegram takes (``core.result_files``: as their kind,
+as a document, as a download link). When Telegram takes it in no way, the charge goes
+back (``JobQueue.refund_undelivered``, once) and the user reads so in one sentence. Only
+a chat that cannot be written to (the user blocked the bot) leaves a charged result
+undelivered, kept for 🗂 История.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 from datetime import UTC, datetime, timedelta
@@ -27,7 +32,8 @@ from core.db import despite_outage
 from core.jobs import Job
 from core.menu import inline_keyboard
 from core.providers import GenerationOutput
-from core.telegram import Undeliverable, pages
+from core.result_files import ResultSender, result_files
+from core.telegram import Refused, Undeliverable, pages
 from core.texts import language, money, t
 
 log = logging.getLogger("genbot.delivery")
@@ -64,6 +70,8 @@ class Delivery:
     def __init__(self, app, catalog):
         self.app = app
         self.catalog = catalog  # every model whose provider runs: titles for the messages
+        self.sender = ResultSender(app.telegram, app.fetcher, app.result_links,
+                                   local_api=app.config.telegram_api_local)
 
     def _title(self, job: Job) -> str:
         return title_of(self.catalog.get(job.model_id), job.model_id)
@@ -122,17 +130,24 @@ class Delivery:
         title = self._title(job)
         give_up = time.monotonic() + deadline_s
         telegram = self.app.telegram
-        if job.status == "succeeded":
+        if job.status == "succeeded" and job.refunded_rub is None:
             caption = (t("gen_done_free", model=title) if job.is_free
                        else t("gen_done_paid", model=title, price=money(job.price_rub)))
             output = GenerationOutput.from_json(job.result)
             if streamed and output.kind == "text":
                 self._finish_stream(job, output.text, caption, streamed, give_up)
                 return None
-            sent = self.send_output(job.chat_id, output, caption, self.result_keyboard(job),
-                                    what=f"job {job.id}", give_up=give_up)
+            try:
+                sent = self.send_output(job.chat_id, output, caption, self.result_keyboard(job),
+                                        what=f"job {job.id}", give_up=give_up, job_id=job.id)
+            except Refused as exc:
+                self._give_money_back(job, title, str(exc), give_up)
+                raise
             self._remove_progress(job)
             return [ref for ref in map(file_of, sent) if ref] or None
+        if job.status == "succeeded":  # refunded by an earlier attempt that could not say so
+            self._tell_money_back(job, title, give_up)
+            raise Refused(f"job {job.id}: no way to send the result; its money was given back")
         for message_id, _shown in (streamed or [])[1:]:  # a stream's later pages; the first is progress
             telegram.delete(job.chat_id, message_id)
         markup = self.ending_keyboard(job)
@@ -144,6 +159,23 @@ class Delivery:
                          what=f"job {job.id}", deadline_s=max(0.0, give_up - time.monotonic()))
         self._remove_progress(job)
         return None
+
+    def _give_money_back(self, job: Job, title: str, why: str, give_up: float) -> None:
+        """No way of sending the result worked: its charge goes back (once), the user is
+        told so in one sentence, and the progress message goes."""
+        refunded = self.app.jobs.refund_undelivered(job.id, why)
+        log.error("job %s: Telegram took the result of user %s in no way (%s); %s", job.id,
+                  job.user_id, why, "the free try given back" if job.is_free
+                  else f"{refunded if refunded is not None else job.price_rub} RUB given back")
+        self._tell_money_back(job, title, give_up)
+
+    def _tell_money_back(self, job: Job, title: str, give_up: float) -> None:
+        text = (t("gen_undelivered_free", model=title) if job.is_free
+                else t("gen_undelivered", model=title, price=money(job.price_rub)))
+        telegram = self.app.telegram
+        telegram.deliver(lambda: telegram.bot.send_message(job.chat_id, text, reply_markup=self.ending_keyboard(job)),
+                         what=f"job {job.id}", deadline_s=max(0.0, give_up - time.monotonic()))
+        self._remove_progress(job)
 
     def _finish_stream(self, job: Job, text: str | None, caption: str,
                        streamed: list[tuple[int, str]], give_up: float) -> None:
@@ -165,7 +197,7 @@ class Delivery:
                                      telegram.edit_strictly(job.chat_id, m, p, k),
                                      what=f"job {job.id}", deadline_s=left)
                     continue
-                except Undeliverable:  # the message is gone (deleted by the user): a new one
+                except Refused:  # the message is gone (deleted by the user): a new one
                     pass
             telegram.deliver(lambda p=page, k=markup if last else None: telegram.bot.send_message(
                 job.chat_id, p, reply_markup=k), what=f"job {job.id}", deadline_s=left)
@@ -206,8 +238,11 @@ class Delivery:
                                + [[(t("gen_btn_menu"), "gen:menu")]])
 
     def send_output(self, chat_id: int, output: GenerationOutput, caption: str, markup, *,
-                    what: str, give_up: float) -> list:
-        """Send a result (text, files or links); the messages Telegram accepted."""
+                    what: str, give_up: float, job_id: int = 0) -> list:
+        """Send a result (text or files); the messages Telegram accepted. Each file goes
+        the first way Telegram takes (``core.result_files``); ``Refused`` when not one
+        of them reached the user. A file that found no way while others did is named
+        in the log, and the caption and buttons then come as a message of their own."""
         bot = self.app.telegram.bot
         sent = []
 
@@ -221,18 +256,20 @@ class Delivery:
                 reliably(lambda chunk=chunk: bot.send_message(chat_id, chunk))
             reliably(lambda: bot.send_message(chat_id, chunks[-1], reply_markup=markup))
             return sent
-        senders = {"image": bot.send_photo, "animation": bot.send_animation,
-                   "video": bot.send_video, "audio": bot.send_audio}
-        send = senders.get(output.kind, bot.send_document)
-        if output.kind == "audio" and output.files and not output.files[0].mime.startswith("audio/mpeg"):
-            send = bot.send_document  # Telegram plays only MP3/M4A as audio
-        # An upload is read as it is sent: each attempt gets a fresh file object.
-        items = [lambda f=f: types.InputFile(io.BytesIO(f.data), f.name) for f in output.files] + \
-                [lambda u=u: u for u in output.urls]
-        for index, item in enumerate(items):
-            last = index == len(items) - 1
-            reliably(lambda item=item, last=last: send(chat_id, item(), caption=caption if last else None,
-                                                       reply_markup=markup if last else None))
+        files = result_files(output)
+        for index, item in enumerate(files):
+            last = index == len(files) - 1
+            try:
+                sent.append(self.sender.send(chat_id, output.kind, item, caption=caption if last else None,
+                                             markup=markup if last else None, what=what,
+                                             give_up=give_up, job_id=job_id, index=index))
+            except Refused as exc:
+                if last and not sent:
+                    raise  # not one file reached the user
+                log.error("%s: file %d of %d found no way to the user: %s", what, index + 1,
+                          len(files), logs.first_line(exc))
+                if last:  # the caption and the buttons rode on it: they come on their own
+                    reliably(lambda: bot.send_message(chat_id, caption, reply_markup=markup))
         return sent
 
     def remember_files(self, job_id: int, sent: list) -> None:
@@ -261,7 +298,8 @@ class Delivery:
                          job.id, logs.first_line(exc))
         if job.result:
             sent = self.send_output(chat_id, GenerationOutput.from_json(job.result), caption, markup,
-                                    what=f"job {job.id} again", give_up=time.monotonic() + deadline_s)
+                                    what=f"job {job.id} again", give_up=time.monotonic() + deadline_s,
+                                    job_id=job.id)
             self.remember_files(job.id, sent)
             return True
         return False

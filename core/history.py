@@ -52,6 +52,8 @@ class History:
         return f"{local:%d.%m %H:%M}" if local.year == now.year else f"{local:%d.%m.%Y %H:%M}"
 
     def status(self, job) -> str:
+        if job.status == "succeeded" and job.refunded_rub is not None:
+            return t("hist_status_refunded")
         if job.status == "succeeded" and job.undeliverable:
             return t("hist_status_undelivered")
         return t(f"hist_status_{job.status}")

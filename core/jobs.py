@@ -40,11 +40,11 @@ _ACTIVE_LOCK_CLASS = 0x6A6F62  # pg_advisory_xact_lock's first key for "a user's
 _COLUMNS = ("id, user_id, chat_id, model_id, category, provider, inputs, price_rub, is_free, "
             "reservation_id, status, timeout_s, task_id, progress_message_id, request_id, "
             "result, error_code, error_message, started_at, finished_at, created_at, "
-            "lang, failure_reason, delivered_files")
+            "lang, failure_reason, delivered_files, refunded_rub, partial_output")
 # A row of 🗂 История: no result bodies.
 _HISTORY_COLUMNS = ("id, model_id, category, status, price_rub, is_free, created_at, "
                     "failure_reason, error_code, undeliverable, delivered_files IS NOT NULL "
-                    "OR result IS NOT NULL")
+                    "OR result IS NOT NULL, refunded_rub")
 
 
 class FreeQuotaExhausted(Exception):
@@ -87,6 +87,8 @@ class Job:
     lang: str | None = None
     failure_reason: str | None = None  # one of core.providers.REASONS
     delivered_files: list | None = None  # [{"kind", "file_id"}] as Telegram answered
+    refunded_rub: Decimal | None = None  # given back: Telegram took the result in no way
+    partial_output: dict | None = None  # a streamed answer as far as it was shown
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class PastJob:
     error_code: str | None
     undeliverable: str | None
     has_result: bool
+    refunded_rub: Decimal | None = None
 
 
 # The oldest job of a user with no job running, else the oldest job: COALESCE runs the
@@ -366,6 +369,27 @@ class JobQueue:
         self.db.execute("UPDATE generation_jobs SET notified = TRUE, delivering_until = NULL, "
                         "undeliverable = %s, delivered_files = COALESCE(%s, delivered_files) "
                         "WHERE id = %s", (undeliverable, Json(files) if files else None, job_id))
+
+    def refund_undelivered(self, job_id: int, why: str) -> Decimal | None:
+        """A succeeded job whose result Telegram took in no way: give its charge back (a
+        paid job) or its free try (a free one), once, in one transaction. What was given
+        back; None if it was given back before."""
+        with self.db.transaction() as tx:
+            tx.execute("UPDATE generation_jobs SET refunded_rub = price_rub, undeliverable = %s, "
+                       "updated_at = NOW() WHERE id = %s AND status = 'succeeded' "
+                       "AND refunded_rub IS NULL RETURNING user_id, price_rub, is_free, created_at, "
+                       "reservation_id", (why[:500], job_id))
+            row = tx.fetchone()
+            if row is None:
+                return None
+            user_id, price, is_free, created_at, reservation_id = row
+            if is_free:
+                tx.execute("UPDATE free_usage SET used = used - 1 WHERE user_id = %s "
+                           "AND day = (%s AT TIME ZONE 'UTC')::date AND used > 0", (user_id, created_at))
+            elif reservation_id is not None and price > 0:
+                self.balances.credit(user_id, price, kind="refund", cur=tx,
+                                     reason=f"generation {job_id}: the result could not be delivered")
+        return price
 
     def deliver_later(self, job_id: int, retry_in_s: float) -> None:
         """This attempt failed: the sweeper tries again after ``retry_in_s``."""

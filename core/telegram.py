@@ -123,7 +123,17 @@ def pages(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 
 
 class Undeliverable(Exception):
-    """Telegram refused for good (403 blocked, 400 chat not found, …): retrying cannot help."""
+    """Telegram refused for good: retrying the same call cannot help."""
+
+
+class ChatUnreachable(Undeliverable):
+    """The chat cannot be written to: the user blocked the bot or was deactivated, the
+    chat is gone. Nothing sent to it will arrive; the result is kept for 🗂 История."""
+
+
+class Refused(Undeliverable):
+    """Telegram refused this message for what it is (a photo too large or too long, a
+    URL it could not fetch, a file type it will not take): another way may work."""
 
 
 class RateLimits:
@@ -168,10 +178,25 @@ def retry_after(exc: Exception) -> float | None:
     return None
 
 
+# Words of a 400 answer that are about the chat, not the message (Bot API errors as
+# Telegram words them: "Bad Request: chat not found", "…: PEER_ID_INVALID", …).
+_CHAT_GONE = ("chat not found", "peer_id_invalid", "user not found", "user is deactivated",
+              "bot was blocked", "bot was kicked", "chat_write_forbidden",
+              "have no rights to send a message", "group chat was deactivated")
+
+
 def is_permanent(exc: Exception) -> bool:
     """A refusal that the same call will always get: any 4xx answer but 429."""
     return isinstance(exc, ApiTelegramException) and 400 <= exc.error_code < 500 \
         and exc.error_code != 429
+
+
+def chat_unreachable(exc: Exception) -> bool:
+    """Telegram refused because of the chat (403 Forbidden: blocked, kicked, deactivated;
+    400 chat not found), so no message, in any form, will reach it."""
+    if not is_permanent(exc):
+        return False
+    return exc.error_code == 403 or any(words in str(exc.description).lower() for words in _CHAT_GONE)
 
 
 class TelegramApi:
@@ -194,6 +219,7 @@ class TelegramApi:
         self._later: queue.Queue = queue.Queue(maxsize=10_000)
         self._later_lock = threading.Lock()
         self._later_thread: threading.Thread | None = None
+        self._closed = False
         # Thread-safe; block=False opens an extra connection rather than wait for one.
         self._http = urllib3.PoolManager(maxsize=16, block=False, retries=False)
 
@@ -242,19 +268,32 @@ class TelegramApi:
             if item is None:  # close(): what was queued before it has been sent
                 return
             method, params = item
+            if self._closed:
+                log.warning("Bot API %s to %s not sent: genbot is stopping", method,
+                            params.get("chat_id"))
+                continue
             try:
-                apihelper._make_request(self.bot.token, method, params=params, method="post")
+                self._call_own(method, params)
             except Exception as exc:
                 log.warning("Bot API %s to %s failed: %s", method, params.get("chat_id"),
                             logs.first_line(exc))
 
+    def _call_own(self, method: str, params: dict):
+        """A call from this object's own thread, to this object's ``TELEGRAM_API_URL``:
+        pyTelegramBotAPI's URL and sender are the process's, set by the newest TelegramApi."""
+        url = f"{self.api_url}/bot{self.bot.token}/{method}"
+        response = self._transport("post", url, params, timeout=(15.0, 30.0))
+        return apihelper._check_result(method, response)["result"]
+
     def close(self, timeout: float = 5.0) -> None:
-        """Send what ``send_later`` still holds (for up to ``timeout`` s), then stop."""
+        """Send what ``send_later`` still holds (for up to ``timeout`` s), then stop:
+        anything still waiting after that is dropped (and logged), never sent later."""
         with self._later_lock:
             thread, self._later_thread = self._later_thread, None
         if thread is not None:
             self._later.put(None)
             thread.join(timeout)
+            self._closed = True
 
     def reply(self, chat_id: int, text: str, markup=None, **extra) -> None:
         """Send a message (maybe as the webhook response); returns nothing."""
@@ -307,8 +346,10 @@ class TelegramApi:
     def deliver(self, send, *, what: str, deadline_s: float = 30.0):
         """``send()`` until Telegram accepts it, within ``deadline_s``; its result.
 
-        Raises ``Undeliverable`` on a permanent refusal, or the last error when the
-        deadline passes (the caller leaves the delivery for a later attempt).
+        Raises ``ChatUnreachable`` when the chat cannot be written to, ``Refused`` when
+        Telegram refused this message for what it is (another way may work), or the
+        last error when the deadline passes (the caller leaves the delivery for a later
+        attempt).
         """
         give_up = time.monotonic() + deadline_s
         backoff = 0.5
@@ -316,8 +357,10 @@ class TelegramApi:
             try:
                 return send()
             except Exception as exc:
+                if chat_unreachable(exc):
+                    raise ChatUnreachable(f"{what}: {logs.first_line(exc)}") from exc
                 if is_permanent(exc):
-                    raise Undeliverable(f"{what}: {logs.first_line(exc)}") from exc
+                    raise Refused(f"{what}: {logs.first_line(exc)}") from exc
                 if not isinstance(exc, (ApiTelegramException, ApiHTTPException, urllib3.exceptions.HTTPError,
                                         OSError)):
                     raise
@@ -339,6 +382,9 @@ class TelegramApi:
             box.held = None
             apihelper._make_request(self.bot.token, held_method, params=held_params,
                                     method="post")
+        return self._transport(http_method, url, params, files, timeout)
+
+    def _transport(self, http_method, url, params=None, files=None, timeout=None):
         method = url.rsplit("/", 1)[-1]
         if self.local:
             return _FakeResponse(self._answer_locally(method, params or {}, files or {}))

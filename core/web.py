@@ -14,10 +14,12 @@ balancers, with ``{"status": …}`` as its public body.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
 import re
+from urllib.parse import quote
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -26,11 +28,15 @@ from core import logs, metrics
 from core.db import DEGRADED_ERRORS, UNAVAILABLE_ERRORS
 from core.dispatch import RedeliveryNeeded
 from core.migrations import CORE_TABLES
+from core.providers import GenerationOutput
+from core.result_files import result_files
+from core.url_fetch import UrlRefused
 
 log = logging.getLogger("genbot.web")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+RESULT_STREAM_S = 1800.0  # a large result passed through from its provider
 
 
 def _json(body: dict, status: int = 200) -> Response:
@@ -143,6 +149,46 @@ def create_web_app(app) -> Flask:
             log.warning("input file: Telegram did not give the file: %s", logs.first_line(exc))
             return _json({"error": "file unavailable"}, 502)
         return Response(data, mimetype=content_type, headers={"Cache-Control": "no-store"})
+
+    @web.get("/results/<token>")
+    def result_file(token):
+        """A result Telegram would not carry, by the signed link its user was sent."""
+        named = app.result_links.item_of(token)
+        job = app.jobs.get(named[0]) if named is not None else None
+        if job is None or job.status != "succeeded" or not job.result:
+            return _json({"error": "unknown or expired link"}, 404)
+        files = result_files(GenerationOutput.from_json(job.result))
+        if not 0 <= named[1] < len(files):
+            return _json({"error": "unknown or expired link"}, 404)
+        item = files[named[1]]
+        headers = {"Cache-Control": "private, no-store",
+                   "Content-Disposition": f"attachment; filename*=UTF-8''{quote(item.name)}"}
+        if item.data is not None:
+            return Response(item.data, mimetype=item.mime or "application/octet-stream", headers=headers)
+        return stream_result(item.url, headers)
+
+    def stream_result(url: str, headers: dict):
+        """The provider's file, passed through as it arrives (fetched from public
+        addresses only, like every URL genbot opens)."""
+        held = contextlib.ExitStack()  # open until the body has been passed on
+        try:
+            response = held.enter_context(app.fetcher.open(url, timeout_s=RESULT_STREAM_S))
+        except UrlRefused as exc:
+            log.warning("result link: %s could not be fetched (%s)", url, exc)
+            return _json({"error": "the file is no longer available"}, 502)
+
+        def body():
+            try:
+                yield from response.chunks()
+            except UrlRefused as exc:
+                log.warning("result link: %s broke off (%s)", url, exc)
+            finally:
+                held.close()
+
+        if response.length is not None:
+            headers["Content-Length"] = str(response.length)
+        return Response(body(), mimetype=response.content_type or "application/octet-stream",
+                        headers=headers, direct_passthrough=True)
 
     @web.get("/metrics")
     def metrics_view():

@@ -20,6 +20,8 @@ and the ways to answer) and ``app``, of which a plugin uses only this much:
 - ``app.job(job_id)``, ``app.settle_job(job_id, status, …)`` — a provider's callback
   ending a job; ``app.generation_result(user_id, job_id)`` — a finished job as plugins see it;
 - ``app.download_file(file_id)`` — a user's file from Telegram; ``app.public_url``;
+- ``app.fetch_url(url, max_bytes=…, timeout_s=…)`` — a URL's body, only from public
+  addresses (every redirect checked), cut at the cap; ``UrlRefused`` says why not;
 - ``app.secret(name)`` — an environment variable; ``app.hook(name, **arguments)`` — call
   a hook of every plugin (how payments tells the others of a payment).
 
@@ -45,11 +47,12 @@ from core.providers import (
     Usage,
 )
 from core.texts import current_language, money, t
+from core.url_fetch import Fetched, UrlRefused
 
 # What a plugin may use of ``app``, as listed above.
 APP_SURFACE = ("db", "balances", "conversations", "telegram", "catalog", "is_admin",
                "ensure_user_id", "job", "settle_job", "generation_result", "download_file",
-               "public_url", "secret", "hook")
+               "public_url", "secret", "hook", "fetch_url")
 
 __all__ = [
     # declaring
@@ -63,6 +66,8 @@ __all__ = [
     # providers
     "GenerationRequest", "GenerationOutput", "OutputFile", "Usage", "GenerationFailed",
     "GenerationTimeout", "FinishedElsewhere", "REASONS",
+    # fetching a URL from outside
+    "Fetched", "UrlRefused",
     # the database away
     "UNAVAILABLE_ERRORS", "DEGRADED_ERRORS", "first_line",
 ]

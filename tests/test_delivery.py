@@ -14,6 +14,7 @@ import pytest
 from core.balances import Balances, ledger_differences
 from core.db import Database
 from core.users import UserCache
+from genbot.testing import updates
 from genbot.testing.waiting import wait_until
 from tests.support.flows import generate, http_sender
 from tests.support.serve import ServeProcess
@@ -90,3 +91,68 @@ def test_a_result_the_bot_api_keeps_failing_is_delivered_by_a_later_sweep(db_set
     finally:
         server.stop()
         db.close()
+
+
+def ledger(db):
+    return db.fetch_all("SELECT amount_rub, type FROM payment_transactions WHERE user_id = %s ORDER BY id",
+                        (USER,))
+
+
+def test_a_photo_telegram_refuses_for_its_dimensions_reaches_the_user_as_a_document(served, bot_api):
+    server, db = served
+    bot_api.refuse("sendPhoto", (400, "Bad Request: PHOTO_INVALID_DIMENSIONS"))
+    generate(http_sender(server.url, bot_api), USER, "demo-image-hd", "панорама на весь горизонт")
+    [document] = bot_api.wait_for("sendDocument", chat_id=USER, timeout=20)
+    assert "Списано 15 ₽" in document["caption"] and len(document["document"]) > 100
+    assert [m for m, _ in bot_api.refused] == ["sendPhoto"]  # one refusal, then the next way
+    wait_until(lambda: job_row(db)[1], 10, "the job was never marked told")
+    assert job_row(db)[:3] == ("succeeded", True, None)
+    assert ledger(db) == [(Decimal("50.00"), "topup"), (Decimal("-15.00"), "deduction")]
+    # The progress message ("…запускаю…") went once the result was there.
+    progress = db.fetch_one("SELECT progress_message_id FROM generation_jobs")[0]
+    wait_until(lambda: [c for c in bot_api.calls_to("deleteMessage", USER)
+                        if str(c["message_id"]) == str(progress)], 10, "the progress message stayed")
+    assert ledger_differences(db) == []
+
+
+def test_a_result_telegram_takes_in_no_way_gives_the_money_back_and_says_so(served, bot_api):
+    server, db = served
+    for method in ("sendPhoto", "sendDocument"):  # no WEBHOOK_URL: no download link either
+        bot_api.refuse(method, (400, "Bad Request: Wrong type of the web page content"))
+    send = http_sender(server.url, bot_api)
+    generate(send, USER, "demo-image-hd", "кот, которого Telegram не взял")
+    told = bot_api.wait_for_text("вернулись на баланс", chat_id=USER, timeout=20)
+    assert "15 ₽" in told["text"]
+    wait_until(lambda: job_row(db)[1], 10, "the job was never marked told")
+    status, _, why, _ = job_row(db)
+    assert status == "succeeded" and "no way left" in why
+    assert db.fetch_one("SELECT refunded_rub FROM generation_jobs") == (Decimal("15.00"),)
+    assert db.fetch_one("SELECT balance_rub FROM balances WHERE user_id = %s", (USER,)) == (Decimal("50.00"),)
+    assert ledger(db) == [(Decimal("50.00"), "topup"), (Decimal("-15.00"), "deduction"),
+                          (Decimal("15.00"), "refund")]
+    progress = db.fetch_one("SELECT progress_message_id FROM generation_jobs")[0]
+    wait_until(lambda: [c for c in bot_api.calls_to("deleteMessage", USER)
+                        if str(c["message_id"]) == str(progress)], 10, "the progress message stayed")
+    # 🗂 История says the money came back.
+    shown = send(updates.message(USER, "🗂 История"))
+    assert any("деньги возвращены" in m.get("text", "") for m in shown)
+    assert ledger_differences(db) == []
+
+
+def test_a_blocked_users_result_is_kept_and_sent_from_history_once_they_are_back(served, bot_api):
+    server, db = served
+    bot_api.refuse("sendPhoto", (403, "Forbidden: bot was blocked by the user"))
+    send = http_sender(server.url, bot_api)
+    generate(send, USER, "demo-image-hd", "кот, который подождёт")
+    wait_until(lambda: job_row(db)[1], 15, "the job was never settled as undeliverable")
+    assert "blocked by the user" in job_row(db)[2]
+    assert not bot_api.calls_to("sendDocument", USER)  # a blocked chat gets no other way
+    assert db.fetch_one("SELECT refunded_rub FROM generation_jobs") == (None,)  # charged: it exists
+    bot_api.refuse("sendPhoto", None)  # the user unblocked the bot
+    listed = send(updates.message(USER, "🗂 История"))
+    job_id = db.fetch_one("SELECT id FROM generation_jobs")[0]
+    assert any("не доставлено" in m.get("text", "") for m in listed)
+    send(updates.callback(USER, f"hist:o:{job_id}"))
+    [photo] = bot_api.wait_for("sendPhoto", chat_id=USER, timeout=10)
+    assert len(photo["photo"]) > 100
+    assert ledger(db) == [(Decimal("50.00"), "topup"), (Decimal("-15.00"), "deduction")]

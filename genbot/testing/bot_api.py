@@ -23,13 +23,26 @@ Written from the Bot API reference (https://core.telegram.org/bots/api):
 - A sent photo, video, animation, audio or document comes back with its ``file_id``
   ("Message": ``photo`` is a list of sizes, the others one object), which sends the
   same file again; ``editMessageText`` answers the edited message, its id unchanged.
+- "Sending files" and sendPhoto: an upload is at most 10 MB for a photo and 50 MB for
+  anything else, else ``413 Request Entity Too Large``; a photo's width + height at most
+  10,000 and its sides' ratio at most 20, else ``400 Bad Request:
+  PHOTO_INVALID_DIMENSIONS``. With ``fetch_urls`` the stand-in fetches a file given by
+  URL as Telegram does (5 MB for a photo, 20 MB for the rest) and answers ``400 Bad
+  Request: Failed to get HTTP URL content`` when it cannot, or when the file is larger
+  (the words of tdlib/telegram-bot-api's Client.cpp for WEBPAGE_CURL_FAILED).
+- ``refuse(method, answer)``: every later call of ``method`` gets that answer, as a
+  user who blocked the bot gets ``403 Forbidden: bot was blocked by the user``.
 """
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import json
+import struct
 import threading
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
@@ -47,8 +60,10 @@ class _Server(ThreadingHTTPServer):
 
 
 class BotApiStandIn:
-    def __init__(self, delay_s: float = 0.0):
+    def __init__(self, delay_s: float = 0.0, fetch_urls: bool = False):
         self.delay_s = delay_s
+        self.fetch_urls = fetch_urls
+        self.refusals: dict[str, tuple] = {}  # method -> the answer every call gets
         self.calls: list[tuple[str, dict]] = []
         self.call_times: list[float] = []  # when each of ``calls`` arrived (time.monotonic)
         self._lock = threading.Lock()
@@ -94,6 +109,7 @@ class BotApiStandIn:
                     params.update(json.loads(body))
                 elif body:
                     params["_multipart_bytes"] = len(body)
+                    params.update(_multipart_files(body, ctype))
                 if standin.delay_s:
                     time.sleep(standin.delay_s)
                 status, answer = standin.answer(method, params)
@@ -145,6 +161,14 @@ class BotApiStandIn:
         with self._cond:
             self.failures.setdefault(method, []).extend(answers)
 
+    def refuse(self, method: str, answer: tuple | None) -> None:
+        """Every later call of ``method`` answers ``(code, description)``; None: no more."""
+        with self._cond:
+            if answer is None:
+                self.refusals.pop(method, None)
+            else:
+                self.refusals[method] = answer
+
     def slow(self, method: str, seconds: float) -> None:
         self.slow_methods[method] = seconds
 
@@ -164,6 +188,8 @@ class BotApiStandIn:
         with self._cond:
             pending = self.failures.get(method)
             failure = pending.pop(0) if pending else None
+            failure = failure or self.refusals.get(method)
+        failure = failure or self._file_refusal(method, params)
         if failure is None:
             return self._stars(method, params) or (200, {"ok": True, "result": self.record(method, params)})
         with self._cond:  # ``calls`` holds what Telegram accepted; this, what it refused
@@ -177,6 +203,28 @@ class BotApiStandIn:
                          "description": f"Too Many Requests: retry after {retry_after}"}
         code, description = failure
         return code, {"ok": False, "error_code": code, "description": description}
+
+    def _file_refusal(self, method: str, params: dict) -> tuple | None:
+        """Telegram's file rules (the module's docstring), or None when the file passes."""
+        kind = _MEDIA.get(method)
+        if kind is None:
+            return None
+        photo = kind == "photo"
+        given = params.get(kind)
+        if isinstance(given, bytes):  # an upload
+            if len(given) > (10 if photo else 50) * _MB:
+                return 413, "Request Entity Too Large"
+            data = given
+        elif self.fetch_urls and isinstance(given, str) and given.startswith(("http://", "https://")):
+            data = _fetch(given, (5 if photo else 20) * _MB)
+            if data is None:
+                return 400, "Bad Request: Failed to get HTTP URL content"
+        else:
+            return None
+        size = _image_size(data) if photo else None
+        if size is not None and (size[0] + size[1] > 10_000 or max(size) > 20 * max(1, min(size))):
+            return 400, "Bad Request: PHOTO_INVALID_DIMENSIONS"
+        return None
 
     def _stars(self, method: str, params: dict):
         if method == "getStarTransactions":
@@ -282,6 +330,40 @@ class BotApiStandIn:
                           if fragment in str(p.get("text", ""))), None),
             lambda: f"no message with {fragment!r}: {[p.get('text') for p in self._matching('sendMessage', None)]}",
             timeout)
+
+
+_MB = 1024 * 1024
+
+
+def _multipart_files(body: bytes, content_type: str) -> dict:
+    """The files of a multipart/form-data body, by field name (their bytes)."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    files = {}
+    for part in message.iter_parts() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        if name and part.get_filename() is not None:
+            files[name] = part.get_payload(decode=True) or b""
+    return files
+
+
+def _fetch(url: str, limit: int) -> bytes | None:
+    """What Telegram gets from a URL: the body, if it comes and is at most ``limit``."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            data = response.read(limit + 1)
+    except (OSError, ValueError):
+        return None
+    return data if len(data) <= limit else None
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG or GIF (what the suite's pictures are), else None."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return struct.unpack("<HH", data[6:10])
+    return None
 
 
 def _user(user_id: int) -> dict:
