@@ -28,7 +28,11 @@ Routes, bodies and errors come from these pages (platform.openai.com/docs, read 
   "always returns base64-encoded images": ``{"created", "data": [{"b64_json"}], "usage"}``.
   "Create image edit": ``POST /v1/images/edits`` as multipart/form-data: ``image`` (a
   png, webp or jpg file), ``prompt``, ``model``, ``size``; the same answer. A prompt the
-  safety system refuses is HTTP 400 with ``code`` "moderation_blocked".
+  safety system refuses is HTTP 400 with ``code`` "moderation_blocked". For dall-e-2 and
+  dall-e-3, ``response_format`` "url" answers ``{"data": [{"url", "revised_prompt"}]}``
+  instead ("URLs are only valid for 60 minutes after the image has been generated"); the
+  stand-in serves that file itself, ``url_image_bytes`` long (a PNG of any size, for
+  results larger than Telegram takes).
 
 The answer to a chat is made of ``answer_tokens`` tokens (a word and its space each),
 streamed at ``tokens_per_s``; ``lag_s`` holds every answer back (a server that never
@@ -105,6 +109,8 @@ class OpenAIStandIn:
         self.first_token_at: list[float] = []  # when each streamed answer's first token left
         self.abandoned = 0  # streams the client closed before their end
         self.refusals: dict[str, deque] = {}
+        self.url_image_bytes = 0  # 0: the drawn PNG itself; else a PNG padded to this size
+        self.url_downloads = 0
         self.lock = threading.Lock()
         self.server = _Server(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
@@ -145,6 +151,9 @@ class OpenAIStandIn:
                 self._serve("POST")
 
             def _serve(self, method):
+                if method == "GET" and self.path.startswith("/files/"):
+                    standin._file(self)
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 call = Call(method, urlsplit(self.path).path, dict(self.headers.items()), body)
@@ -273,11 +282,39 @@ class OpenAIStandIn:
 
         handler.stream(events())
 
-    def _image_answer(self, handler, prompt: str, size: str) -> None:
+    def picture(self, prompt: str, size: str = "auto") -> bytes:
         width, height = (64, 64) if size == "auto" else (int(size.split("x")[0]) // 16,
                                                           int(size.split("x")[1]) // 16)
         seed = prompt.encode("utf-8")[:6].ljust(6, b"-")
-        picture = media.diagonal_gradient_png(width, height, seed[:3], seed[3:6])
+        return media.diagonal_gradient_png(width, height, seed[:3], seed[3:6])
+
+    def url_file(self) -> bytes:
+        """The file an image URL serves: the picture, padded to ``url_image_bytes``."""
+        picture = self.picture("url")
+        return picture + bytes(max(0, self.url_image_bytes - len(picture)))
+
+    def _file(self, handler) -> None:
+        data = self.url_file()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "image/png")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        try:
+            for start in range(0, len(data), 1 << 20):
+                handler.wfile.write(data[start:start + (1 << 20)])
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True  # only the size was wanted
+            return
+        with self.lock:
+            self.url_downloads += 1
+
+    def _image_answer(self, handler, prompt: str, size: str, response_format: str = "b64_json") -> None:
+        if response_format == "url":
+            host = handler.headers.get("Host", "")
+            handler.answer(200, {"created": int(time.time()), "data": [
+                {"url": f"http://{host}/files/img-{len(self.log)}.png", "revised_prompt": prompt}]})
+            return
+        picture = self.picture(prompt, size)
         handler.answer(200, {"created": int(time.time()), "data": [
             {"b64_json": base64.b64encode(picture).decode()}],
             "usage": {"total_tokens": 100, "input_tokens": 50, "output_tokens": 50,
@@ -292,7 +329,8 @@ class OpenAIStandIn:
         if problem:
             handler.answer(400, error(400, problem, "invalid_request_error", None))
             return
-        self._image_answer(handler, body["prompt"], body.get("size", "auto"))
+        self._image_answer(handler, body["prompt"], body.get("size", "auto"),
+                           body.get("response_format", "b64_json"))
 
     def _edits(self, handler, call: Call) -> None:
         kind = call.headers.get("Content-Type", "")
