@@ -32,6 +32,7 @@ from core.jobs import FreeQuotaExhausted, TooManyActiveJobs
 from core.menu import inline_keyboard
 from core.progress import cancel_keyboard, progress_text
 from core.texts import current_language, money, t
+from core.url_fetch import UrlRefused
 
 log = logging.getLogger("genbot.ordering")
 
@@ -251,7 +252,11 @@ class Ordering:
             if photo:
                 self._accept(ctx, model, draft, {"telegram_file_id": photo[-1].file_id})
             elif _URL.match(text.strip()):
-                self._accept(ctx, model, draft, {"url": text.strip()})
+                refusal = self._url_refusal(text.strip())
+                if refusal is None:
+                    self._accept(ctx, model, draft, {"url": text.strip()})
+                else:
+                    ctx.reply(refusal)
             else:
                 ctx.reply(t("gen_image_bad"))
         else:
@@ -260,6 +265,17 @@ class Ordering:
             else:
                 ctx.reply(t("gen_choice_bad"))
         return True
+
+    def _url_refusal(self, url: str) -> str | None:
+        """Why a typed link cannot be taken, in the user's words; None when it can. A link
+        into a private network is refused here, before anything is held (and checked
+        again, redirects too, whenever genbot fetches it: ``core.url_fetch``)."""
+        try:
+            self.app.fetcher.check(url)
+        except UrlRefused as exc:
+            log.info("user link refused (%s)", exc)
+            return t("gen_image_url_private" if exc.why == "address" else "gen_image_url_bad")
+        return None
 
     def show_confirm(self, ctx, model, draft: dict, note: str | None = None) -> None:
         lang = current_language()

@@ -47,7 +47,7 @@ from core.providers import (
     Usage,
 )
 from core.texts import current_language, money, t
-from core.url_fetch import Fetched, UrlRefused
+from core.url_fetch import Fetched, UrlFetcher, UrlRefused
 
 # What a plugin may use of ``app``, as listed above.
 APP_SURFACE = ("db", "balances", "conversations", "telegram", "catalog", "is_admin",
@@ -67,7 +67,7 @@ __all__ = [
     "GenerationRequest", "GenerationOutput", "OutputFile", "Usage", "GenerationFailed",
     "GenerationTimeout", "FinishedElsewhere", "REASONS",
     # fetching a URL from outside
-    "Fetched", "UrlRefused",
+    "Fetched", "UrlFetcher", "UrlRefused",
     # the database away
     "UNAVAILABLE_ERRORS", "DEGRADED_ERRORS", "first_line",
 ]

@@ -19,7 +19,7 @@ from core.balances import ledger_differences
 from core.catalog import InputField, Model
 from core.plugins import PluginHost
 from genbot import FinishedElsewhere, GenerationFailed, GenerationTimeout
-from genbot.testing import updates
+from genbot.testing import loopback_fetch, updates
 from genbot.testing.app import TOKEN, exchange, make_app
 from genbot.testing.conformance import ProviderConformance, Scenario
 from genbot.testing.waiting import wait_until
@@ -91,7 +91,7 @@ def settings(standin, **extra) -> dict:
 
 def provider(standin, webhook_base=None, files=None, **extra) -> FalProvider:
     return FalProvider(settings(standin, **extra), webhook_base, lambda fid: (files or {})[fid],
-                       WebhookVerifier(standin.jwks_url, refresh_gap_s=0))
+                       WebhookVerifier(standin.jwks_url, refresh_gap_s=0), loopback_fetch)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from core.balances import ledger_differences
 from core.catalog import InputField, Model
 from core.plugins import PluginHost
 from core.providers import GenerationFailed, GenerationRequest
+from genbot.testing import loopback_fetch
 from genbot.testing.app import SECRET, TOKEN, make_app
 from genbot.testing.conformance import ProviderConformance, Scenario
 from genbot.testing.waiting import wait_until
@@ -122,7 +123,7 @@ class TestReplicateConformance(ProviderConformance):
     def scenario(self, standin):
         def make(behaviour):
             standin.script(behaviour)
-            return Scenario(ReplicateProvider(settings_for(standin), None), model(), {"prompt": "a cat"},
+            return Scenario(ReplicateProvider(settings_for(standin), None, loopback_fetch), model(), {"prompt": "a cat"},
                             remote_cancelled=lambda: standin.cancel_arrived)
         return make
 
@@ -130,7 +131,7 @@ class TestReplicateConformance(ProviderConformance):
 # -- what is sent, what comes back ----------------------------------------------------------------
 
 def test_an_official_model_is_created_by_name_and_its_files_fetched(standin):
-    provider = ReplicateProvider(settings_for(standin), None)
+    provider = ReplicateProvider(settings_for(standin), None, loopback_fetch)
     ids = []
     output = provider.generate(request_for(model(), {"prompt": "a cat"}, task_ids=ids))
     [create] = standin.creates()
@@ -147,7 +148,7 @@ def test_an_official_model_is_created_by_name_and_its_files_fetched(standin):
 
 
 def test_a_version_is_created_on_predictions_with_its_version(standin):
-    provider = ReplicateProvider(settings_for(standin), "https://bot.example.test")
+    provider = ReplicateProvider(settings_for(standin), "https://bot.example.test", loopback_fetch)
     m = model(SDXL, options={"params": {"num_outputs": 2}})
     output = provider.generate(request_for(m, job_id=41))
     [create] = standin.creates()
@@ -162,7 +163,7 @@ def test_inputs_are_renamed_and_listed_and_a_photo_goes_as_a_url(standin):
     m = model("black-forest-labs/flux-kontext-pro", inputs=(
         InputField("image", "image", "Фото"), InputField("prompt", "text", "Текст")),
         options={"fields": {"image": "input_image"}})
-    provider = ReplicateProvider(settings_for(standin), None)
+    provider = ReplicateProvider(settings_for(standin), None, loopback_fetch)
     req = request_for(m, {"image": {"telegram_file_id": "ph-1"}, "prompt": "blue"},
                       file_url=lambda value: "https://bot.example.test/files/tok.sig")
     provider.generate(req)
@@ -171,14 +172,14 @@ def test_inputs_are_renamed_and_listed_and_a_photo_goes_as_a_url(standin):
 
 
 def test_a_text_model_answer_is_joined(standin):
-    provider = ReplicateProvider(settings_for(standin), None)
+    provider = ReplicateProvider(settings_for(standin), None, loopback_fetch)
     output = provider.generate(request_for(model("meta/meta-llama-3-8b-instruct", "text", {})))
     assert output.kind == "text" and output.text == "".join(standin.text_tokens)
 
 
 def test_a_file_over_the_limit_is_passed_on_as_its_url(standin):
     standin.output_bytes = b"x" * 5000
-    provider = ReplicateProvider(settings_for(standin, max_output_bytes=1000), None)
+    provider = ReplicateProvider(settings_for(standin, max_output_bytes=1000), None, loopback_fetch)
     output = provider.generate(request_for(model()))
     assert output.files == () and len(output.urls) == 1 and output.urls[0].startswith(standin.delivery_url)
 
@@ -193,7 +194,7 @@ def test_a_file_over_the_limit_is_passed_on_as_its_url(standin):
 ])
 def test_failures_map_to_a_code_and_a_reason(standin, caplog, setup, code, reason, operator_line):
     setup(standin)
-    provider = ReplicateProvider(settings_for(standin, api_key="r8_test-key"), None)
+    provider = ReplicateProvider(settings_for(standin, api_key="r8_test-key"), None, loopback_fetch)
     with pytest.raises(GenerationFailed) as failure:
         provider.generate(request_for(model()))
     assert (failure.value.code, failure.value.reason) == (code, reason)
@@ -209,7 +210,7 @@ def test_failures_map_to_a_code_and_a_reason(standin, caplog, setup, code, reaso
 
 def test_a_cancelled_job_cancels_the_prediction(standin):
     standin.outcome = None
-    provider = ReplicateProvider(settings_for(standin), None)
+    provider = ReplicateProvider(settings_for(standin), None, loopback_fetch)
     ended = threading.Event()
     outcome = []
     worker = threading.Thread(target=lambda: outcome.append(
@@ -225,7 +226,7 @@ def test_a_cancelled_job_cancels_the_prediction(standin):
 
 def test_a_job_past_its_deadline_cancels_the_prediction(standin):
     standin.outcome = None
-    provider = ReplicateProvider(settings_for(standin), None)
+    provider = ReplicateProvider(settings_for(standin), None, loopback_fetch)
     with pytest.raises(GenerationFailed) as failure:
         provider.generate(request_for(model(), timeout=1.0))
     assert failure.value.code == "timeout"

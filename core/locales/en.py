@@ -123,6 +123,8 @@ TEXTS = {
     "gen_text_too_long": "The text is longer than {limit} characters ({length}). Shorten it and send it again.",
     "gen_text_empty": "A text is needed. Send it as a message, or tap “Cancel”.",
     "gen_image_bad": "A picture is needed: send a photo, or a link that starts with http:// or https://.",
+    "gen_image_url_private": "This link points into a private network, and such addresses are not opened. Send the photo or a public link to it.",
+    "gen_image_url_bad": "This link cannot be opened: its site is not found. Check it or send the photo itself.",
     "gen_choice_bad": "Choose one of the options with the buttons above.",
     "gen_draft_gone": "This draft is out of date. Choose the model again.",
     "gen_confirm_title": "{model} — {price}",

@@ -9,12 +9,17 @@ them, and a Bot API stand-in over real HTTP. No mocks.
 - ``genbot.testing.bot_api`` — ``BotApiStandIn``: every call recorded (``calls``,
   ``calls_to``), failures on demand (``fail``, ``slow``), files (``add_file``);
 - ``genbot.testing.postgres`` — ``TestPostgres``, ``url_for``;
-- ``genbot.testing.waiting`` — ``wait_until`` a condition, never a sleep.
+- ``genbot.testing.waiting`` — ``wait_until`` a condition, never a sleep;
+- ``loopback_fetch`` — ``app.fetch_url``'s way, but reaching 127.0.0.1 too: hand it to a
+  provider under test whose stand-in serves its files on this machine.
 
 pytest is needed only for the fixtures: ``pip install genbot[test]``.
 """
 
+from core.url_fetch import UrlFetcher, parse_networks
 from genbot.testing.app import Bot, exchange, inline_buttons, make_app
 from genbot.testing.waiting import wait_until
 
-__all__ = ["Bot", "exchange", "inline_buttons", "make_app", "wait_until"]
+loopback_fetch = UrlFetcher(parse_networks("127.0.0.0/8,::1")).fetch
+
+__all__ = ["Bot", "exchange", "inline_buttons", "loopback_fetch", "make_app", "wait_until"]

@@ -94,7 +94,7 @@ def _webhook_view(app, provider: FalProvider):
         else:
             try:
                 output = read_output(body.get("payload"), model, max_bytes=provider.max_output_bytes,
-                                     timeout_s=provider.request_timeout_s)
+                                     timeout_s=provider.request_timeout_s, fetch_url=provider.fetch_url)
             except (MalformedAnswer, GenerationFailed) as exc:
                 # fal's "payload errors": no payload in the webhook; the result is still at
                 # the response URL, which the poller reads now.
@@ -152,7 +152,8 @@ def provider_for(app, settings=None) -> FalProvider | None:
             _providers[app] = None
         else:
             provider = FalProvider(settings, settings["webhook_base_url"] or app.public_url,
-                                   app.download_file, WebhookVerifier(settings["jwks_url"]))
+                                   app.download_file, WebhookVerifier(settings["jwks_url"]),
+                                   app.fetch_url)
             if provider.webhook_base is None:
                 log.info("fal: no public URL (WEBHOOK_URL): jobs are finished by polling")
             _providers[app] = provider

@@ -22,7 +22,13 @@ import threading
 
 import requests
 
-from genbot import FinishedElsewhere, GenerationFailed, GenerationOutput, GenerationTimeout
+from genbot import (
+    FinishedElsewhere,
+    GenerationFailed,
+    GenerationOutput,
+    GenerationTimeout,
+    UrlFetcher,
+)
 from plugins.providers.fal.results import MalformedAnswer, data_uri, fal_body, read_output
 from plugins.providers.http import KEY_REFUSED, Pollers, ServiceClient, error_message, pause
 
@@ -39,7 +45,7 @@ class FalProvider:
     offline = False
     needs_file_urls = False  # photos go as data URIs
 
-    def __init__(self, settings: dict, webhook_base: str | None, fetch_file, verifier):
+    def __init__(self, settings: dict, webhook_base: str | None, fetch_file, verifier, fetch_url=None):
         self.queue_url = settings["queue_url"].rstrip("/")
         self.webhook_base = (webhook_base or "").rstrip("/") or None
         self.poll_initial_s = float(settings["poll_initial_s"])
@@ -47,6 +53,7 @@ class FalProvider:
         self.max_output_bytes = int(settings["max_output_bytes"])
         self.request_timeout_s = float(settings["request_timeout_s"])
         self.fetch_file = fetch_file  # (telegram file id) -> (bytes, content type)
+        self.fetch_url = fetch_url or UrlFetcher().fetch  # outputs: public addresses only
         self.verifier = verifier
         self.client = ServiceClient("fal", {"Authorization": f"Key {settings['api_key']}"},
                                     request_timeout_s=self.request_timeout_s,
@@ -113,7 +120,7 @@ class FalProvider:
             answer = self.client.call(req, "GET", response_url, ok=(200,))
         try:
             return read_output(self._json(answer), req.model, max_bytes=self.max_output_bytes,
-                               timeout_s=self.request_timeout_s)
+                               timeout_s=self.request_timeout_s, fetch_url=self.fetch_url)
         except MalformedAnswer as exc:
             raise GenerationFailed("fal_bad_response", str(exc)) from None
 

@@ -15,9 +15,7 @@ import logging
 import mimetypes
 import re
 
-import requests
-
-from genbot import GenerationFailed, GenerationOutput, OutputFile
+from genbot import GenerationFailed, GenerationOutput, OutputFile, UrlRefused
 
 log = logging.getLogger("genbot.plugins.fal")
 
@@ -130,9 +128,9 @@ def kind_of(category: str, files: list[dict]) -> str:
     return {"image": "image", "video": "video", "audio": "audio"}.get(category, category)
 
 
-def fetch(url: str, limit: int, timeout_s: float) -> tuple[bytes, str] | None:
-    """The file at ``url`` (never with fal's key: the CDN is public), or None when it is
-    bigger than ``limit`` or cannot be had."""
+def fetch(url: str, limit: int, timeout_s: float, fetch_url) -> tuple[bytes, str] | None:
+    """The file at ``url`` (never with fal's key: the CDN is public; from public addresses
+    only, through ``fetch_url``), or None when it is bigger than ``limit`` or cannot be had."""
     if url.startswith("data:"):
         head, _, data = url.partition(",")
         try:
@@ -141,25 +139,15 @@ def fetch(url: str, limit: int, timeout_s: float) -> tuple[bytes, str] | None:
             return None
         return (raw, head[5:].split(";")[0] or "application/octet-stream") if len(raw) <= limit else None
     try:
-        with requests.get(url, stream=True, timeout=timeout_s) as response:
-            if response.status_code != 200:
-                log.warning("fal: output %s answered %s; passing its URL on", url, response.status_code)
-                return None
-            size = int(response.headers.get("Content-Length") or 0)
-            if size > limit:
-                return None
-            data = bytearray()
-            for chunk in response.iter_content(1 << 16):
-                data += chunk
-                if len(data) > limit:
-                    return None
-            return bytes(data), response.headers.get("Content-Type", "").split(";")[0].strip()
-    except requests.RequestException as exc:
-        log.warning("fal: output %s could not be fetched (%s); passing its URL on", url, type(exc).__name__)
+        fetched = fetch_url(url, max_bytes=limit, timeout_s=timeout_s)
+    except UrlRefused as exc:
+        if exc.why != "too_large":
+            log.warning("fal: output %s could not be fetched (%s); passing its URL on", url, exc)
         return None
+    return fetched.data, fetched.content_type
 
 
-def read_output(payload, model, *, max_bytes: int, timeout_s: float) -> GenerationOutput:
+def read_output(payload, model, *, max_bytes: int, timeout_s: float, fetch_url) -> GenerationOutput:
     """fal's result for ``model`` as a ``GenerationOutput`` of its category."""
     if not isinstance(payload, dict):
         raise MalformedAnswer("fal's result is not a JSON object")
@@ -171,7 +159,7 @@ def read_output(payload, model, *, max_bytes: int, timeout_s: float) -> Generati
     kind = kind_of(model.category, files)
     urls, outputs = [], []
     for number, item in enumerate(files, 1):
-        got = fetch(item["url"], max_bytes, timeout_s)
+        got = fetch(item["url"], max_bytes, timeout_s, fetch_url)
         if got is None:
             if item["url"].startswith("data:"):
                 continue  # too big to keep and no URL to pass on

@@ -29,12 +29,12 @@ import contextlib
 import logging
 import weakref
 
-import requests
-
 from genbot import (
     GenerationFailed,
     GenerationOutput,
     OutputFile,
+    UrlFetcher,
+    UrlRefused,
     Usage,
     hookimpl,
 )
@@ -80,9 +80,11 @@ class OpenAIProvider:
     offline = False
     needs_file_urls = False  # a photo to edit is uploaded with the request
 
-    def __init__(self, settings: dict, fetch_file):
+    def __init__(self, settings: dict, fetch_file, fetch_url=None):
         self.base_url = settings["base_url"].rstrip("/")
         self.fetch_file = fetch_file  # (telegram file id) -> (bytes, content type)
+        # A link the user typed: fetched from public addresses only, cut at the cap.
+        self.fetch_url = fetch_url or UrlFetcher().fetch
         self.client = ServiceClient(
             "openai", {"Authorization": f"Bearer {settings['api_key']}"},
             request_timeout_s=float(settings["request_timeout_s"]),
@@ -194,15 +196,21 @@ class OpenAIProvider:
         raise GenerationFailed("openai_bad_response", "data[0] has neither b64_json nor url")
 
     def _photo(self, req, value: dict) -> tuple[bytes, str]:
-        """The user's photo, as bytes: from Telegram, or from the link they typed."""
+        """The user's photo, as bytes: from Telegram, or from the link they typed (only
+        from a public address, at most ``_MAX_PHOTO_BYTES``: never from inside the network)."""
         try:
             if value.get("telegram_file_id"):
                 data, mime = self.fetch_file(value["telegram_file_id"])
             else:
-                got = requests.get(value["url"], timeout=min(30.0, max(1.0, req.time_left())))
-                got.raise_for_status()
-                data, mime = got.content, got.headers.get("Content-Type", "image/jpeg").split(";")[0]
-        except Exception as exc:  # the Bot API, the link, the network
+                fetched = self.fetch_url(value["url"], max_bytes=_MAX_PHOTO_BYTES,
+                                         timeout_s=min(30.0, max(1.0, req.time_left())))
+                data, mime = fetched.data, fetched.content_type or "image/jpeg"
+        except UrlRefused as exc:
+            log.warning("openai: job %s: the link user %s gave was not fetched (%s)", req.job_id,
+                        req.user_id, exc)
+            code = "input_too_large" if exc.why == "too_large" else "input_refused"
+            raise GenerationFailed(code, f"the user's photo link was not fetched: {exc}", "photo") from None
+        except Exception as exc:  # the Bot API, the network
             log.warning("openai: job %s: the photo of user %s could not be fetched (%s)", req.job_id,
                         req.user_id, type(exc).__name__)
             raise GenerationFailed("input_unavailable", f"the user's photo could not be fetched "
@@ -240,6 +248,6 @@ def generation_providers(app, settings):
         problems = catalog_problems(app.catalog)
         for problem in problems:
             log.error("openai: catalog %s", problem)
-        _providers[app] = None if problems else OpenAIProvider(settings, app.download_file)
+        _providers[app] = None if problems else OpenAIProvider(settings, app.download_file, app.fetch_url)
     provider = _providers[app]
     return [provider] if provider else []

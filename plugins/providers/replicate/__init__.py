@@ -77,7 +77,8 @@ def provider_for(app, settings=None) -> ReplicateProvider | None:
             log.error("replicate: provider off until the catalog is fixed (%d problem(s))", len(problems))
             _providers[app] = None
         else:
-            provider = ReplicateProvider(settings, settings["webhook_base_url"] or app.public_url)
+            provider = ReplicateProvider(settings, settings["webhook_base_url"] or app.public_url,
+                                         app.fetch_url)
             if provider.webhook_base is None:
                 log.info("replicate: no public URL (WEBHOOK_URL): predictions are polled, and models "
                          "with a photo input are refused")

@@ -25,6 +25,8 @@ from genbot import (
     GenerationOutput,
     GenerationTimeout,
     OutputFile,
+    UrlFetcher,
+    UrlRefused,
 )
 from plugins.providers.http import Pollers, ServiceClient, error_message, pause
 from plugins.providers.replicate.catalog import replicate_inputs, target_of
@@ -51,7 +53,7 @@ class ReplicateProvider:
     offline = False
     needs_file_urls = True  # a user's photo reaches Replicate as a URL genbot serves
 
-    def __init__(self, settings: dict, webhook_base: str | None):
+    def __init__(self, settings: dict, webhook_base: str | None, fetch_url=None):
         self.api_url = settings["base_url"].rstrip("/")
         self.api_key = settings["api_key"]
         self.webhook_base = (webhook_base or "").rstrip("/") or None
@@ -63,7 +65,8 @@ class ReplicateProvider:
             "replicate", {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"},
             request_timeout_s=float(settings["request_timeout_s"]), max_retries=int(settings["max_retries"]),
             key_hint="check [replicate] api_key")
-        self._downloads = requests.Session()  # output files: never with the key
+        # Output files, never with the key, from public addresses only (app.fetch_url).
+        self.fetch_url = fetch_url or UrlFetcher().fetch
         self.pollers = Pollers()
         self._ended_remotely: set[int] = set()  # jobs whose prediction a webhook saw end
         self._lock = threading.Lock()
@@ -189,26 +192,14 @@ class ReplicateProvider:
         if deadline is not None:
             timeout = max(1.0, min(timeout, deadline - time.monotonic()))
         try:
-            with self._downloads.get(url, stream=True, timeout=timeout) as response:
-                if response.status_code != 200:
-                    log.warning("replicate: output %s answered %s; passing the URL on", url, response.status_code)
-                    return None
-                size = int(response.headers.get("Content-Length") or 0)
-                if size > self.max_output_bytes:
-                    log.info("replicate: output %s has %d bytes, over max_output_bytes; passing the URL on",
-                             url, size)
-                    return None
-                data = bytearray()
-                for chunk in response.iter_content(65536):
-                    data += chunk
-                    if len(data) > self.max_output_bytes:
-                        log.info("replicate: output %s is over max_output_bytes; passing the URL on", url)
-                        return None
-                mime = (response.headers.get("Content-Type") or "").split(";")[0].strip()
-        except requests.RequestException as exc:
-            log.warning("replicate: output %s could not be fetched (%s); passing the URL on", url,
-                        type(exc).__name__)
+            fetched = self.fetch_url(url, max_bytes=self.max_output_bytes, timeout_s=timeout)
+        except UrlRefused as exc:
+            if exc.why == "too_large":
+                log.info("replicate: output %s is over max_output_bytes; passing the URL on", url)
+            else:
+                log.warning("replicate: output %s could not be fetched (%s); passing the URL on", url, exc)
             return None
+        data, mime = fetched.data, fetched.content_type
         name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or f"output-{index}"
         if not mime or mime == "application/octet-stream" or "/" not in mime:
             mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
