@@ -67,7 +67,9 @@ class App:
         self.plugins.on_users_table_back = self.user_cache.forget
         self.plugins.collect(self)  # what each plugin adds; one that raises fails here
         providers = self._providers()
-        self.generation = Generation(self, self._offered_models(providers), providers)
+        offered = self._offered_models(providers).with_request_overheads(providers)
+        self.generation = Generation(self, offered, providers)
+        self.jobs.catalog = offered  # what a job cancelled mid-answer is priced by
         self.generation.register()  # before plugins: a draft's text goes to the draft first
         self.plugins.install(self)
         self.balances.listeners.append(self._tell_plugins_of_balance_change)

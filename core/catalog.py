@@ -11,9 +11,10 @@ and hands them over; the provider plugin checks what is inside.
 
 A text model may be priced by usage instead of ``price_rub``: ``usage_price = {
 input_per_1k_rub, output_per_1k_rub, max_tokens }``. Confirming holds the most the
-request can cost (its prompt at one token per byte, plus ``overhead_tokens``, and
-``max_tokens`` of answer); the job is charged what the provider reports it used,
-never more than the hold, and the rest goes back.
+request can cost (its prompt at one token per byte, plus what the provider declares it
+adds to every request — a system prompt, the choices' labels, the chat's framing —
+plus ``overhead_tokens`` as a margin, and ``max_tokens`` of answer); the job is charged
+what the provider reports it used, never more than the hold, and the rest goes back.
 
 Users see the title, the description and the inputs' labels in their language:
 ``title_en``, ``description_en`` and ``label_en`` (any two-letter language code) say
@@ -22,6 +23,7 @@ them in another language than the catalog's own Russian.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 
 from core.balances import CENT, InvalidAmount, to_money
+from core.providers import Usage
 from core.texts import current_language
 
 # The categories, in menu order; their names are texts (cat_<category>).
@@ -41,6 +44,7 @@ _MODEL_KEYS = {"id", "title", "category", "price_rub", "provider", "timeout_s", 
 _USAGE_KEYS = {"input_per_1k_rub", "output_per_1k_rub", "max_tokens", "overhead_tokens"}
 _INPUT_KEYS = {"name", "type", "label", "optional", "max_length", "choices", "default"}
 _TRANSLATED = re.compile(r"^(title|description|label)_([a-z]{2})$")
+BYTES_PER_TOKEN = 4  # for estimates only; a hold counts one token per byte (the most)
 
 
 class CatalogError(ValueError):
@@ -68,7 +72,10 @@ class UsagePrice:
     input_per_1k: Decimal
     output_per_1k: Decimal
     max_tokens: int  # the longest answer the provider is asked for
-    overhead_tokens: int = 100  # the chat's own framing and a provider's system prompt
+    overhead_tokens: int = 100  # the operator's margin for what no one declared
+    # What the provider adds to every request of the model (its system prompt, the
+    # choices' labels, the chat's framing), as it declares it (``request_overhead``).
+    provider_overhead: int = 0
 
     def cost(self, input_tokens: int, output_tokens: int) -> Decimal:
         """Kopecks rounded up: a fraction of one is a whole one."""
@@ -76,8 +83,16 @@ class UsagePrice:
         return raw.quantize(CENT, rounding=ROUND_CEILING)
 
     def most_for(self, prompt_bytes: int) -> Decimal:
-        """The most a request can cost: a token is at least a byte of the prompt."""
-        return self.cost(prompt_bytes + self.overhead_tokens, self.max_tokens)
+        """The most a request can cost: a token is at least a byte of what is sent."""
+        return self.cost(prompt_bytes + self.overhead_tokens + self.provider_overhead, self.max_tokens)
+
+    def estimate(self, prompt_bytes: int, answer: str) -> Decimal:
+        """What a request probably cost when the provider reported nothing (a stream
+        cancelled before its end): four bytes a token, about what tokenizers average."""
+        def tokens(size: int) -> int:
+            return -(-size // BYTES_PER_TOKEN)
+        return self.cost(tokens(prompt_bytes + self.overhead_tokens + self.provider_overhead),
+                         tokens(len(answer.encode("utf-8"))))
 
     def charge(self, usage, held: Decimal) -> Decimal:
         """What a finished request costs: the usage reported, never more than ``held``;
@@ -111,8 +126,34 @@ class Model:
         """What confirming these inputs holds: the price, or the most usage can cost."""
         if self.usage is None:
             return self.price_rub
-        return self.usage.most_for(sum(len(str(inputs.get(f.name) or "").encode("utf-8"))
-                                       for f in self.inputs))
+        return self.usage.most_for(self.prompt_bytes(inputs))
+
+    def with_provider_overhead(self, extra: int) -> Model:
+        """The model with what its provider adds to every request counted in its holds
+        (and in the most it is listed at)."""
+        if self.usage is None or extra <= 0:
+            return self
+        usage = dataclasses.replace(self.usage, provider_overhead=extra)
+        return dataclasses.replace(self, usage=usage, price_rub=_most_cost(self.inputs, usage))
+
+    def prompt_bytes(self, inputs: dict) -> int:
+        return sum(len(str(inputs.get(f.name) or "").encode("utf-8")) for f in self.inputs)
+
+    def cost_of_partial(self, inputs: dict, held: Decimal, partial: dict | None) -> Decimal:
+        """What a job cancelled mid-answer costs: nothing before its first words; after
+        them, a fixed price in full, or for a model priced by usage what the provider
+        reported so far, else an estimate from the prompt and the text shown — never
+        more than ``held``."""
+        text = (partial or {}).get("text") or ""
+        if not text.strip():
+            return Decimal("0.00")
+        if self.usage is None:
+            return held
+        reported = (partial or {}).get("usage")
+        if isinstance(reported, dict):
+            return self.usage.charge(Usage(int(reported.get("input_tokens") or 0),
+                                           int(reported.get("output_tokens") or 0)), held)
+        return min(held, self.usage.estimate(self.prompt_bytes(inputs), text))
 
     def title_in(self, lang: str) -> str:
         return self.translations.get(lang, {}).get("title", self.title)
@@ -143,6 +184,16 @@ class Catalog:
     def categories(self) -> list[str]:
         present = {m.category for m in self.models.values()}
         return [c for c in CATEGORIES if c in present]
+
+    def with_request_overheads(self, providers: dict) -> Catalog:
+        """Each usage-priced model with what its provider declares it adds to every
+        request (``request_overhead(model)``: bytes, each held as a token)."""
+        models = []
+        for model in self.models.values():
+            declared = getattr(providers.get(model.provider), "request_overhead", None)
+            models.append(model.with_provider_overhead(int(declared(model))) if declared and model.usage
+                          else model)
+        return Catalog(models)
 
     def only_providers(self, providers: set[str]) -> Catalog:
         return Catalog([m for m in self.models.values() if m.provider in providers])
@@ -262,12 +313,16 @@ def _model(index: int, raw) -> Model:
         if any(i.type == "image" for i in inputs):
             raise CatalogError(f"{where}: a model priced by usage takes text inputs only "
                                f"(a photo's tokens cannot be held in advance)")
-        # Four bytes a character: the most any prompt within max_length can hold.
-        price = usage.most_for(sum(4 * (i.max_length if i.type == "text" else 32) for i in inputs))
+        price = _most_cost(inputs, usage)
     return Model(model_id, title, category, price, provider, timeout_s, inputs,
                  _field(where, "provider_model", raw.get("provider_model"), str, required=False),
                  _field(where, "description", raw.get("description", ""), str), options,
                  _translations(where, raw, {"title", "description"}), usage)
+
+
+def _most_cost(inputs, usage: UsagePrice) -> Decimal:
+    """The most any request can cost: four bytes a character fill every text input."""
+    return usage.most_for(sum(4 * (i.max_length if i.type == "text" else 32) for i in inputs))
 
 
 def _usage_price(where: str, raw) -> UsagePrice:

@@ -33,7 +33,7 @@ from core.jobs import Job
 from core.menu import inline_keyboard
 from core.providers import GenerationOutput
 from core.result_files import ResultSender, result_files
-from core.telegram import Refused, Undeliverable, pages
+from core.telegram import TEXT_LIMIT, Refused, Undeliverable, pages
 from core.texts import language, money, t
 
 log = logging.getLogger("genbot.delivery")
@@ -148,12 +148,16 @@ class Delivery:
         if job.status == "succeeded":  # refunded by an earlier attempt that could not say so
             self._tell_money_back(job, title, give_up)
             raise Refused(f"job {job.id}: no way to send the result; its money was given back")
-        for message_id, _shown in (streamed or [])[1:]:  # a stream's later pages; the first is progress
-            telegram.delete(job.chat_id, message_id)
         markup = self.ending_keyboard(job)
         text = self.ending_text(job, title)
+        shown = self.partial_text(job)
+        if shown and streamed:  # cancelled mid-answer here: what was read stays, with its cost
+            self._finish_stream(job, shown, text, streamed, give_up, markup)
+            return None
+        for message_id, _shown in (streamed or [])[1:]:  # a stream's later pages; the first is progress
+            telegram.delete(job.chat_id, message_id)
         if job.status == "cancelled" and job.progress_message_id \
-                and telegram.edit(job.chat_id, job.progress_message_id, text, markup):
+                and telegram.edit(job.chat_id, job.progress_message_id, self.cancelled_view(job, title), markup):
             return None  # pressed on the progress message: that message is the answer
         telegram.deliver(lambda: telegram.bot.send_message(job.chat_id, text, reply_markup=markup),
                          what=f"job {job.id}", deadline_s=max(0.0, give_up - time.monotonic()))
@@ -178,13 +182,13 @@ class Delivery:
         self._remove_progress(job)
 
     def _finish_stream(self, job: Job, text: str | None, caption: str,
-                       streamed: list[tuple[int, str]], give_up: float) -> None:
+                       streamed: list[tuple[int, str]], give_up: float, markup=None) -> None:
         """The final text into the messages it was streamed into: the stored text, with
-        what it cost, and the result's buttons on its last page. A full page already
-        shown as it is stays untouched (each edit waits its turn at Telegram's pace)."""
+        what it cost, and the result's buttons (``markup``) on its last page. A full page
+        already shown as it is stays untouched (each edit waits its turn at Telegram's pace)."""
         telegram = self.app.telegram
         final = pages(with_caption(text, caption))
-        markup = self.result_keyboard(job)
+        markup = markup or self.result_keyboard(job)
         for index, page in enumerate(final):
             last = index == len(final) - 1
             left = max(0.0, give_up - time.monotonic())
@@ -204,8 +208,31 @@ class Delivery:
         for message_id, _shown in streamed[len(final):]:
             telegram.delete(job.chat_id, message_id)
 
+    @staticmethod
+    def partial_text(job: Job) -> str | None:
+        """The part of an answer the user read before cancelling it, if any."""
+        if job.status != "cancelled" or not isinstance(job.result, dict):
+            return None
+        return (job.result.get("text") or "").strip() or None
+
+    def cancelled_view(self, job: Job, title: str) -> str:
+        """A cancelled job's message: why it ended, after the part of the answer that was
+        read (as much of it as one message holds: its later pages are gone)."""
+        ending = self.ending_text(job, title)
+        shown = self.partial_text(job)
+        if not shown:
+            return ending
+        room = TEXT_LIMIT - len(ending) - 3
+        if len(shown) > room:
+            cut = shown.rfind(" ", room // 2, room - 1)  # at a word's end, if one is near
+            shown = shown[:cut if cut > 0 else room - 1].rstrip() + "…"
+        return with_caption(shown, ending)
+
     def ending_text(self, job: Job, title: str) -> str:
         """Why there is no result, in a sentence that says what to do next."""
+        if job.status == "cancelled" and self.partial_text(job):
+            return (t("gen_cancelled_partial_free", model=title) if job.is_free
+                    else t("gen_cancelled_partial", model=title, price=money(job.price_rub)))
         if job.status == "cancelled":
             return t("gen_cancelled_free" if job.is_free else "gen_cancelled", model=title)
         if job.error_code == "worker_lost":
@@ -224,7 +251,7 @@ class Delivery:
         job = self.app.jobs.get(job_id)
         if job is not None and job.status == "cancelled" and job.progress_message_id:
             self.app.telegram.edit(job.chat_id, job.progress_message_id,
-                                   self.ending_text(job, self._title(job)), self.ending_keyboard(job))
+                                   self.cancelled_view(job, self._title(job)), self.ending_keyboard(job))
 
     def _remove_progress(self, job: Job) -> None:
         """The answer is a new message: the progress message it answers goes."""

@@ -105,7 +105,7 @@ class Generation:
                 deadline=time.monotonic() + job.timeout_s,
                 finished=lambda: self._finished_elsewhere(job.id), file_url=self.app.input_files.url_for,
                 set_task_id=lambda task_id: self.app.jobs.set_task_id(job.id, task_id),
-                stream=lambda text: self.progress.stream(job.id, text))
+                stream=lambda text, usage=None: self.progress.stream(job.id, text, usage))
             started = time.monotonic()
             try:
                 self.progress.watch(job, title_of(model, job.model_id))

@@ -127,9 +127,10 @@ def _job(row) -> Job | None:
 
 class JobQueue:
     def __init__(self, db: Database, balances: Balances, *, free_quota: int = 10,
-                 lock_ttl_s: float = 60.0, max_active: int | None = None):
+                 lock_ttl_s: float = 60.0, max_active: int | None = None, catalog=None):
         self.db = db
         self.balances = balances
+        self.catalog = catalog  # prices a job cancelled mid-answer (Model.cost_of_partial)
         self.free_quota = free_quota
         self.lock_ttl_s = lock_ttl_s
         self.max_active = max_active  # per user, queued + running; None: no cap
@@ -270,6 +271,13 @@ class JobQueue:
         self.db.execute("UPDATE generation_jobs SET progress_message_id = %s WHERE id = %s",
                         (message_id, job_id))
 
+    def keep_partial(self, job_id: int, text: str, usage: dict | None = None) -> None:
+        """The streamed answer as far as its user has been shown it: a cancel, in any
+        process, charges for it."""
+        partial = {"kind": "text", "text": text, **({"usage": usage} if usage else {})}
+        self.db.execute("UPDATE generation_jobs SET partial_output = %s WHERE id = %s "
+                        "AND status = 'running'", (Json(partial), job_id))
+
     def set_delivered_files(self, job_id: int, files: list[dict]) -> None:
         self.db.execute("UPDATE generation_jobs SET delivered_files = %s WHERE id = %s",
                         (Json(files), job_id))
@@ -310,8 +318,10 @@ class JobQueue:
         With ``delivery_lease_s`` the caller also claims telling the user, in the same
         statement (see ``claim_delivery``). ``charge(job)``: what a succeeded job costs
         when that is less than its hold (a model priced by usage); the job's
-        ``price_rub`` becomes it and the rest of the hold goes back. Returns the
-        finished job, or None when someone else finished it first.
+        ``price_rub`` becomes it and the rest of the hold goes back. A job cancelled
+        after its user was shown part of the answer (``partial_output``) costs that part
+        (``Model.cost_of_partial``), keeps it as its result, and its free try counts.
+        Returns the finished job, or None when someone else finished it first.
         """
         if status not in TERMINAL:
             raise ValueError(f"finish status must be one of {TERMINAL}")
@@ -330,9 +340,14 @@ class JobQueue:
             job = _job(tx.fetchone())
             if job is None:
                 return None
+            shown = status == "cancelled" and bool((job.partial_output or {}).get("text"))
+            if shown:  # what the user read is theirs: kept with the job
+                tx.execute("UPDATE generation_jobs SET result = partial_output WHERE id = %s", (job.id,))
+                job = dataclasses.replace(job, result=job.partial_output)
             if job.reservation_id is not None:
-                if status == "succeeded":
-                    cost = charge(job) if charge is not None else job.price_rub
+                if status == "succeeded" or shown:
+                    cost = (charge(job) if charge is not None else job.price_rub) if not shown \
+                        else self._partial_cost(job)
                     if cost < job.price_rub:
                         tx.execute("UPDATE generation_jobs SET price_rub = %s WHERE id = %s",
                                    (cost, job.id))
@@ -342,12 +357,18 @@ class JobQueue:
                     self.balances.capture(job.reservation_id, cost, cur=tx)
                 else:
                     self.balances.release(job.reservation_id, cur=tx)
-            if job.is_free and status != "succeeded":
+            if job.is_free and status != "succeeded" and not shown:
                 # Our failure must not cost the user one of today's free generations.
                 tx.execute("UPDATE free_usage SET used = used - 1 WHERE user_id = %s "
                            "AND day = (%s AT TIME ZONE 'UTC')::date AND used > 0",
                            (job.user_id, job.created_at))
         return job
+
+    def _partial_cost(self, job: Job) -> Decimal:
+        model = self.catalog.get(job.model_id) if self.catalog is not None else None
+        if model is None:  # gone from the catalog: what was held is the most it could cost
+            return job.price_rub
+        return model.cost_of_partial(job.inputs, job.price_rub, job.partial_output)
 
     # -- telling the user: at least once, and settled once -----------------------------
 

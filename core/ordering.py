@@ -292,6 +292,9 @@ class Ordering:
                 lines.append(t("gen_confirm_choice", label=field.label_in(lang), value=value))
             else:
                 lines.append(f"«{quoted(value)}»")
+        if model.category == "text":  # an answer is streamed: what stopping it costs
+            lines += ["", t("gen_confirm_stop_free" if model.free else "gen_confirm_stop_fixed"
+                            if model.usage is None else "gen_confirm_stop_usage")]
         try:
             if model.free:
                 lines += ["", t("gen_confirm_free_left", left=self.app.jobs.free_left(ctx.user_id),

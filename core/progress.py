@@ -13,8 +13,10 @@ costs no progress call at all.
 A text model's answer is streamed into the same message (``stream``): shown at once at
 the first words, then at most once a second (Telegram's pace for one chat; each edit
 counts), on more messages once it passes Telegram's 4,096 characters (``pages``); the
-cancel button rides on the last one. The worker hands the messages over when it lets go
-of the job (``forget``), and the delivery puts the final text into them.
+cancel button rides on the last one. What has been shown is written to the job
+(``partial_output``) after each edit, so a cancel pressed in any process charges for
+what the user read. The worker hands the messages over when it lets go of the job
+(``forget``), and the delivery puts the final text into them.
 
 A cancel pressed in another process may race a tick: after each edit the ticker reads
 the job's status, and if it ended meanwhile it puts the ending's words back
@@ -108,6 +110,7 @@ class _Watch:
     messages: list = field(default_factory=list)
     shown: list = field(default_factory=list)
     last_stream_edit: float = float("-inf")
+    usage: dict | None = None  # {"input_tokens", "output_tokens"} so far, if reported
 
 
 class Progress:
@@ -162,9 +165,10 @@ class Progress:
             return [(message_id, watch.shown[i] if i < len(watch.shown) else "")
                     for i, message_id in enumerate(watch.messages)] or None
 
-    def stream(self, job_id: int, text: str) -> None:
-        """More of a text answer: shown now if the last edit is a second old, else by the
-        ticker when it is. Raises ``FinishedElsewhere`` once the job has ended."""
+    def stream(self, job_id: int, text: str, usage: dict | None = None) -> None:
+        """More of a text answer (and the usage so far, if the provider reports it): shown
+        now if the last edit is a second old, else by the ticker when it is. Raises
+        ``FinishedElsewhere`` once the job has ended."""
         with self._lock:
             watch = self._watches.get(job_id)
             if watch is None and job_id in self._ended:  # cancelled here, mid-answer
@@ -176,6 +180,7 @@ class Progress:
             if watch.ended:
                 raise FinishedElsewhere()
             watch.text = text
+            watch.usage = usage or watch.usage
             if time.monotonic() - watch.last_stream_edit >= STREAM_EDIT_EVERY_S:
                 try:
                     self._show_text(watch)
@@ -249,6 +254,10 @@ class Progress:
                 watch.messages.append(telegram.bot.send_message(
                     watch.chat_id, page, reply_markup=markup).message_id)
         watch.shown = wanted
+        try:  # what the user has now read is what a cancel charges for
+            self.app.jobs.keep_partial(watch.job_id, watch.text, watch.usage)
+        except UNAVAILABLE_ERRORS:
+            pass
         self._check_ended(watch)
 
     def _check_ended(self, watch: _Watch) -> None:

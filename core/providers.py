@@ -13,7 +13,8 @@ provider that takes the user's photos as URLs sets ``needs_file_urls``: its mode
 with an image input are refused, before anything is held, where genbot has no public
 URL to serve the photos from. A text model's provider may ``stream`` the answer as it
 grows (``request.stream(text so far)``): the user watches it being written, and the
-final ``output.text`` is what is stored and charged. A text model priced by usage
+final ``output.text`` is what is stored and charged; a cancel after the first words
+charges for the text shown (``Model.cost_of_partial``). A text model priced by usage
 (``core.catalog.UsagePrice``) is charged for the ``output.usage`` its provider
 reports, never more than was held. A ``demo`` provider is a stand-in for trying the bot:
 while a real provider runs, its models are listed to admins only (``SHOW_DEMO_MODELS``
@@ -112,8 +113,10 @@ class GenerationRequest:
     # or None when genbot has no public URL to serve a photo from (core.files).
     file_url: Callable[[dict], str | None] = lambda value: value.get("url")
     # A text model's answer so far, as it grows: the user sees it being written. It
-    # raises FinishedElsewhere once the job has ended (the user cancelled).
-    stream: Callable[[str], None] = lambda text: None
+    # raises FinishedElsewhere once the job has ended (the user cancelled). ``usage``
+    # ({"input_tokens", "output_tokens"} so far), when the service reports it mid-stream,
+    # is what a cancel then charges; without it the text shown is priced by estimate.
+    stream: Callable[..., None] = lambda text, usage=None: None
 
     def time_left(self) -> float:
         return self.deadline - time.monotonic()

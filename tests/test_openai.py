@@ -166,9 +166,9 @@ def test_a_text_answer_streams_into_one_message_and_is_charged_for_its_usage(bot
     standin.answer_tokens, standin.tokens_per_s = 300, 100.0  # 3 s of writing
     standin.prompt_tokens = 400
     confirm, _started = order(bot, "chat", "Расскажи про море")
-    # Before confirming: the most it can cost — 34 bytes of prompt + 100 overhead tokens at
-    # 1 ₽ per 1000, and 1500 tokens of answer at 2 ₽ per 1000.
-    assert "до 3,14 ₽" in confirm[-1]["text"]
+    # Before confirming: the most it can cost — 34 bytes of prompt, 16 of the chat's framing
+    # and 100 overhead tokens at 1 ₽ per 1000, and 1500 tokens of answer at 2 ₽ per 1000.
+    assert "до 3,15 ₽" in confirm[-1]["text"]
     job = finished_job(bot)
     assert job.status == "succeeded", (job.error_code, job.error_message)
     answer_text = "".join(token(i) for i in range(300)).strip()
@@ -234,22 +234,52 @@ def test_an_image_is_drawn_and_a_users_photo_edited(bot, bot_api, standin):
     assert ledger_differences(bot.app.db) == []
 
 
-def test_a_cancel_mid_stream_stops_it_and_charges_nothing(bot, bot_api, standin):
-    standin.answer_tokens, standin.tokens_per_s = 2000, 50.0
+def expected_charge(model, prompt: str, shown: str) -> Decimal:
+    """What a cancel after ``shown`` costs, counted here by hand: four bytes a token of
+    everything sent and of the answer read, at the model's prices, kopecks rounded up."""
+    usage = model.usage
+    sent_tokens = -(-(len(prompt.encode()) + usage.overhead_tokens + usage.provider_overhead) // 4)
+    read_tokens = -(-len(shown.encode()) // 4)
+    raw = (sent_tokens * usage.input_per_1k + read_tokens * usage.output_per_1k) / 1000
+    return min(raw.quantize(Decimal("0.01"), rounding="ROUND_CEILING"), model.price_for({"prompt": prompt}))
+
+
+def test_a_stream_cancelled_after_most_of_it_was_shown_is_charged_for_what_was_shown(bot, bot_api, standin):
+    standin.answer_tokens, standin.tokens_per_s = 400, 60.0
     order(bot, "chat", "Расскажи всё")
     job_id = wait_until(lambda: bot.app.db.fetch_one(
         "SELECT id FROM generation_jobs WHERE user_id = %s AND status = 'running'", (USER,)))[0]
     message_id = wait_until(lambda: bot.app.jobs.progress_message(job_id))
-    wait_until(lambda: any(token(0).strip() in p["text"] for p in bot_api.calls_to("editMessageText", USER)))
+    # The user reads 300 of the 400 words, then presses ⛔.
+    wait_until(lambda: len((bot.app.jobs.get(job_id).partial_output or {}).get("text", "").split()) >= 300, 30)
     bot.send(updates.callback(USER, f"gen:cancel:{job_id}", message_id=message_id))
     job = finished_job(bot)
-    assert job.status == "cancelled"
-    assert bot.app.balances.summary(USER) == (START, Decimal("0"))
+    shown = job.result["text"]
+    assert job.status == "cancelled" and 300 <= len(shown.split()) < 400 and is_answer(shown)
+    charged = expected_charge(bot.app.generation.catalog.get("chat"), "Расскажи всё", shown)
+    assert job.price_rub == charged > 0
+    assert bot.app.balances.summary(USER) == (START - charged, Decimal("0"))
     assert ledger_differences(bot.app.db) == []
     wait_until(lambda: standin.abandoned == 1, 10, "the stream was not closed")  # the model stops
-    assert len(standin.first_token_at) == 1  # not asked again
+    # What was read stays on screen, with what it cost.
     last = [p for p in bot_api.calls_to("editMessageText", USER) if str(p["message_id"]) == str(message_id)][-1]
-    assert "генерация отменена. Деньги не списаны" in last["text"]  # no stream edit after it
+    assert last["text"].startswith(shown[:100]) and "ответ остановлен" in last["text"]
+    assert f"Списано {str(charged).replace('.', ',')} ₽" in last["text"]
+
+
+def test_a_stream_cancelled_before_its_first_word_costs_nothing(bot, bot_api, standin):
+    standin.lag_s = 30  # the service takes its time to start
+    order(bot, "chat", "Расскажи всё")
+    job_id = wait_until(lambda: bot.app.db.fetch_one(
+        "SELECT id FROM generation_jobs WHERE user_id = %s AND status = 'running'", (USER,)))[0]
+    message_id = wait_until(lambda: bot.app.jobs.progress_message(job_id))
+    bot.send(updates.callback(USER, f"gen:cancel:{job_id}", message_id=message_id))
+    job = finished_job(bot)
+    assert job.status == "cancelled" and job.result is None
+    assert bot.app.balances.summary(USER) == (START, Decimal("0"))
+    assert ledger_differences(bot.app.db) == []
+    last = [p for p in bot_api.calls_to("editMessageText", USER) if str(p["message_id"]) == str(message_id)][-1]
+    assert "генерация отменена. Деньги не списаны" in last["text"]
 
 
 @pytest.mark.slow
@@ -299,14 +329,16 @@ def test_a_cancel_from_another_process_mid_stream_takes_its_pages_away(bot, bot_
     assert bot.app.jobs.finish(job_id, "cancelled", error_code="cancelled") is not None
     wait_until(lambda: standin.abandoned == 1, 10, "the stream went on")
     job = bot.app.jobs.get(job_id)
-    assert job.status == "cancelled" and bot.app.balances.summary(USER) == (START, Decimal("0"))
+    # A fixed price, and the answer had begun: the price is charged.
+    assert job.status == "cancelled" and bot.app.balances.summary(USER) == (START - Decimal("3.00"), Decimal("0"))
     later_pages = [p for p in bot_api.calls_to("sendMessage", USER) if is_answer(p["text"])]
     deleted = wait_until(lambda: bot_api.calls_to("deleteMessage", USER))
     assert len(deleted) == len(later_pages) >= 1  # every later page is gone...
     assert str(job.progress_message_id) not in {str(d["message_id"]) for d in deleted}
     last = [p for p in bot_api.calls_to("editMessageText", USER)
             if str(p["message_id"]) == str(job.progress_message_id)][-1]
-    assert "генерация отменена" in last["text"]  # ...and the first says the job was cancelled
+    # ...and the first keeps what it showed, saying the answer was stopped and what it cost.
+    assert is_answer(last["text"].split("\n\n")[0].rstrip("…")) and "ответ остановлен. Списано 3 ₽" in last["text"]
 
 
 # -- switching it on ---------------------------------------------------------------------------
@@ -359,3 +391,67 @@ def test_with_no_provider_configured_the_bot_offers_the_demo_alone(db_settings, 
         assert offered and offered == {m.id for m in shipped if m.provider == "demo"}
     finally:
         bot.close()
+
+
+# -- the hold covers the whole request ------------------------------------------------------
+
+PROMPTED = '''
+[[model]]
+id = "guide"
+title = "Гид"
+category = "text"
+provider = "openai"
+provider_model = "gpt-4o-mini"
+usage_price = { input_per_1k_rub = "1.00", output_per_1k_rub = "2.00", max_tokens = 1500 }
+provider_options = { system = "SYSTEM" }
+timeout_s = 60
+inputs = [
+  { name = "prompt", type = "text", label = "Ваш вопрос", max_length = 2000 },
+  { name = "tone", type = "choice", label = "Каким тоном отвечать", choices = ["строго", "весело"] },
+]
+'''.replace("SYSTEM", ("Ты гид по Петербургу. " * 182)[:4000])
+
+
+def test_a_system_prompt_and_choices_are_held_for_so_the_whole_usage_is_charged(
+        db_settings, bot_api, tmp_path, standin):
+    (tmp_path / "catalog.toml").write_text(PROMPTED, encoding="utf-8")
+    bot = Bot(db_settings, bot_api, plugins_toml=toml_for(standin), tmp_path=tmp_path,
+              CATALOG_FILE=str(tmp_path / "catalog.toml"), JOB_HEARTBEAT="0.2", BOT_API_RATE="0")
+    try:
+        bot.app.start_workers()
+        bot.app.balances.credit(USER, str(START))
+        # The most a request can cost: a token a byte of all it sends, and the longest answer.
+        standin.prompt_tokens, standin.answer_tokens = "bytes", 1500
+        sent = answer(bot.send, USER, "guide", "Что посмотреть за один день?", ("choice", 1))
+        bot.tap(USER, f"gen:go:{confirm_token(sent)}")
+        job = finished_job(bot)
+        assert job.status == "succeeded", (job.error_code, job.error_message)
+        [call] = standin.requests_to("/v1/chat/completions")
+        messages = call.json()["messages"]
+        assert messages[0]["role"] == "system" and len(messages[0]["content"]) == 4000
+        assert "Каким тоном отвечать: весело" in messages[1]["content"]
+        used_tokens = 3 + sum(3 + len(m["content"].encode("utf-8")) for m in messages)
+        worth = (Decimal(used_tokens) * Decimal("1.00") + 1500 * Decimal("2.00")) / 1000
+        # Charged all it was worth: the hold (what confirming took) was not less.
+        assert job.price_rub == worth.quantize(Decimal("0.01"), rounding="ROUND_CEILING")
+        held = bot.app.db.fetch_one("SELECT amount_rub FROM balance_reservations")[0]
+        assert held >= job.price_rub
+        # Without the provider's part (the system prompt, the label) the hold fell short.
+        bare = parse_catalog(PROMPTED).get("guide")
+        assert bare.price_for(job.inputs) < job.price_rub
+        assert bot.app.balances.summary(USER) == (START - job.price_rub, Decimal("0"))
+        assert ledger_differences(bot.app.db) == []
+    finally:
+        bot.close()
+
+
+@pytest.mark.parametrize("params,problem", [
+    ("{ n = 3 }", "params.n must be 1"),
+    ("{ max_tokens = 100000 }", "params.max_tokens conflicts"),
+    ("{ max_completion_tokens = 100000 }", "params.max_completion_tokens conflicts"),
+])
+def test_a_usage_priced_model_whose_params_could_cost_beyond_its_hold_is_refused(params, problem):
+    catalog = parse_catalog(PROMPTED.replace('provider_options = { system = "',
+                                             f'provider_options = {{ params = {params}, system = "'))
+    assert any(problem in found for found in openai.catalog_problems(catalog))
+    assert openai.catalog_problems(parse_catalog(PROMPTED)) == []

@@ -104,7 +104,10 @@ class OpenAIStandIn:
         self.answer_tokens = answer_tokens
         self.tokens_per_s = tokens_per_s
         self.lag_s = 0.0
-        self.prompt_tokens: int | None = None  # None: counted from the messages
+        # None: counted from the messages' words; "bytes": one token a byte of every
+        # message and 3 around each (the most any tokenizer counts), as for a prompt
+        # written to cost the most.
+        self.prompt_tokens: int | str | None = None
         self.log: list[Call] = []
         self.first_token_at: list[float] = []  # when each streamed answer's first token left
         self.abandoned = 0  # streams the client closed before their end
@@ -243,8 +246,12 @@ class OpenAIStandIn:
             return
         count = min(self.answer_tokens, limit or self.answer_tokens)
         finish = "length" if count < self.answer_tokens else "stop"
-        prompt = self.prompt_tokens if self.prompt_tokens is not None else \
-            8 + sum(len(str(m["content"]).split()) * 2 for m in messages)
+        if self.prompt_tokens == "bytes":
+            prompt = 3 + sum(3 + len(str(m["content"]).encode("utf-8")) for m in messages)
+        elif self.prompt_tokens is not None:
+            prompt = self.prompt_tokens
+        else:
+            prompt = 8 + sum(len(str(m["content"]).split()) * 2 for m in messages)
         usage = {"prompt_tokens": prompt, "completion_tokens": count, "total_tokens": prompt + count}
         ident, created = f"chatcmpl-{len(self.log)}", int(time.time())
         if not body.get("stream"):

@@ -46,6 +46,10 @@ log = logging.getLogger("genbot.plugins.openai")
 SIZES = {"1:1": "1024x1024", "3:2": "1536x1024", "2:3": "1024x1536", "16:9": "1536x1024",
          "9:16": "1024x1536", "4:3": "1536x1024", "3:4": "1024x1536"}
 _MIMES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+# What a chat adds around its messages, as OpenAI's cookbook counts it ("How to count
+# tokens with tiktoken": 3 a message, 3 priming the reply, 1 a name), for two messages,
+# with room to spare.
+CHAT_FRAMING_TOKENS = 16
 _MAX_PHOTO_BYTES = 20 * 1024 * 1024
 _MAX_RESULT_BYTES = 20 * 1024 * 1024
 
@@ -69,6 +73,16 @@ def catalog_problems(catalog) -> list[str]:
                             f"max_completion_tokens")
         if not isinstance(options.get("system", ""), str):
             problems.append(f"{where}: provider_options.system must be a string")
+        params = options.get("params", {})
+        if model.usage is not None and isinstance(params, dict):
+            # The hold covers one answer of max_tokens: nothing may ask for more.
+            if params.get("n", 1) != 1:
+                problems.append(f"{where}: provider_options.params.n must be 1 for a model priced by "
+                                f"usage (each extra answer would cost beyond the hold)")
+            for key in ("max_tokens", "max_completion_tokens"):
+                if key in params:
+                    problems.append(f"{where}: provider_options.params.{key} conflicts with "
+                                    f"usage_price.max_tokens, which genbot sends (and holds for)")
         sizes = options.get("sizes", {})
         if not isinstance(sizes, dict) or not all(isinstance(v, str) for v in sizes.values()):
             problems.append(f"{where}: provider_options.sizes must map aspect ratios to sizes like \"1024x1024\"")
@@ -89,6 +103,16 @@ class OpenAIProvider:
             "openai", {"Authorization": f"Bearer {settings['api_key']}"},
             request_timeout_s=float(settings["request_timeout_s"]),
             max_retries=int(settings["max_retries"]), key_hint="check [openai] api_key")
+
+    @staticmethod
+    def request_overhead(model) -> int:
+        """Bytes every chat request of ``model`` sends besides the user's inputs — the
+        system prompt, each choice's label, the chat's framing — which its hold counts as
+        tokens, one a byte (``core.catalog``)."""
+        options = model.provider_options
+        system = len(str(options.get("system") or "").encode("utf-8"))
+        labels = sum(len(f.label.encode("utf-8")) + len(": \n") for f in model.inputs if f.type == "choice")
+        return system + labels + CHAT_FRAMING_TOKENS
 
     def generate(self, req) -> GenerationOutput:
         if req.model.category == "text":
