@@ -91,8 +91,9 @@ def test_a_bare_yoyo_apply_gives_the_seed_schema_and_migrate_keeps_it(empty_db_s
 def test_rollback_everything_then_migrate_again(core_db, reference):
     migrator = Migrator(core_db)
     undone = migrator.rollback(10)
-    assert undone == ["0008_stars_record_position", "0007_journey", "0006_money_under_faults", "0005_payments", "0004_generation",
-                      "0003_conversations", "0002_core_mechanisms", "0001_seed_schema"]
+    assert undone == ["0008_stars_record_position", "0007_journey", "0006_money_under_faults",
+                      "0005_payments", "0004_generation", "0003_conversations",
+                      "0002_core_mechanisms", "0001_seed_schema"]
     assert snapshot(core_db)["tables"] == []
     assert migrator.apply() == ["0001_seed_schema", "0002_core_mechanisms", "0003_conversations",
                                "0004_generation", "0005_payments", "0006_money_under_faults",
