@@ -152,5 +152,6 @@ def test_two_migrators_at_once_are_safe(empty_db_settings, db_settings, tmp_path
                                   ("0003_conversations", 1), ("0004_generation", 1),
                                   ("0005_payments", 1), ("0006_money_under_faults", 1),
                                   ("0007_journey", 1), ("0008_delivery_edges", 1),
+                                  ("0009_stars_record_position", 1),
                                   ("notes_0001_create", 1)]
     conn.close()

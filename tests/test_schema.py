@@ -91,29 +91,33 @@ def test_a_bare_yoyo_apply_gives_the_seed_schema_and_migrate_keeps_it(empty_db_s
 def test_rollback_everything_then_migrate_again(core_db, reference):
     migrator = Migrator(core_db)
     undone = migrator.rollback(10)
-    assert undone == ["0008_delivery_edges", "0007_journey", "0006_money_under_faults", "0005_payments",
-                      "0004_generation", "0003_conversations", "0002_core_mechanisms", "0001_seed_schema"]
+    assert undone == ["0009_stars_record_position", "0008_delivery_edges", "0007_journey",
+                      "0006_money_under_faults", "0005_payments", "0004_generation",
+                      "0003_conversations", "0002_core_mechanisms", "0001_seed_schema"]
     assert snapshot(core_db)["tables"] == []
     assert migrator.apply() == ["0001_seed_schema", "0002_core_mechanisms", "0003_conversations",
                                "0004_generation", "0005_payments", "0006_money_under_faults",
-                               "0007_journey", "0008_delivery_edges"]
+                               "0007_journey", "0008_delivery_edges", "0009_stars_record_position"]
     assert snapshot(core_db) == reference
 
 
-def test_rollback_four_steps(core_db):
-    Migrator(core_db).rollback(4)
+def test_rollback_five_steps(core_db):
+    Migrator(core_db).rollback(5)
     tables = snapshot(core_db)["tables"]
     assert "payments" not in tables and "generation_jobs" in tables
-    assert [s.applied for s in Migrator(core_db).status()] == [True] * 4 + [False] * 4
+    assert [s.applied for s in Migrator(core_db).status()] == [True] * 4 + [False] * 5
 
 
 @pytest.mark.parametrize("steps,migrations,columns", [
-    (1, ["0008_delivery_edges"], ("refunded_rub", "partial_output")),
-    (2, ["0007_journey", "0008_delivery_edges"], ("lang", "failure_reason", "delivered_files")),
+    (2, ["0008_delivery_edges", "0009_stars_record_position"], ("refunded_rub", "partial_output")),
+    (3, ["0007_journey", "0008_delivery_edges", "0009_stars_record_position"],
+     ("lang", "failure_reason", "delivered_files")),
 ])
 def test_a_journey_or_delivery_rollback_drops_only_its_columns(core_db, reference, steps, migrations,
                                                                 columns):
-    Migrator(core_db).rollback(steps)
+    Migrator(core_db).rollback(1)  # 0009_stars_record_position: its table only
+    assert "stars_record_position" not in snapshot(core_db)["tables"]
+    Migrator(core_db).rollback(steps - 1)
     present = {c for c in snapshot(core_db)["columns"] if c[0] == "generation_jobs"}
     assert not [c for c in present if c[1] in columns]
     assert "payments" in snapshot(core_db)["tables"]
@@ -128,10 +132,10 @@ def test_the_review_rollback_refuses_while_a_payment_awaits_review(core_db):
     execute(core_db, "INSERT INTO users (user_id) VALUES (1)")
     execute(core_db, "INSERT INTO payments (source, external_id, user_id, status) "
                      "VALUES ('telegram', 'c1', 1, 'review')")
-    Migrator(core_db).rollback(2)  # 0008_delivery_edges, 0007_journey: nothing of payments
+    Migrator(core_db).rollback(3)  # 0009, 0008, 0007: nothing of payments
     with pytest.raises(Exception, match="settle them"):
         Migrator(core_db).rollback(1)
-    assert Migrator(core_db).status()[-3].applied
+    assert Migrator(core_db).status()[-4].applied
 
 
 @pytest.mark.parametrize("table", SEED_TABLES + ["balance_reservations", "processed_updates",

@@ -9,12 +9,18 @@ Written from the Bot API reference (https://core.telegram.org/bots/api):
   "description"}`` with the HTTP status of the error, and ``parameters.retry_after``
   on 429 ("Too Many Requests: retry after N"); a gateway error in front of the Bot API
   is an HTML page, not JSON. ``fail(method, …)`` makes the next calls answer so.
-- ``refundStarPayment`` / ``getStarTransactions`` ("Payments"): the bot's Stars record
-  in chronological order; a refund is an outgoing transaction whose ``id`` is the
-  refunded payment's ``telegram_payment_charge_id`` and whose ``receiver`` is a
-  ``TransactionPartnerUser``; a second refund of a charge is refused with
-  ``CHARGE_ALREADY_REFUNDED``. ``star_payment`` records an incoming payment as
-  Telegram does when a user pays.
+- ``refundStarPayment`` / ``getStarTransactions`` ("Payments",
+  https://core.telegram.org/bots/api#getstartransactions): the bot's Stars record in
+  chronological order (oldest first), ``offset`` transactions skipped, at most
+  ``limit`` (1-100, default 100) given, and no total; a refund is an outgoing
+  transaction whose ``id`` is the refunded payment's ``telegram_payment_charge_id`` and
+  whose ``receiver`` is a ``TransactionPartnerUser``; a second refund of a charge is
+  refused with ``CHARGE_ALREADY_REFUNDED``. As Telegram's own Bot API server does
+  (tdlib/telegram-bot-api, ``Client::process_get_star_transactions_query`` and
+  ``get_integer_arg``), a ``limit`` out of 1-100 is clamped into it and a negative
+  ``offset`` read as 0: neither is refused. ``star_payment`` records an incoming payment
+  as Telegram does when a user pays; ``add_star_transactions`` appends many payments of
+  other users at once (generated when read, so 150 000 cost no memory).
 - ``slow(method, s)``: the call takes effect, then the answer comes ``s`` later (as
   when the client's timeout fires after Telegram did the work).
 - ``getFile`` ("Available methods", getFile): a ``File`` with its ``file_path``; the
@@ -36,6 +42,7 @@ Written from the Bot API reference (https://core.telegram.org/bots/api):
 
 from __future__ import annotations
 
+import bisect
 import email.parser
 import email.policy
 import json
@@ -73,7 +80,7 @@ class BotApiStandIn:
         self.failures: dict[str, list] = {}  # method -> answers to give before succeeding
         self.refused: list[tuple[str, dict]] = []
         self.slow_methods: dict[str, float] = {}
-        self.star_transactions: list[dict] = []
+        self.stars = _StarRecord()
         self.files: dict[str, bytes] = {}  # file_path -> bytes
         self.file_downloads: list[tuple[str, str]] = []
         standin = self
@@ -175,14 +182,23 @@ class BotApiStandIn:
     def star_payment(self, user_id: int, charge_id: str, stars: int) -> None:
         """A user paid the bot ``stars``: Telegram's record gets the incoming transaction."""
         with self._cond:
-            self.star_transactions.append({"id": charge_id, "amount": stars, "date": int(time.time()),
-                                           "source": {"type": "user", "user": _user(user_id)}})
+            self.stars.append({"id": charge_id, "amount": stars, "date": int(time.time()),
+                               "source": _partner(user_id)})
+
+    def add_star_transactions(self, count: int, *, first_date: float, seconds_apart: float = 1.0,
+                              user_id: int = 555) -> None:
+        """``count`` payments of 1 star by ``user_id`` (charge ids ``bulk-<offset>``), the
+        first at ``first_date`` (unix time), then one every ``seconds_apart`` s."""
+        with self._cond:
+            self.stars.extend(count, lambda offset, i: {
+                "id": f"bulk-{offset}", "amount": 1, "date": int(first_date + i * seconds_apart),
+                "source": _partner(user_id)}, first_date=int(first_date))
 
     def add_file(self, file_id: str, data: bytes) -> None:
         self.files[f"photos/{file_id}.jpg"] = data
 
     def refunded_charges(self) -> list[str]:
-        return [t["id"] for t in self.star_transactions if "receiver" in t]
+        return [t["id"] for t in self.stars.single if "receiver" in t]
 
     def answer(self, method: str, params: dict) -> tuple[int, object]:
         with self._cond:
@@ -229,21 +245,21 @@ class BotApiStandIn:
     def _stars(self, method: str, params: dict):
         if method == "getStarTransactions":
             self.record(method, params)
-            offset, limit = int(params.get("offset") or 0), int(params.get("limit") or 100)
+            offset = max(_td_integer(params.get("offset"), 0), 0)
+            limit = min(max(_td_integer(params.get("limit"), 100), 1), 100)
             with self._cond:
-                page = self.star_transactions[offset:offset + limit]
+                page = self.stars.page(offset, limit)
             return 200, {"ok": True, "result": {"transactions": page}}
         if method != "refundStarPayment":
             return None
         charge, user_id = params.get("telegram_payment_charge_id"), int(params.get("user_id", 0))
         with self._cond:
-            paid = [t for t in self.star_transactions if t["id"] == charge and "source" in t
+            paid = [t for t in self.stars.single if t["id"] == charge and "source" in t
                     and t["source"]["user"]["id"] == user_id]
-            refunded = any(t["id"] == charge and "receiver" in t for t in self.star_transactions)
+            refunded = any(t["id"] == charge and "receiver" in t for t in self.stars.single)
             if paid and not refunded:
-                self.star_transactions.append({"id": charge, "amount": paid[0]["amount"],
-                                               "date": int(time.time()),
-                                               "receiver": {"type": "user", "user": _user(user_id)}})
+                self.stars.append({"id": charge, "amount": paid[0]["amount"], "date": int(time.time()),
+                                   "receiver": _partner(user_id)})
         self.record(method, params)
         if not paid:
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: CHARGE_NOT_FOUND"}
@@ -368,3 +384,64 @@ def _image_size(data: bytes) -> tuple[int, int] | None:
 
 def _user(user_id: int) -> dict:
     return {"id": user_id, "is_bot": False, "first_name": "Иван"}
+
+
+def _partner(user_id: int) -> dict:
+    """A ``TransactionPartnerUser`` of a payment for an invoice (or of its refund)."""
+    return {"type": "user", "transaction_type": "invoice_payment", "user": _user(user_id)}
+
+
+def _td_integer(text, default: int) -> int:
+    """An integer argument read as the Bot API server reads it (``td::to_integer``): an
+    optional minus and the digits that follow; anything else ends it; empty: the default."""
+    text = str(text or "")
+    if not text:
+        return default
+    sign, digits = (-1, text[1:]) if text.startswith("-") else (1, text)
+    number = ""
+    for char in digits:
+        if not char.isdigit():
+            break
+        number += char
+    return sign * int(number or 0)
+
+
+class _StarRecord:
+    """The bot's Stars transactions, oldest first: single ones (payments and refunds made
+    through the stand-in) and runs generated when read, so a test can hold 150 000."""
+
+    def __init__(self):
+        self.single: list[dict] = []  # the transactions added one by one, in order
+        self._starts: list[int] = []  # the offset each part begins at
+        self._parts: list[tuple[int, object]] = []  # (count, a dict or make(offset, i))
+        self._size = 0
+        self._last_date = 0
+
+    def append(self, transaction: dict) -> None:
+        self._add(1, transaction, transaction["date"])
+        self.single.append(transaction)
+
+    def extend(self, count: int, make, *, first_date: int) -> None:
+        if count > 0:
+            self._add(count, make, first_date)
+            self._last_date = make(self._size - 1, count - 1)["date"]
+
+    def _add(self, count: int, part, first_date: int) -> None:
+        if first_date < self._last_date:  # Telegram's record is chronological
+            raise ValueError(f"a transaction dated {first_date} after one dated {self._last_date}")
+        self._starts.append(self._size)
+        self._parts.append((count, part))
+        self._size += count
+        self._last_date = first_date
+
+    def page(self, offset: int, limit: int) -> list[dict]:
+        found: list[dict] = []
+        index = bisect.bisect_right(self._starts, offset) - 1
+        while index >= 0 and index < len(self._parts) and len(found) < limit:
+            start, (count, part) = self._starts[index], self._parts[index]
+            for i in range(max(offset - start, 0), count):
+                found.append(dict(part) if isinstance(part, dict) else part(start + i, i))
+                if len(found) == limit:
+                    break
+            index += 1
+        return found

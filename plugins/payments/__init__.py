@@ -261,7 +261,8 @@ def plugin_settings():
     return {"provider_token": "", "stars_enabled": True, "stars_rub_per_star": Decimal("1.50"),
             "presets": [100, 500, 1000, 5000], "min_topup_rub": Decimal("10.00"),
             "max_topup_rub": Decimal("100000.00"), "callback_secret": "",
-            "refund_timeout_s": 10.0, "refund_settle_after_s": 60.0}
+            "refund_timeout_s": 10.0, "refund_settle_after_s": 60.0,
+            "refund_reconcile_max_calls": 50}
 
 
 @hookimpl
@@ -364,7 +365,8 @@ def bot_commands(app, settings):
 @hookimpl
 def startup_cleanup(app, settings):
     return {"uncertain_refunds_settled":
-            refunds.settle_uncertain_refunds(app, float(settings["refund_settle_after_s"]))}
+            refunds.settle_uncertain_refunds(app, float(settings["refund_settle_after_s"]),
+                                             int(settings["refund_reconcile_max_calls"]))}
 
 
 @hookimpl
