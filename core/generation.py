@@ -200,7 +200,13 @@ class Generation:
                                 reason="unavailable", deadline_s=deadline_s, streamed=streamed)
         if job is None:
             return None
-        if status in ("failed", "timeout"):
+        if reason == "account":
+            # Not the user's doing and not passing: the operator must act (top up, a new key).
+            log.error("provider %s cannot be used: %s: %s. Job %s of user %s (%s) failed at once, its "
+                      "hold released; /readyz and `genbot doctor` show %s failing until one of its "
+                      "jobs succeeds", job.provider, error_code, error_message, job.id, job.user_id,
+                      job.model_id, job.provider)
+        elif status in ("failed", "timeout"):
             # The detail is for the operator; the user is told the reason in plain words.
             log.warning("job %s of user %s (%s) ended %s: %s: %s", job.id, job.user_id,
                         job.model_id, status, error_code, error_message)

@@ -121,6 +121,27 @@ _CLAIM = ("UPDATE generation_jobs SET status = 'running', locked_by = %s, attemp
           "FOR UPDATE SKIP LOCKED LIMIT 1)) RETURNING " + _COLUMNS)
 
 
+# The latest success or account failure of each provider: the providers are walked in
+# index order (a loose index scan), each one's newest row read from the same index.
+_FAILING_PROVIDERS = """
+WITH RECURSIVE names AS (
+    SELECT min(provider) AS provider FROM generation_jobs
+    WHERE status = 'succeeded' OR failure_reason = 'account'
+  UNION ALL
+    SELECT (SELECT min(provider) FROM generation_jobs
+            WHERE (status = 'succeeded' OR failure_reason = 'account') AND provider > names.provider)
+    FROM names WHERE names.provider IS NOT NULL
+)
+SELECT names.provider, last.error_code, last.error_message, last.finished_at
+FROM names CROSS JOIN LATERAL (
+    SELECT failure_reason, error_code, error_message, finished_at FROM generation_jobs j
+    WHERE j.provider = names.provider AND (j.status = 'succeeded' OR j.failure_reason = 'account')
+    ORDER BY finished_at DESC LIMIT 1) last
+WHERE names.provider IS NOT NULL AND last.failure_reason = 'account'
+ORDER BY names.provider
+"""
+
+
 def _job(row) -> Job | None:
     return Job(*row) if row else None
 
@@ -450,6 +471,12 @@ class JobQueue:
             elif _dead_local_worker(holder):
                 due.append((Job(*columns), holder))
         return due
+
+    def failing_providers(self) -> list[tuple[str, str, str, object]]:
+        """Providers whose latest verdict is an account failure (``failure_reason``
+        'account', newer than their last success): (provider, error code, message, since).
+        One index probe per provider (``idx_generation_jobs_provider_outcome``)."""
+        return [tuple(row) for row in self.db.fetch_all(_FAILING_PROVIDERS)]
 
     def depth(self) -> int:
         return self.db.fetch_one("SELECT COUNT(*) FROM generation_jobs WHERE status = 'queued'")[0]

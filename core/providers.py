@@ -31,6 +31,11 @@ from dataclasses import dataclass
 # Why a generation failed, as its user is told (core/locales: gen_reason_<reason>):
 REASONS = (
     "unavailable",  # the service is down or misconfigured: not the user's doing, try later
+    # The operator's account with the service cannot be used — out of credit, a key
+    # refused or revoked, a model the account may not use: the job fails at once (never
+    # retried), the operator reads one ERROR, and /readyz and `genbot doctor` show the
+    # provider failing until one of its jobs succeeds again.
+    "account",
     "rejected",     # the service refused this request (content rules, an input it won't take)
     "photo",        # the user's photo could not be fetched: send it again
     "too_long",     # the description is longer than the service takes

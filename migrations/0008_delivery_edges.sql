@@ -1,5 +1,6 @@
--- What a job needs at the edges of its delivery: the money given back when Telegram
--- took the result in no way, and the part of a streamed answer the user already read.
+-- What a job needs at the edges: the money given back when Telegram took the result in
+-- no way, the part of a streamed answer the user already read, and each provider's
+-- latest verdict (is its account usable).
 -- depends: 0007_journey
 --
 -- Convergent like every genbot migration (see 0001).
@@ -10,3 +11,7 @@ ALTER TABLE generation_jobs ADD COLUMN IF NOT EXISTS refunded_rub NUMERIC(10, 2)
 -- A streamed answer as far as the user has been shown it ({"kind": "text", "text",
 -- "usage"?}), written at each edit: a cancel in any process charges for it.
 ALTER TABLE generation_jobs ADD COLUMN IF NOT EXISTS partial_output JSONB;
+-- Each provider's newest success or account failure (out of credit, a key refused):
+-- /readyz and `genbot doctor` show a provider failing until one of its jobs succeeds.
+CREATE INDEX IF NOT EXISTS idx_generation_jobs_provider_outcome ON generation_jobs (provider, finished_at DESC)
+    WHERE status = 'succeeded' OR failure_reason = 'account';

@@ -209,13 +209,13 @@ def test_a_model_that_breaks_is_failed_not_retried(standin):
     assert len(standin.calls("GET", "/fal-ai/flux/requests/")) >= 1
 
 
-def test_a_refused_key_is_unavailable_and_the_operators_error(standin, caplog):
+def test_a_refused_key_is_an_account_failure_that_says_what_to_fix(standin):
     fal = provider(standin, api_key="wrong-id:wrong-secret")
-    with caplog.at_level(logging.ERROR, "genbot.plugins.providers"), pytest.raises(GenerationFailed) as failure:
+    with pytest.raises(GenerationFailed) as failure:
         run(fal, FLUX, {"prompt": "x"})
-    assert (failure.value.code, failure.value.reason) == ("fal_401", "unavailable")
-    assert any("fal refused the key" in r.getMessage() and "[fal] api_key" in r.getMessage()
-               for r in caplog.records)
+    assert (failure.value.code, failure.value.reason) == ("fal_401", "account")
+    assert "refused the key" in failure.value.message and "[fal] api_key" in failure.value.message
+    assert len(standin.calls("POST", "/fal-ai/flux")) == 1  # not retried
 
 
 def test_a_service_down_past_the_retries_is_unavailable(standin):

@@ -141,7 +141,8 @@ def test_402_fails_the_job_releases_the_hold_and_tells_the_operator(kit, caplog)
     told = kit.bot_api.wait_for_text("Деньги не списаны", USER)["text"]
     assert UNAVAILABLE in told and "Insufficient" not in told  # not the user's fault
     [line] = [r for r in caplog.records if r.levelname == "ERROR" and "out of credits" in r.getMessage()]
-    assert f"Job {job.id} of user {USER}" in line.getMessage() and "hold is released" in line.getMessage()
+    assert line.getMessage().startswith("provider kie cannot be used")
+    assert f"Job {job.id} of user {USER}" in line.getMessage() and "hold released" in line.getMessage()
     assert len(kit.standin.requests_to("/api/v1/flux/kontext/generate")) == 1  # not retried
 
 

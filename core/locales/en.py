@@ -163,6 +163,7 @@ TEXTS = {
     "gen_failed": "😔 {model}: it did not work — {reason}. No money was taken.",
     "gen_failed_free": "😔 {model}: it did not work — {reason}. Your free try was not used up.",
     "gen_reason_unavailable": "the generation service is unavailable right now, try again in a few minutes",
+    "gen_reason_account": "the generation service is unavailable right now, try again later",
     "gen_reason_rejected": "the service refused the request (this happens with forbidden content) — change the description and try again",
     "gen_reason_photo": "your photo could not be fetched — send it again",
     "gen_reason_too_long": "the description is too long for this model — shorten it",

@@ -6,9 +6,12 @@ Every HTTP provider (openai, replicate, fal) calls its service through a
 - 429 waits as long as ``Retry-After`` says (seconds or an HTTP date), else backs off;
 - a 5xx, a connection error or a time-out is retried with a growing pause, at most
   ``max_retries`` times, then the job fails as ``unavailable``;
-- 401/403 fail the job as ``unavailable`` with one ERROR line for the operator (the
-  key is wrong: not the user's doing); any other 4xx fails it as ``rejected``, with
-  the service's own message kept for the log;
+- the operator's account cannot be used — 401/403 (a key refused or revoked, an
+  account locked: fal's "User is locked. Reason: Exhausted balance"), 402 (out of
+  credit: Replicate's "Insufficient credit"), OpenAI's 429 ``insufficient_quota`` and
+  404 ``model_not_found``: the job fails at once as ``account`` (never retried: waiting
+  cannot top an account up), and the core logs one ERROR naming the provider; any other
+  4xx fails it as ``rejected``, with the service's own message kept for the log;
 - every pause ends early when the job is finished elsewhere (``FinishedElsewhere``)
   and never runs past the deadline (``GenerationTimeout``).
 
@@ -50,6 +53,39 @@ def retry_after_seconds(value: str | None, default: float) -> float:
         return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):
         return default
+
+
+def error_code(response: requests.Response) -> str:
+    """The service's own name for an error: OpenAI-style ``error.code`` or ``error.type``,
+    else ``code``; "" when the body names none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    error = body.get("error")
+    for value in ((error.get("code"), error.get("type")) if isinstance(error, dict) else ()) + (body.get("code"),):
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+# What an account that cannot be used looks like, besides 401, 402 and 403: OpenAI's
+# "Error codes" page (429 "You exceeded your current quota", 404 for a model the key may
+# not use).
+_ACCOUNT_CODES = {(429, "insufficient_quota"): "the account is out of credit: top it up",
+                  (404, "model_not_found"): "the account may not use this model: check provider_model"}
+
+
+def account_problem(status: int, code: str, key_hint: str) -> str | None:
+    """What the operator must fix when an answer says the account cannot be used; None
+    when it says something else."""
+    if status in KEY_REFUSED:
+        return f"the service refused the key or the account: {key_hint}"
+    if status == 402:
+        return "the account is out of credit: top it up"
+    return _ACCOUNT_CODES.get((status, code))
 
 
 def error_message(response: requests.Response) -> str:
@@ -281,8 +317,12 @@ class ServiceClient:
                 if response.status_code in ok:
                     return response
                 status, retry_after = response.status_code, response.headers.get("Retry-After")
-                message = error_message(response)
+                message, code = error_message(response), error_code(response)
                 response.close()
+                problem = account_problem(status, code, self.key_hint)
+                if problem is not None:
+                    raise GenerationFailed(f"{self.service}_{code or status}",
+                                           f"{problem} ({status} on {method} {path}: {message})", "account")
             if status is not None and status != 429 and status < 500:
                 raise self.refusal(req, status, message, f"{method} {path}")
             if status == 429:
@@ -303,13 +343,7 @@ class ServiceClient:
             backoff = min(backoff * 2, 30.0)
 
     def refusal(self, req, status: int, message: str, what: str) -> GenerationFailed:
-        code = f"{self.service}_{status}"
-        if status in KEY_REFUSED:
-            log.error("%s refused the key (%s: %s): %s. Job %s of user %s failed on %s; its hold "
-                      "is released", self.service, status, message, self.key_hint, req.job_id,
-                      req.user_id, what)
-            return GenerationFailed(code, message, "unavailable")
-        return GenerationFailed(code, message, "rejected")
+        return GenerationFailed(f"{self.service}_{status}", message, "rejected")
 
 
 def key_refused(service: str, method: str, url: str, headers: dict, *,

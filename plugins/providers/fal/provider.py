@@ -30,7 +30,7 @@ from genbot import (
     UrlFetcher,
 )
 from plugins.providers.fal.results import MalformedAnswer, data_uri, fal_body, read_output
-from plugins.providers.http import KEY_REFUSED, Pollers, ServiceClient, error_message, pause
+from plugins.providers.http import Pollers, ServiceClient, account_problem, error_message, pause
 
 log = logging.getLogger("genbot.plugins.fal")
 
@@ -127,7 +127,10 @@ class FalProvider:
     def failure(self, req, http_status: int, message: str, status: dict) -> GenerationFailed:
         error_type = status.get("error_type") or ""
         detail = f"{status.get('error')}: {message}" + (f" ({error_type})" if error_type else "")
-        if http_status in KEY_REFUSED or 400 <= http_status < 500:
+        problem = account_problem(http_status, "", self.client.key_hint)
+        if problem is not None:
+            return GenerationFailed(f"fal_{http_status}", f"{problem} ({detail})", "account")
+        if 400 <= http_status < 500:
             return self.client.refusal(req, http_status, detail, "GET result")
         return GenerationFailed(f"fal_{http_status}", detail, "failed")
 

@@ -12,8 +12,9 @@ What a code means for the job:
 - 429, 455 (maintenance) and 5xx other than 501/505: Kie is busy or down; the call is
   retried with backoff inside the job's deadline (429 honours Retry-After);
 - 401/403 (the key), 402 (the account is out of credits), 433 (the key's usage cap),
-  505 (feature disabled): the operator's to fix; one ERROR line says so, the job
-  fails and the user is told the service is unavailable, not that they erred;
+  505 (feature disabled): the operator's to fix, an ``account`` failure: the job fails
+  at once, the core logs one ERROR naming the provider, and the user is told the
+  service is unavailable, not that they erred;
 - anything else (422 validation, 400 content policy, 404, 501 generation failed): the
   job fails with Kie's own message kept for the log; the user is told the service
   refused the request (a 4xx) or could not do it (anything else), in their language.
@@ -65,7 +66,9 @@ def reason_for(kie_code) -> str:
         code = int(kie_code)
     except (TypeError, ValueError):
         return "failed"
-    if code in OPERATOR_CODES or is_retryable(code):
+    if code in OPERATOR_CODES:
+        return "account"
+    if is_retryable(code):
         return "unavailable"
     return "rejected" if 400 <= code < 500 else "failed"
 
@@ -201,8 +204,6 @@ class KieClient:
 
     @staticmethod
     def refusal(req, code: int, message: str, what: str) -> KieRefused:
-        if code in OPERATOR_CODES:
-            log.error("kie: %s (code %s: %s). Job %s of user %s failed on %s; its hold is "
-                      "released", OPERATOR_CODES[code], code, message, req.job_id, req.user_id, what)
-            return KieRefused(code, message, reason="unavailable")
+        if code in OPERATOR_CODES:  # the core logs it once, naming the provider
+            return KieRefused(code, f"{OPERATOR_CODES[code]} (code {code} on {what}: {message})")
         return KieRefused(code, message)

@@ -90,7 +90,7 @@ class ReplicateProvider:
             with self.pollers.polling(req.job_id) as wakeup:
                 created = self._created(req, self.client.call(
                     req, "POST", self.api_url + target.create_path(), json=body,
-                    ok=(200, 201, 202, 402, 404)), target)
+                    ok=(200, 201, 202, 404)), target)
                 prediction_id = created["id"]
                 req.set_task_id(prediction_id)
                 log.info("replicate: job %s of user %s: prediction %s of %s created", req.job_id,
@@ -114,18 +114,12 @@ class ReplicateProvider:
                 self._ended_remotely.discard(req.job_id)
 
     def _created(self, req, response: requests.Response, target) -> dict:
-        if response.status_code in (402, 404):
+        if response.status_code == 404:
             message = error_message(response)
             response.close()
-            if response.status_code == 402:
-                log.error("replicate: the account is out of credit (402: %s): top it up at "
-                          "replicate.com/account/billing. Job %s of user %s failed; its hold is released",
-                          message, req.job_id, req.user_id)
-            else:
-                log.error("replicate: model %s not found (404: %s): check provider_model of catalog model "
-                          "'%s'. Job %s of user %s failed; its hold is released", target.model, message,
-                          req.model.id, req.job_id, req.user_id)
-            raise GenerationFailed(f"replicate_{response.status_code}", message, "unavailable")
+            # A model the account cannot reach: the operator's to fix, not the user's.
+            raise GenerationFailed("replicate_404", f"model {target.model} not found ({message}): check "
+                                   f"provider_model of catalog model '{req.model.id}'", "account")
         return self._read(response)
 
     @staticmethod
