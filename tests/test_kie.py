@@ -19,8 +19,9 @@ from genbot.testing.app import SECRET, TOKEN, exchange, make_app, shown
 from genbot.testing.waiting import wait_until
 from plugins.providers.kie import callback_signature, provider_for
 from plugins.providers.kie.client import WindowLimiter, retry_after_seconds
+from plugins.providers.kie.webhook import sign
 from tests.support.kie_flows import PHOTO, SHIPPED, add_photos, kie_toml, order
-from tests.support.kie_standin import KieStandIn, result_urls
+from tests.support.kie_standin import KieStandIn, callback_bodies, result_urls
 
 USER = 810
 START = Decimal("500.00")
@@ -69,7 +70,8 @@ def kit(db_settings, bot_api, tmp_path, request):
     options = dict(getattr(request, "param", {}))
     standin = KieStandIn().start()
     standin.send_callbacks = options.pop("callbacks", False)
-    env = {}
+    standin.webhook_hmac_key = options.pop("standin_hmac_key", None)  # Kie signs with it
+    env = dict(options.pop("env", {}))
     if "catalog" in options:
         path = tmp_path / "catalog.toml"
         path.write_text(options.pop("catalog"), encoding="utf-8")
@@ -77,7 +79,8 @@ def kit(db_settings, bot_api, tmp_path, request):
     options.setdefault("callback_base_url", CALLBACKS)
     app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, plugins_toml=kie_toml(standin, **options),
                            JOB_HEARTBEAT="0.2", **env)
-    standin.callback_sender = lambda url, body: client.post(urlsplit(url).path, json=body).status_code
+    standin.callback_sender = lambda url, body, headers: client.post(
+        urlsplit(url).path, json=body, headers=headers).status_code
     add_photos(bot_api)
     app.start_workers()
     app.balances.credit(USER, str(START))
@@ -105,7 +108,8 @@ def test_each_shipped_model_speaks_its_family(kit, model_id):
     expected = {
         "flux-kontext": {"prompt": prompt, "aspectRatio": "16:9", "model": "flux-kontext-pro",
                          "inputImage": uploads[0] if uploads else None, "callBackUrl": cb},
-        "gpt-image": {"prompt": prompt, "size": "3:2", "filesUrl": uploads, "callBackUrl": cb},
+        "gpt-image": {"model": "4o-image-api", "callBackUrl": cb, "input": {
+            "prompt": prompt, "size": "3:2", "files_url": uploads}},
         "veo3-fast": {"prompt": prompt, "aspectRatio": "9:16", "model": "veo3_fast",
                       "imageUrls": uploads, "callBackUrl": cb},
         "kling-video": {"model": "kling/v2-1-pro", "callBackUrl": cb, "input": {
@@ -183,7 +187,7 @@ def test_a_refused_key_is_the_operators_problem(kit, caplog):
 @pytest.mark.parametrize("model_id,code,reason,told", [
     ("kling-video", "kie_422", "Invalid prompt: prompt contains prohibited content", "сервис отклонил запрос"),
     ("flux-kontext", "kie_501", "Image generation task failed", "сервис не смог выполнить генерацию"),
-    ("gpt-image", "kie_400", "content flagged as violating policies", "сервис отклонил запрос"),
+    ("gpt-image", "kie_422", "Invalid prompt: prompt contains prohibited content", "сервис отклонил запрос"),
     ("suno-music", "kie_400", "lyrics contained copyrighted material", "сервис отклонил запрос"),
 ])
 def test_a_failed_task_keeps_kies_reason_and_tells_the_user_in_russian(kit, caplog, model_id, code,
@@ -220,12 +224,28 @@ def test_a_task_that_never_ends_times_out_and_releases(kit):
 
 # -- limits ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kit", [{"poll_initial_s": "0.05", "poll_max_s": "0.05"}], indirect=True)
-@pytest.mark.parametrize("model_id,path", [("gpt-image", "/api/v1/gpt4o-image/record-info"),
-                                           ("suno-music", "/api/v1/generate/record-info")])
-def test_polling_keeps_to_kies_per_task_limit(kit, model_id, path):
+OLD_4O = '''[[model]]
+id = "gpt-image-old"
+title = "4o, the old API"
+category = "image"
+price_rub = "30.00"
+provider = "kie"
+provider_options = { api = "4o-image-old" }
+inputs = [
+  { name = "prompt", type = "text", label = "Что нарисовать" },
+  { name = "aspect_ratio", type = "choice", label = "Формат", choices = ["1:1", "3:2", "2:3"] },
+]
+'''
+FAST_POLLS = {"poll_initial_s": "0.05", "poll_max_s": "0.05"}
+
+
+@pytest.mark.parametrize("kit,model_id,path,answers", [
+    ({**FAST_POLLS, "catalog": OLD_4O}, "gpt-image-old", "/api/v1/gpt4o-image/record-info",
+     ["кот", ("choice", 0)]),
+    (FAST_POLLS, "suno-music", "/api/v1/generate/record-info", None)], indirect=["kit"])
+def test_polling_keeps_to_kies_per_task_limit(kit, model_id, path, answers):
     kit.standin.stage_s = 0.6  # long enough for several polls
-    kit.order(model_id)
+    kit.order(model_id, answers=answers)
     assert kit.job().status == "succeeded"
     polls = [c.at for c in kit.standin.requests_to(path)]
     assert len(polls) >= 3
@@ -250,7 +270,14 @@ def test_task_creation_has_its_own_lower_limit(kit):
 
 # -- callbacks ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kit", [{"callbacks": True}], indirect=True)
+HMAC_KEY = "kie-webhook-hmac-key"
+# [kie] webhook_hmac_key set (from the environment), and Kie signing with the same key.
+SIGNED = {"webhook_hmac_key": '{ env = "KIE_WEBHOOK_HMAC_KEY" }', "env": {"KIE_WEBHOOK_HMAC_KEY": HMAC_KEY},
+          "standin_hmac_key": HMAC_KEY}
+
+
+@pytest.mark.parametrize("kit", [{"callbacks": True}, {"callbacks": True, **SIGNED}], indirect=True,
+                         ids=["url-secret", "kie-signature"])
 @pytest.mark.parametrize("model_id", [m for m in SHIPPED if m != "gpt-text"])
 def test_a_callback_ends_the_job_once(kit, model_id):
     kit.standin.poll_lag_s = 3600  # polls never see the end: only the callback can
@@ -343,6 +370,99 @@ def test_the_callback_route_refuses_forgeries(kit):
     assert job.status == "succeeded"
     assert kit.client.post(path, json=body).status_code == 200  # another task's callback: ignored
     assert kit.bot_api.calls_to("sendPhoto", USER)[0]["photo"].startswith("https://tempfile.kie.test/")
+
+
+# -- Kie's webhook signature ([kie] webhook_hmac_key) ---------------------------------------------------
+
+def finished_task(kit):
+    """The job and its task, once Kie has finished the task (its callback not sent)."""
+    job_id, task_id = wait_until(lambda: kit.app.db.fetch_one(
+        "SELECT id, task_id FROM generation_jobs WHERE task_id IS NOT NULL"))
+    kit.standin.wait_for(lambda: time.monotonic() > kit.standin.tasks[task_id].finished_at)
+    return job_id, kit.standin.tasks[task_id]
+
+
+@pytest.mark.parametrize("kit", [SIGNED], indirect=True)
+def test_with_the_key_only_kies_signature_ends_a_job(kit, caplog):
+    kit.standin.poll_lag_s = 3600  # only a callback can end the job
+    kit.order("flux-kontext")
+    job_id, task = finished_task(kit)
+    path = urlsplit(task.callback_url).path
+    [(_after, body)] = callback_bodies(task)
+    now = int(time.time())
+    forged = dict(kit.standin.signed_headers(task.task_id, now), **{"X-Webhook-Signature": sign(
+        "another key", task.task_id, now)})
+    refused = {
+        "the URL secret alone": {},
+        "a forged signature": forged,
+        "a stale signature": kit.standin.signed_headers(task.task_id, now - 400),
+        "a signature from the future": kit.standin.signed_headers(task.task_id, now + 400),
+        "another task's signature": kit.standin.signed_headers("task_flux-kontext_999", now),
+        "a timestamp that is not a number": dict(kit.standin.signed_headers(task.task_id, now),
+                                                 **{"X-Webhook-Timestamp": f"{now}.0"}),
+    }
+    for what, headers in refused.items():
+        answer = kit.client.post(path, json=body, headers=headers)
+        assert answer.status_code == 401, what
+    # Signed for this task, but the body names another one too: which did Kie sign?
+    two_ids = dict(body, taskId="task_flux-kontext_999")
+    assert kit.client.post(path, json=two_ids, headers=kit.standin.signed_headers(task.task_id)).status_code == 401
+    # The URL secret stays a second check: Kie's signature on another job's URL is refused.
+    assert kit.client.post(path[:-4] + "0000", json=body,
+                           headers=kit.standin.signed_headers(task.task_id)).status_code == 403
+
+    # Nothing changed: the job runs, the price is still held, the user was sent nothing.
+    price = kit.app.catalog.get("flux-kontext").price_rub
+    assert kit.app.jobs.get(job_id).status == "running"
+    assert kit.app.balances.summary(USER) == (START - price, price)
+    assert kit.bot_api.calls_to("sendPhoto", USER) == []
+    warnings = [r.getMessage() for r in caplog.records if "callback refused" in r.getMessage()]
+    assert len(warnings) == len(refused) + 1
+    assert all(r.levelname == "WARNING" for r in caplog.records if "callback refused" in r.getMessage())
+    assert all(f"job {job_id} of user {USER}" in w and "nothing changed" in w for w in warnings)
+    assert not any(HMAC_KEY in r.getMessage() for r in caplog.records)
+
+    # Kie's own callback, signed as Kie documents, ends the job: charged once, sent once.
+    kit.standin.call_back_now(task.task_id)
+    assert kit.standin.callbacks[-1]["status"] == 200
+    assert kit.job().status == "succeeded"
+    kit.bot_api.wait_for("sendPhoto", chat_id=USER)
+    kit.charged_once(USER, price)
+
+
+@pytest.mark.parametrize("kit", [{"callbacks": True, "webhook_hmac_key": f'"{HMAC_KEY}"'}], indirect=True)
+def test_a_key_kie_does_not_sign_with_leaves_the_job_to_polling(kit, caplog):
+    # The key is set here but not switched on at Kie: its callbacks come unsigned.
+    kit.standin.poll_lag_s = 1.0
+    kit.order("veo3-fast")
+    job = kit.job()
+    assert job.status == "succeeded"
+    task = kit.standin.tasks[job.task_id]
+    assert [c["status"] for c in kit.standin.callbacks] == [401]
+    assert task.polled_final  # the poller ended it
+    [line] = [r.getMessage() for r in caplog.records if "callback refused" in r.getMessage()]
+    assert "no X-Webhook-Timestamp and X-Webhook-Signature headers" in line and "kie.ai/settings" in line
+    kit.charged_once(USER, kit.app.catalog.get("veo3-fast").price_rub)
+
+
+@pytest.mark.parametrize("key,said", [
+    ("", "callbacks are checked by the secret in their URL only; to check Kie's X-Webhook-Signature "
+         "too, generate the Webhook HMAC key at https://kie.ai/settings and set [kie] webhook_hmac_key"),
+    (HMAC_KEY, "callbacks must carry Kie's X-Webhook-Signature, checked with [kie] webhook_hmac_key"),
+])
+def test_the_start_says_how_callbacks_are_checked(db_settings, bot_api, tmp_path, caplog, key, said):
+    caplog.set_level(logging.INFO, "genbot.plugins.kie")
+    standin = KieStandIn().start()
+    app, _client = make_app(db_settings, bot_api, tmp_path=tmp_path, plugins_toml=kie_toml(
+        standin, callback_base_url=CALLBACKS, webhook_hmac_key=f'"{key}"'))
+    try:
+        assert provider_for(app) is not None
+        [line] = [r for r in caplog.records if "callbacks" in r.getMessage() and "checked" in r.getMessage()]
+        assert line.levelname == "INFO" and said in line.getMessage()
+        assert not key or key not in line.getMessage()
+    finally:
+        app.close()
+        standin.stop()
 
 
 # -- photos, prompts, the catalog ----------------------------------------------------------------------

@@ -9,7 +9,11 @@ documented bodies, and the request genbot sent is compared with the documented o
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,8 +26,9 @@ from core.catalog import load_catalog, parse_catalog
 from core.config import DEFAULT_CATALOG
 from core.providers import GenerationFailed, GenerationRequest
 from plugins.providers import kie
-from plugins.providers.kie.families import FAMILIES, MalformedAnswer, TaskInputs
-from tests.support.kie_standin import KieStandIn
+from plugins.providers.kie.families import FAMILIES, MalformedAnswer, TaskInputs, family_of
+from plugins.providers.kie.webhook import WebhookRefused, signed_task_id, verify
+from tests.support.kie_standin import KieStandIn, Task, callback_bodies
 
 DATA = Path(__file__).parent / "data" / "kie"
 KEY = "kie-contract-key"
@@ -207,15 +212,62 @@ inputs = [
     assert (task_id, outcome.urls) == ("task12345", ("https://example.com/result.jpg",))
 
 
-def test_4o_image():
-    documented = example("4o-image/create-request.json")
+def test_4o_image_on_the_market_api():
+    """4o Image as its page documents it now: a Market model, 4o-image-api; the result
+    comes from the Market's recordInfo (and callback), as for any Market model."""
+    documented = example("4o-image/create-request-files.json")
     model = model_from('''[[model]]
 id = "gpt-image"
 title = "4o"
 category = "image"
 price_rub = "10.00"
 provider = "kie"
-provider_options = { api = "4o-image", params = { isEnhance = false, uploadCn = false, nVariants = 1, enableFallback = false, fallbackModel = "FLUX_MAX" } }
+provider_model = "4o-image-api"
+provider_options = { api = "market", image_list_field = "files_url", aspect_field = "size", params = { isEnhance = false, uploadCn = false, enableFallback = false, fallbackModel = "FLUX_MAX" } }
+inputs = [
+  { name = "image", type = "image", label = "Фото" },
+  { name = "prompt", type = "text", label = "Что сделать" },
+  { name = "aspect_ratio", type = "choice", label = "Формат", choices = ["1:1", "3:2", "2:3"] },
+]''')
+    inputs = {"image": {"url": documented["input"]["files_url"][0]}, "prompt": documented["input"]["prompt"],
+              "aspect_ratio": "1:1"}
+    output, replay, task_ids, kie_provider = run(model, inputs, {
+        "/api/v1/jobs/createTask": example("market/create-response.json"),
+        "/api/v1/jobs/recordInfo": example("market/record-success.json")},
+        callback_base="https://bot.example.test")
+    sent = replay.sent_json("POST", "/api/v1/jobs/createTask")
+    assert sent == with_genbot_callback(documented, kie_provider)
+    assert task_ids == ["task_gpt-image_1765968156336"]
+    assert output.urls == ("https://example.com/generated-content.jpg",)
+
+    # The schema's own example, a prompt and a size only, is what a text-only model sends.
+    schema_example = example("4o-image/create-request.json")
+    text_only = model_from('''[[model]]
+id = "gpt-image-text"
+title = "4o"
+category = "image"
+price_rub = "10.00"
+provider = "kie"
+provider_model = "4o-image-api"
+provider_options = { api = "market", aspect_field = "size" }
+inputs = [
+  { name = "prompt", type = "text", label = "Что нарисовать" },
+  { name = "aspect_ratio", type = "choice", label = "Формат", choices = ["1:1", "3:2", "2:3"] },
+]''')
+    body = FAMILIES["market"].body(text_only, TaskInputs(schema_example["input"]["prompt"], "1:1", (), {}),
+                                   schema_example["callBackUrl"])
+    assert body == schema_example
+
+
+def test_4o_image_old_version():
+    documented = example("4o-image-old/create-request.json")
+    model = model_from('''[[model]]
+id = "gpt-image"
+title = "4o"
+category = "image"
+price_rub = "10.00"
+provider = "kie"
+provider_options = { api = "4o-image-old", params = { isEnhance = false, uploadCn = false, nVariants = 1, enableFallback = false, fallbackModel = "FLUX_MAX" } }
 inputs = [
   { name = "image", type = "image", label = "Фото" },
   { name = "image2", type = "image", label = "Второе фото" },
@@ -225,15 +277,48 @@ inputs = [
     inputs = {"image": {"url": documented["filesUrl"][0]}, "image2": {"url": documented["filesUrl"][1]},
               "prompt": documented["prompt"], "aspect_ratio": "1:1"}
     output, replay, task_ids, kie_provider = run(model, inputs, {
-        "/api/v1/gpt4o-image/generate": example("4o-image/create-response.json"),
-        "/api/v1/gpt4o-image/record-info": example("4o-image/record-success.json")},
+        "/api/v1/gpt4o-image/generate": example("4o-image-old/create-response.json"),
+        "/api/v1/gpt4o-image/record-info": example("4o-image-old/record-success.json")},
         callback_base="https://bot.example.test")
     assert replay.sent_json("POST", "/api/v1/gpt4o-image/generate") == with_genbot_callback(documented, kie_provider)
     assert task_ids == ["task12345"]
     assert output.urls == ("https://example.com/result/image1.png",)
     # The callback names the list result_urls, the detail page resultUrls.
-    task_id, outcome = FAMILIES["4o-image"].read_callback(example("4o-image/callback-success.json"), model)
+    task_id, outcome = FAMILIES["4o-image-old"].read_callback(example("4o-image-old/callback-success.json"), model)
     assert (task_id, outcome.urls) == ("task12345", ("https://example.com/result/image1.png",))
+
+
+def test_the_old_4o_name_still_works_and_says_how_to_move(caplog):
+    model = model_from('''[[model]]
+id = "gpt-image"
+title = "4o"
+category = "image"
+price_rub = "10.00"
+provider = "kie"
+provider_options = { api = "4o-image" }
+inputs = [
+  { name = "prompt", type = "text", label = "Что нарисовать" },
+  { name = "aspect_ratio", type = "choice", label = "Формат", choices = ["1:1", "3:2", "2:3"] },
+]''')
+    assert family_of(model) is FAMILIES["4o-image-old"]
+    [line] = [r for r in caplog.records if "model 'gpt-image'" in r.getMessage()]
+    assert line.levelname == "WARNING"
+    assert "api '4o-image' is now called '4o-image-old'" in line.getMessage()
+    assert 'provider_model = "4o-image-api"' in line.getMessage()
+
+
+def test_a_market_aspect_field_must_be_a_field_name():
+    catalog = parse_catalog('''[[model]]
+id = "m"
+title = "M"
+category = "image"
+price_rub = "1.00"
+provider = "kie"
+provider_model = "4o-image-api"
+provider_options = { api = "market", aspect_field = 3 }
+inputs = [{ name = "prompt", type = "text", label = "Т" }]
+''')
+    assert kie.catalog_problems(catalog) == ["model 'm': provider_options.aspect_field must be a field name"]
 
 
 def test_veo():
@@ -324,12 +409,84 @@ def test_an_undocumented_answer_is_not_taken_for_a_result():
         FAMILIES["flux-kontext"].read_record(body, model)
 
 
+# -- Kie's webhook signature ----------------------------------------------------------------------
+
+def webhook_example() -> tuple[dict, dict]:
+    """The headers and body of the page's "Example Webhook Request" (its ``...`` left out)."""
+    head, _, body = (DATA / "common" / "webhook-request.http").read_text(encoding="utf-8").partition("\n\n")
+    headers = dict(line.split(": ", 1) for line in head.splitlines()[1:])
+    return headers, json.loads(re.sub(r",\s*\.\.\.", "", body))
+
+
+def signature_as_the_page_computes_it(task_id: str, timestamp: str, key: str) -> str:
+    """The page's recipe, step by step: taskId + "." + timestamp, HMAC-SHA256 with the
+    webhookHmacKey, Base64."""
+    data_to_sign = task_id + "." + timestamp
+    digest = hmac.new(key.encode("utf-8"), data_to_sign.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("utf-8")
+
+
+def test_kies_example_webhook_request():
+    headers, body = webhook_example()
+    timestamp, task_id = int(headers["X-Webhook-Timestamp"]), "ee9c2715375b7837f8bb51d641ff5863"
+    assert signed_task_id(body) == task_id  # the top-level taskId and data.task_id agree
+    assert len(base64.b64decode(headers["X-Webhook-Signature"], validate=True)) == 32  # an HMAC-SHA256
+    # Kie publishes no key for its example: with any key of ours it does not verify...
+    with pytest.raises(WebhookRefused, match="does not match"):
+        verify("our key", headers, body, now=timestamp)
+    # ...and signed the page's way with our key, it does, within five minutes either way.
+    ours = dict(headers, **{"X-Webhook-Signature": signature_as_the_page_computes_it(
+        task_id, headers["X-Webhook-Timestamp"], "our key")})
+    assert verify("our key", ours, body, now=timestamp + 300) == task_id
+    assert verify("our key", ours, body, now=timestamp - 300) == task_id
+    for now in (timestamp + 301, timestamp - 301):
+        with pytest.raises(WebhookRefused, match="more than the 300 s allowed"):
+            verify("our key", ours, body, now=now)
+    with pytest.raises(WebhookRefused, match="does not match"):
+        verify("another key", ours, body, now=timestamp)
+    with pytest.raises(WebhookRefused, match="no X-Webhook-Timestamp and X-Webhook-Signature"):
+        verify("our key", {"Content-Type": "application/json"}, body, now=timestamp)
+
+
+@pytest.mark.parametrize("name,family", [
+    ("market/callback-success.json", "market"), ("market/callback-fail.json", "market"),
+    ("flux-kontext/callback-success.json", "flux-kontext"), ("veo/callback-success.json", "veo"),
+    ("4o-image-old/callback-success.json", "4o-image-old"), ("suno/callback-text.json", "suno"),
+    ("suno/callback-complete.json", "suno"), ("suno/callback-error.json", "suno")])
+def test_every_documented_callback_names_the_task_kie_signs(name, family):
+    """The task id the signature is checked against is the one the callback is read for."""
+    body = example(name)
+    model = load_catalog(DEFAULT_CATALOG).get({"market": "kling-video", "flux-kontext": "flux-kontext",
+                                               "veo": "veo3-fast", "suno": "suno-music"}.get(family, "gpt-image"))
+    task_id, _outcome = FAMILIES[family].read_callback(body, model)
+    assert task_id and signed_task_id(body) == task_id
+
+
+def test_the_standin_signs_its_callbacks_as_the_page_says():
+    standin = KieStandIn(KEY).start()
+    try:
+        assert standin.signed_headers("task-1") == {}  # the key is off at Kie: no headers
+        standin.webhook_hmac_key = "account key"
+        assert standin.signed_headers("task-1", 1769670760) == {
+            "X-Webhook-Timestamp": "1769670760",
+            "X-Webhook-Signature": signature_as_the_page_computes_it("task-1", "1769670760", "account key")}
+        for family in ("market", "flux-kontext", "4o-image-old", "veo", "suno"):
+            task = Task(family, f"task_{family}_1", {"model": "m"}, 0.0, (), False, "https://x.test/cb")
+            for _after, body in callback_bodies(task):
+                headers = standin.signed_headers(signed_task_id(body))
+                assert verify("account key", headers, body) == task.task_id, family
+    finally:
+        standin.stop()
+
+
 # -- the stand-in agrees with the pages ----------------------------------------------------------
 
 @pytest.mark.parametrize("path,name", [
     ("/api/v1/jobs/createTask", "market/create-request.json"),
     ("/api/v1/flux/kontext/generate", "flux-kontext/create-request.json"),
-    ("/api/v1/gpt4o-image/generate", "4o-image/create-request.json"),
+    ("/api/v1/jobs/createTask", "4o-image/create-request.json"),
+    ("/api/v1/jobs/createTask", "4o-image/create-request-files.json"),
+    ("/api/v1/gpt4o-image/generate", "4o-image-old/create-request.json"),
     ("/api/v1/veo/generate", "veo/create-request.json"),
     ("/api/v1/generate", "suno/create-request.json"),
     ("/gpt-5-2/v1/chat/completions", "chat/gpt-5-2-request.json"),
@@ -352,12 +509,12 @@ def test_the_standin_accepts_every_documented_request(path, name):
 
 # Ids with a published example (tests/data/kie/SOURCES.md) or in a documented enum.
 DOCUMENTED_IDS = {
-    "market": {"kling/v2-1-pro", "gpt-image/1.5-image-to-image", "gpt-image/1.5-text-to-image"},
+    "market": {"kling/v2-1-pro", "gpt-image/1.5-image-to-image", "gpt-image/1.5-text-to-image",
+               "4o-image-api"},
     "flux-kontext": set(FAMILIES["flux-kontext"].model_ids),
     "veo": set(FAMILIES["veo"].model_ids),
     "suno": set(FAMILIES["suno"].model_ids),
     "chat": {"gpt-5-2", "gemini-3-pro"},
-    "4o-image": {None},  # the 4o Image API takes no model id
 }
 
 
@@ -365,7 +522,8 @@ def test_the_shipped_catalog_names_documented_kie_ids_only():
     catalog = load_catalog(DEFAULT_CATALOG)
     assert kie.catalog_problems(catalog) == []
     kie_models = {m.id: m for m in catalog.models.values() if m.provider == "kie"}
-    assert {m.provider_options["api"] for m in kie_models.values()} == set(FAMILIES)
+    # Every current family; the old version of 4o Image is kept for catalogs that use it.
+    assert {m.provider_options["api"] for m in kie_models.values()} == set(FAMILIES) - {"4o-image-old"}
     for model in kie_models.values():
         assert model.provider_model in DOCUMENTED_IDS[model.provider_options["api"]], model.id
 

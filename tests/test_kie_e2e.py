@@ -1,7 +1,7 @@
 """The shipped kie models through a real `run.py serve` process, the Kie stand-in and the
 Bot API stand-in, all over HTTP: every model paid for, delivered and charged once, first
-finished by polling, then by Kie's callbacks; Kie's in-body errors; no bot token ever
-reaching Kie."""
+finished by polling, then by Kie's callbacks; with [kie] webhook_hmac_key, only a
+callback Kie signed ends a job; Kie's in-body errors; no bot token ever reaching Kie."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 from decimal import Decimal
 
 import pytest
+import requests
 
 from core.balances import Balances, ledger_differences
 from core.catalog import load_catalog
@@ -18,9 +19,10 @@ from core.users import UserCache
 from genbot.testing.app import SECRET, TOKEN
 from genbot.testing.postgres import url_for
 from genbot.testing.waiting import wait_until
+from plugins.providers.kie.webhook import sign
 from tests.support.flows import http_sender
 from tests.support.kie_flows import PHOTO, SHIPPED, add_photos, kie_toml, order
-from tests.support.kie_standin import KieStandIn, result_urls
+from tests.support.kie_standin import KieStandIn, callback_bodies, result_urls
 from tests.support.serve import ServeProcess, base_env, free_port
 
 pytestmark = pytest.mark.slow
@@ -29,16 +31,24 @@ PRICES = {m.id: m.price_rub for m in load_catalog(DEFAULT_CATALOG).models.values
 FIELDS = {"sendPhoto": "photo", "sendVideo": "video", "sendAudio": "audio"}
 
 
+HMAC_KEY = "kie-account-webhook-hmac-key"
+
+
 @pytest.fixture
-def stack(db_settings, bot_api, tmp_path):
+def stack(db_settings, bot_api, tmp_path, request):
+    """serve with [kie] pointed at the stand-in; with a param, the Webhook HMAC key that
+    both Kie (the stand-in) and [kie] webhook_hmac_key (from the environment) hold."""
+    hmac_key = getattr(request, "param", None)
     standin = KieStandIn().start()
+    standin.webhook_hmac_key = hmac_key
     port = free_port()
     plugins = tmp_path / "plugins.toml"
-    plugins.write_text(kie_toml(standin, callback_base_url=f'"http://127.0.0.1:{port}"'))
+    signed = {"webhook_hmac_key": '{ env = "KIE_WEBHOOK_HMAC_KEY" }'} if hmac_key else {}
+    plugins.write_text(kie_toml(standin, callback_base_url=f'"http://127.0.0.1:{port}"', **signed))
     env = base_env(DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
                    TELEGRAM_API_URL=bot_api.url, PLUGINS_FILE=str(plugins), PORT=port,
                    WEB_CONCURRENCY=1, WEB_THREADS=8, DB_POOL_MIN=1, JOB_WORKERS=6,
-                   JOB_HEARTBEAT="0.3", JOB_SWEEP_INTERVAL="0.5")
+                   JOB_HEARTBEAT="0.3", JOB_SWEEP_INTERVAL="0.5", KIE_WEBHOOK_HMAC_KEY=hmac_key)
     db = Database(db_settings, minconn=0, maxconn=2)
     add_photos(bot_api)
     server = ServeProcess(env, cwd=tmp_path)
@@ -143,4 +153,46 @@ def test_in_body_errors_over_http(stack, bot_api):
     assert job_of(db, 951)[0] == "succeeded"
     assert_charged_once(db, balances, 951, "veo3-fast")
     assert len(standin.requests_to("/api/v1/veo/generate")) == 4  # 402, 429, 455, then accepted
+    assert ledger_differences(db) == []
+
+
+@pytest.mark.parametrize("stack", [HMAC_KEY], indirect=True)
+def test_with_the_hmac_key_only_a_callback_kie_signed_ends_a_job(stack, bot_api):
+    server, standin, db, balances, send = stack
+    assert "callbacks must carry Kie's X-Webhook-Signature" in server.log()
+    standin.send_callbacks = False  # the test sends them
+    standin.poll_lag_s = 3600  # polls never see the end: only a callback can end the job
+    user, model_id = 970, "gpt-image"
+    price = PRICES[model_id]
+    balances.credit(user, str(START))
+    order(send, user, model_id, SHIPPED[model_id][0])
+    job_id, task_id = wait_until(lambda: db.fetch_one(
+        "SELECT id, task_id FROM generation_jobs WHERE user_id = %s AND task_id IS NOT NULL", (user,)), 30)
+    task = standin.wait_for(lambda: time.monotonic() > standin.tasks[task_id].finished_at
+                            and standin.tasks[task_id])
+    [(_after, body)] = callback_bodies(task)
+    now = int(time.time())
+    refused = {"the URL secret alone": {},
+               "a forged signature": dict(standin.signed_headers(task_id, now),
+                                          **{"X-Webhook-Signature": sign("a guess", task_id, now)}),
+               "a stale signature": standin.signed_headers(task_id, now - 600)}
+    for what, headers in refused.items():
+        answer = requests.post(task.callback_url, json=body, headers=headers, timeout=15)
+        assert answer.status_code == 401, what
+    # Nothing changed: the job runs, the price is held, the user has no picture.
+    assert job_of(db, user) == ("running", task_id, None)
+    assert balances.summary(user) == (START - price, price)
+    assert bot_api.calls_to("sendPhoto", user) == []
+    log = server.log()
+    assert log.count(f"kie: job {job_id} of user {user}: callback refused, nothing changed") == 3
+    assert HMAC_KEY not in log
+
+    # Kie's own callback, signed as Kie documents, ends it: sent once, charged once.
+    standin.call_back_now(task_id)
+    assert standin.callbacks[-1]["status"] == 200
+    [photo] = bot_api.wait_for("sendPhoto", chat_id=user, timeout=30)
+    assert photo["photo"] == result_urls(task)[0]
+    assert job_of(db, user) == ("succeeded", task_id, None)
+    assert not task.polled_final
+    assert_charged_once(db, balances, user, model_id)
     assert ledger_differences(db) == []

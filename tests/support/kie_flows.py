@@ -15,7 +15,7 @@ SHIPPED = {
     "flux-kontext": ([("photo", "ph-flux"), "неоновый город ночью", ("choice", 1)],
                      "/api/v1/flux/kontext/generate", "sendPhoto"),
     "gpt-image": ([("photo", "ph-gpt"), "сделай фон синим", ("choice", 1)],
-                  "/api/v1/gpt4o-image/generate", "sendPhoto"),
+                  "/api/v1/jobs/createTask", "sendPhoto"),
     "veo3-fast": ([("photo", "ph-veo"), "волны накатывают на берег", ("choice", 1)],
                   "/api/v1/veo/generate", "sendVideo"),
     "kling-video": ([("photo", "ph-kling"), "кот машет лапой"],

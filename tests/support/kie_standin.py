@@ -15,7 +15,8 @@ Every API ("Getting Started", https://docs.kie.ai):
   maintenance, 500, 501 generation failed, 505 feature disabled. ``refuse(route, …)``
   makes the next calls answer so.
 Market (/market/common/get-task-detail; /market/kling/v2-1-pro;
-/market/gpt-image/1.5-image-to-image, /market/gpt-image/1-5-text-to-image):
+/market/gpt-image/1.5-image-to-image, /market/gpt-image/1-5-text-to-image; 4o Image,
+/4o-image-api/generate-4-o-image, "the new version of the API documentation"):
 - ``POST /api/v1/jobs/createTask`` ``{model, callBackUrl, input}`` →
   ``{"code":200,"msg":"success","data":{"taskId":…}}``;
 - ``GET /api/v1/jobs/recordInfo?taskId=`` → ``data.state`` waiting → queuing →
@@ -23,7 +24,11 @@ Market (/market/common/get-task-detail; /market/kling/v2-1-pro;
   ``failCode`` (a string) and ``failMsg``; these answers say ``message``, not ``msg``;
 - the callback is the record with ``consumeCredits``, ``remainedCredits``, ``msg``
   "Playground task completed successfully." (code 200) or "Playground task failed."
-  (code 501).
+  (code 501);
+- 4o Image is ``model: "4o-image-api"``, ``input``: ``size`` required (1:1, 3:2, 2:3),
+  ``prompt`` and ``files_url`` (at most 5 URLs), at least one of the two; ``file_url``
+  (deprecated); the page's request example also sends ``isEnhance``, ``uploadCn``,
+  ``enableFallback`` and ``fallbackModel`` inside ``input``.
 Flux Kontext (/flux-kontext-api/generate-or-edit-image, /get-image-details,
 /generate-or-edit-image-callbacks): ``POST /api/v1/flux/kontext/generate`` (flat:
 prompt required, aspectRatio 21:9 16:9 4:3 1:1 3:4 9:16, model flux-kontext-pro |
@@ -31,8 +36,9 @@ flux-kontext-max, inputImage, callBackUrl, …); ``GET …/record-info``: ``succ
 generating, 1 success (``response.resultImageUrl``), 2 create failed, 3 generation
 failed (``errorCode``, ``errorMessage``); callback ``{code, msg: "BFL image generated
 successfully.", data: {taskId, info: {originImageUrl, resultImageUrl}}}``, no state.
-4o Image (/4o-image-api/generate-4-o-image, /get-4-o-image-details,
-/generate-4-o-image-callbacks): ``POST /api/v1/gpt4o-image/generate`` (size required:
+The old version of 4o Image (/old-model/4o-image-api/generate-4-o-image,
+/get-4-o-image-details, /generate-4-o-image-callbacks): ``POST
+/api/v1/gpt4o-image/generate`` (size required:
 1:1 3:2 2:3; prompt or filesUrl, at most 5 files; no model); ``GET …/record-info``
 "3 times per second per task": ``status`` GENERATING (``progress``, ``response`` null,
 ``successFlag`` 0) → SUCCESS (``response.resultUrls``); callback ``data.info.result_urls``.
@@ -64,6 +70,12 @@ The documented schemas are enforced: a missing required field, a value outside a
 or a field the schema does not have is refused with code 422 ("validation error").
 Kie might ignore an unknown field; refusing it is how the tests see a misspelt one.
 
+Webhook Security Verification (/common-api/webhook-verification): with the account's
+Webhook HMAC key on (``webhook_hmac_key``), every callback carries
+``X-Webhook-Timestamp`` (Unix seconds) and ``X-Webhook-Signature`` =
+``base64(HMAC-SHA256(taskId + "." + timestamp, webhookHmacKey))``, taskId being the
+callback body's task id; without the key, no such headers.
+
 A task moves one stage every ``stage_s`` seconds. When it ends, a task with a
 ``callBackUrl`` is called back with its family's documented body (``send_callbacks``);
 ``poll_lag_s`` keeps polls from seeing the end for that long, so a test can tell which
@@ -72,8 +84,11 @@ path finished a job. Every request, to either host, is kept in ``log``.
 
 from __future__ import annotations
 
+import base64
 import email.parser
 import email.policy
+import hashlib
+import hmac
 import json
 import re
 import threading
@@ -157,6 +172,11 @@ MARKET_INPUTS = {
     # /market/gpt-image/1-5-text-to-image
     "gpt-image/1.5-text-to-image": ({"prompt": _is_str, "aspect_ratio": _one_of("1:1", "2:3", "3:2"),
                                      "quality": _one_of("medium", "high")}, {}, None),
+    # /4o-image-api/generate-4-o-image (prompt or files_url: checked in _validate)
+    "4o-image-api": ({"size": _one_of("1:1", "3:2", "2:3")},
+                     {"prompt": _is_str, "files_url": _urls(5), "file_url": _url, "isEnhance": _is_bool,
+                      "uploadCn": _is_bool, "enableFallback": _is_bool,
+                      "fallbackModel": _one_of("GPT_IMAGE_1", "FLUX_MAX")}, None),
 }
 FLUX_FIELDS = ({"prompt": _is_str},
                {"enableTranslation": _is_bool, "inputImage": _url, "outputFormat": _one_of("jpeg", "png"),
@@ -213,15 +233,15 @@ def schema_problem(body, required: dict, optional: dict) -> str | None:
 # -- the stages and the answers of each family -------------------------------------------------
 
 STAGES = {"market": ("waiting", "queuing", "generating"), "flux-kontext": (0, 0),
-          "4o-image": ("0.00", "0.48"), "veo": (0, 0),
+          "4o-image-old": ("0.00", "0.48"), "veo": (0, 0),
           "suno": ("PENDING", "TEXT_SUCCESS", "FIRST_SUCCESS")}
 POLL_PATHS = {"/api/v1/jobs/recordInfo": "market", "/api/v1/flux/kontext/record-info": "flux-kontext",
-              "/api/v1/gpt4o-image/record-info": "4o-image", "/api/v1/veo/record-info": "veo",
+              "/api/v1/gpt4o-image/record-info": "4o-image-old", "/api/v1/veo/record-info": "veo",
               "/api/v1/generate/record-info": "suno"}
 CREATE_PATHS = {"/api/v1/jobs/createTask": "market", "/api/v1/flux/kontext/generate": "flux-kontext",
-                "/api/v1/gpt4o-image/generate": "4o-image", "/api/v1/veo/generate": "veo",
+                "/api/v1/gpt4o-image/generate": "4o-image-old", "/api/v1/veo/generate": "veo",
                 "/api/v1/generate": "suno"}
-PER_TASK_LIMIT = {"4o-image": 3, "suno": 3}  # queries a second per task
+PER_TASK_LIMIT = {"4o-image-old": 3, "suno": 3}  # queries a second per task
 _CHAT_PATH = re.compile(r"^/([A-Za-z0-9._-]+)/v1/chat/completions$")
 
 
@@ -259,7 +279,7 @@ def record(task: Task, stage) -> dict:
                     if task.family == "flux-kontext" else
                     {"taskId": task.task_id, "resultUrls": urls, "resolution": "720p"})
         return dict(data, successFlag=1, response=response, completeTime="2025-06-06 10:30:00")
-    if task.family == "4o-image":
+    if task.family == "4o-image-old":
         data = {"taskId": task.task_id, "paramJson": json.dumps(task.body), "response": None,
                 "successFlag": 0, "status": "GENERATING", "errorCode": None, "errorMessage": "",
                 "createTime": int(task.created * 1000), "progress": stage if stage != "end" else "1.00"}
@@ -308,7 +328,7 @@ def callback_bodies(task: Task) -> list[tuple[float, dict]]:
                     "data": {"taskId": task.task_id, "info": {
                         "originImageUrl": task.body.get("inputImage", ""), "resultImageUrl": urls[0]}}}
         return [(end, body)]
-    if task.family == "4o-image":
+    if task.family == "4o-image-old":
         if task.fails:
             return [(end, {"code": 400, "msg": "content flagged as violating policies",
                            "data": {"taskId": task.task_id, "info": None}})]
@@ -372,7 +392,8 @@ class KieStandIn:
         self.fail_tasks = False
         self.create_limit = (20, 10.0)  # "20 new generation requests per 10 seconds"
         self.poll_limit = (10, 1.0)  # "10 requests per second per API key"
-        self.callback_sender = self._post_callback
+        self.webhook_hmac_key: str | None = None  # the account's, when switched on at Kie
+        self.callback_sender = self._post_callback  # (url, body, headers) -> HTTP status
         self.log: list[Call] = []
         self.tasks: dict[str, Task] = {}
         self.uploads: dict[str, dict] = {}
@@ -552,14 +573,17 @@ class KieStandIn:
             prompt = body["input"].get("prompt")
             if not problem and prompt_max and len(prompt) > prompt_max:
                 problem = f"prompt is longer than {prompt_max} characters"
+            if not problem and body["model"] == "4o-image-api" and not prompt \
+                    and not body["input"].get("files_url"):
+                problem = "prompt or files_url is required"
             return problem, prompt
-        required, optional = {"flux-kontext": FLUX_FIELDS, "4o-image": FOUR_O_FIELDS,
+        required, optional = {"flux-kontext": FLUX_FIELDS, "4o-image-old": FOUR_O_FIELDS,
                               "veo": VEO_FIELDS, "suno": SUNO_FIELDS}[family]
         problem = schema_problem(body, required, optional)
         if problem:
             return problem, None
         prompt = body.get("prompt")
-        if family == "4o-image" and not prompt and not body.get("filesUrl"):
+        if family == "4o-image-old" and not prompt and not body.get("filesUrl"):
             return "prompt or filesUrl is required", None
         if family == "suno":
             if body["customMode"]:
@@ -665,11 +689,29 @@ class KieStandIn:
 
     # -- callbacks ----------------------------------------------------------------------
 
-    def _call_back(self, task: Task, body: dict) -> None:
-        if not self.send_callbacks:
+    def signed_headers(self, task_id: str, timestamp: int | None = None) -> dict:
+        """The headers Kie adds to a callback of ``task_id`` when the account's Webhook
+        HMAC key is on (none when it is off)."""
+        if not self.webhook_hmac_key:
+            return {}
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        digest = hmac.new(self.webhook_hmac_key.encode(), f"{task_id}.{timestamp}".encode(),
+                          hashlib.sha256).digest()
+        return {"X-Webhook-Timestamp": str(timestamp),
+                "X-Webhook-Signature": base64.b64encode(digest).decode()}
+
+    def call_back_now(self, task_id: str) -> None:
+        """Send the task's callbacks now, as Kie would when it ends (``send_callbacks``
+        aside), e.g. after a test has tried forged ones."""
+        task = self.tasks[task_id]
+        for _after, body in callback_bodies(task):
+            self._call_back(task, body, force=True)
+
+    def _call_back(self, task: Task, body: dict, force: bool = False) -> None:
+        if not (self.send_callbacks or force):
             return
         try:
-            status = self.callback_sender(task.callback_url, body)
+            status = self.callback_sender(task.callback_url, body, self.signed_headers(task.task_id))
         except requests.RequestException as exc:
             status = f"{type(exc).__name__}"
         with self.lock:
@@ -678,6 +720,6 @@ class KieStandIn:
             self.lock.notify_all()
 
     @staticmethod
-    def _post_callback(url: str, body: dict):
+    def _post_callback(url: str, body: dict, headers: dict):
         # "Timeout Setting: 15 seconds" (each family's callbacks page)
-        return requests.post(url, json=body, timeout=15).status_code
+        return requests.post(url, json=body, headers=headers, timeout=15).status_code

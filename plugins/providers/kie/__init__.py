@@ -2,8 +2,8 @@
 
 A catalog model names its Kie API family and Kie's model id (``provider_options.api``,
 ``provider_model``); ``families`` has one adapter per family (Market, Flux
-Kontext, 4o Image, Veo, Suno, Chat) and ``client`` the HTTP side (in-body error
-codes, retries, rate limits). One job:
+Kontext, the old 4o Image API, Veo, Suno, Chat), ``client`` the HTTP side (in-body
+error codes, retries, rate limits) and ``webhook`` Kie's callback signature. One job:
 
 1. photos: a Telegram photo is fetched through the Bot API and uploaded with Kie's File
    Upload API, and the ``downloadUrl`` it returns is what Kie gets. A Telegram file URL
@@ -13,7 +13,9 @@ codes, retries, rate limits). One job:
 3. Kie may call back ``POST /kie/callback/<job>/<signature>``: the family's callback
    reader ends the job, and since ending is a conditional transition, the callback and
    the poller end it once between them. A callback that cannot be read wakes the
-   poller of this process for an immediate poll.
+   poller of this process for an immediate poll. The URL's signature (a secret of
+   genbot's, per job) is always checked; with ``webhook_hmac_key`` set, so is Kie's
+   own ``X-Webhook-Signature``, and a callback without a valid one changes nothing.
 
 Without ``api_key`` in ``[kie]`` the provider is not offered and the catalog's kie
 models are hidden. A kie catalog entry its family would refuse (an unknown family, a
@@ -41,7 +43,8 @@ from genbot import (
 )
 from plugins.providers.http import Pollers, pause
 from plugins.providers.kie.client import KieClient, WindowLimiter
-from plugins.providers.kie.families import FAMILIES, MalformedAnswer, TaskInputs, family_of
+from plugins.providers.kie.families import FAMILIES, RENAMED, MalformedAnswer, TaskInputs, family_of
+from plugins.providers.kie.webhook import SIGNATURE_HEADER, WebhookRefused, verify
 
 log = logging.getLogger("genbot.plugins.kie")
 
@@ -66,6 +69,10 @@ def catalog_problems(catalog) -> list[str]:
             problems.append(f"model '{model.id}': provider_options.api must name a Kie API: "
                             f"{', '.join(FAMILIES)}")
             continue
+        api = model.provider_options.get("api")
+        if api in RENAMED:
+            log.warning("kie: model '%s': api '%s' is now called '%s': %s", model.id, api,
+                        *RENAMED[api])
         problems += [f"model '{model.id}': {problem}" for problem in family.problems(model)]
         if family.unlisted_model_id(model):
             log.warning("kie: model '%s': Kie's %s documentation lists %s, not '%s'", model.id,
@@ -85,6 +92,7 @@ class KieProvider:
         self.callback_base = (callback_base or "").rstrip("/") or None
         self.callback_secret = settings["callback_secret"] or hashlib.sha256(
             b"kie-callback:" + settings["api_key"].encode()).hexdigest()
+        self.webhook_hmac_key = settings["webhook_hmac_key"] or None  # Kie's, from kie.ai/settings
         self.poll_initial_s = float(settings["poll_initial_s"])
         self.poll_max_s = float(settings["poll_max_s"])
         self.fetch_file = fetch_file  # (telegram file id) -> (bytes, content type)
@@ -223,6 +231,14 @@ def _callback_view(app, provider: KieProvider):
         family = family_of(model) if model is not None else None
         if job is None or job.provider != "kie" or family is None:
             return _answer(404, {"error": "unknown job"})
+        if provider.webhook_hmac_key:
+            try:
+                verify(provider.webhook_hmac_key, request.headers, body)
+            except WebhookRefused as exc:
+                log.warning("kie: job %s of user %s: callback refused, nothing changed: %s (Kie "
+                            "signs with the Webhook HMAC key of https://kie.ai/settings, which "
+                            "[kie] webhook_hmac_key must hold)", job.id, job.user_id, exc)
+                return _answer(401, {"error": "invalid signature"})
         try:
             task_id, outcome = family.read_callback(body, model)
         except MalformedAnswer as exc:
@@ -252,7 +268,7 @@ def _callback_view(app, provider: KieProvider):
 def plugin_settings():
     return {"api_key": "", "base_url": "https://api.kie.ai",
             "upload_base_url": "https://kieai.redpandaai.co", "upload_path": "genbot",
-            "callback_base_url": "", "callback_secret": "",
+            "callback_base_url": "", "callback_secret": "", "webhook_hmac_key": "",
             "poll_initial_s": 2.0, "poll_max_s": 15.0, "polls_per_second": 8.0,
             "create_limit": 15, "create_window_s": 10.0,
             "max_retries": 5, "request_timeout_s": 30.0}
@@ -280,6 +296,14 @@ def provider_for(app, settings=None) -> KieProvider | None:
                         log.warning("kie: model %s needs a callback URL (Kie requires one for its "
                                     "%s API): set WEBHOOK_URL or [kie] callback_base_url",
                                     model.id, family_of(model).name)
+            elif provider.webhook_hmac_key:
+                log.info("kie: callbacks must carry Kie's %s, checked with [kie] webhook_hmac_key, "
+                         "as well as the secret in their URL", SIGNATURE_HEADER)
+            else:
+                log.info("kie: callbacks are checked by the secret in their URL only; to check "
+                         "Kie's %s too, generate the Webhook HMAC key at https://kie.ai/settings "
+                         "and set [kie] webhook_hmac_key = { env = \"KIE_WEBHOOK_HMAC_KEY\" }",
+                         SIGNATURE_HEADER)
             _providers[app] = provider
     return _providers.get(app)
 

@@ -10,16 +10,21 @@ reads that family's answers. Pages (docs.kie.ai, read in 2026):
   (e.g. /market/kling/v2-1-pro, /market/gpt-image/1.5-image-to-image);
 - ``flux-kontext``: /flux-kontext-api/generate-or-edit-image, /get-image-details,
   /generate-or-edit-image-callbacks;
-- ``4o-image``: /4o-image-api/generate-4-o-image, /get-4-o-image-details,
-  /generate-4-o-image-callbacks;
+- ``4o-image-old``: Kie's old version of the 4o Image API,
+  /old-model/4o-image-api/generate-4-o-image, /get-4-o-image-details,
+  /generate-4-o-image-callbacks. The current 4o Image page
+  (/4o-image-api/generate-4-o-image) documents 4o Image on the Market API, model
+  ``4o-image-api``; the old pages are still published, so the old family stays, under a
+  name that says so (the former name ``4o-image`` still works, with a warning);
 - ``veo``: /veo3-api/generate-veo-3-video, /get-veo-3-video-details,
   /generate-veo-3-video-callbacks;
 - ``suno``: /suno-api/generate-music, /get-music-details, /generate-music-callbacks;
 - ``chat``: /market/chat/gpt-5-2, /market/chat/gemini.
 
 The user's inputs map by name: ``prompt``; ``aspect_ratio`` (a choice), sent under the
-family's own spelling; every ``image`` input, sent as the family's image URL field;
-any other input under its own name. ``provider_options.params`` adds fixed fields.
+family's own spelling (a Market model names it in ``aspect_field``: 4o Image's ``size``);
+every ``image`` input, sent as the family's image URL field; any other input under its
+own name. ``provider_options.params`` adds fixed fields.
 """
 
 from __future__ import annotations
@@ -166,14 +171,19 @@ class Family:
         out = {}
         if inputs.prompt is not None:
             out["prompt"] = inputs.prompt
-        if inputs.aspect_ratio is not None and self.aspect_field:
-            out[self.aspect_field] = inputs.aspect_ratio
+        aspect_field = self.aspect_field_of(model)
+        if inputs.aspect_ratio is not None and aspect_field:
+            out[aspect_field] = inputs.aspect_ratio
         field, as_list = self.image_field_of(model)
         if inputs.image_urls and field:
             out[field] = list(inputs.image_urls) if as_list else inputs.image_urls[0]
         out.update(inputs.other)
         out.update(_params(model))
         return out
+
+    def aspect_field_of(self, model) -> str | None:
+        """Where the aspect_ratio input goes."""
+        return self.aspect_field
 
     def image_field_of(self, model) -> tuple[str | None, bool]:
         """Where photos go, and whether that field is a list of URLs."""
@@ -207,11 +217,13 @@ class Family:
 
 
 class Market(Family):
-    """POST /api/v1/jobs/createTask ``{model, callBackUrl, input: {…}}`` (snake_case
-    fields per model page); GET /api/v1/jobs/recordInfo: ``data.state`` and
-    ``resultJson``, a JSON string holding ``resultUrls``. The callback carries the same
-    record. The image field differs by model: ``image_field`` names a single-URL field
-    (``image_url``), ``image_list_field`` a list (``input_urls``, ``image_urls``)."""
+    """POST /api/v1/jobs/createTask ``{model, callBackUrl, input: {…}}`` (the fields of
+    each model's page); GET /api/v1/jobs/recordInfo: ``data.state`` and ``resultJson``,
+    a JSON string holding ``resultUrls``. The callback carries the same record. The
+    image field differs by model: ``image_field`` names a single-URL field
+    (``image_url``), ``image_list_field`` a list (``input_urls``, ``image_urls``, 4o
+    Image's ``files_url``); ``aspect_field`` the aspect ratio's field where it is not
+    ``aspect_ratio`` (4o Image's ``size``)."""
 
     name = "market"
     create_path = "/api/v1/jobs/createTask"
@@ -219,7 +231,7 @@ class Market(Family):
     max_images = 16
     categories = ("image", "video", "audio")
     needs_prompt = False  # e.g. upscalers take only a picture
-    option_keys = ("api", "params", "image_field", "image_list_field", "prompt_limit")
+    option_keys = ("api", "params", "image_field", "image_list_field", "aspect_field", "prompt_limit")
     RUNNING = ("waiting", "queuing", "generating")
 
     def problems(self, model):
@@ -234,7 +246,7 @@ class Market(Family):
                          "(one URL) or image_list_field (a list of URLs)")
         elif single and len(images) > 1:
             found.append("image_field takes one URL; use image_list_field for several photos")
-        for key in ("image_field", "image_list_field"):
+        for key in ("image_field", "image_list_field", "aspect_field"):
             if key in options and not (isinstance(options[key], str) and options[key]):
                 found.append(f"provider_options.{key} must be a field name")
         limit = options.get("prompt_limit")
@@ -245,6 +257,9 @@ class Market(Family):
     def prompt_limit(self, model):
         limit = model.provider_options.get("prompt_limit")
         return limit if isinstance(limit, int) and not isinstance(limit, bool) else None
+
+    def aspect_field_of(self, model):
+        return model.provider_options.get("aspect_field") or self.aspect_field
 
     def image_field_of(self, model):
         options = model.provider_options
@@ -352,14 +367,15 @@ class Veo(_FlagFamily):
         return response.get("resultUrls")
 
 
-class FourOImage(Family):
-    """POST /api/v1/gpt4o-image/generate (flat: filesUrl, prompt, size — required, 1:1,
-    3:2 or 2:3 — callBackUrl; no model id); GET /api/v1/gpt4o-image/record-info at most 3
-    times a second per task: ``status`` GENERATING, SUCCESS, CREATE_TASK_FAILED,
-    GENERATE_FAILED and ``response.resultUrls``; the callback has
-    ``info.result_urls``."""
+class FourOImageOld(Family):
+    """Kie's old version of the 4o Image API (the current one is a Market model,
+    ``4o-image-api``). POST /api/v1/gpt4o-image/generate (flat: filesUrl, prompt, size —
+    required, 1:1, 3:2 or 2:3 — callBackUrl; no model id); GET
+    /api/v1/gpt4o-image/record-info at most 3 times a second per task: ``status``
+    GENERATING, SUCCESS, CREATE_TASK_FAILED, GENERATE_FAILED and
+    ``response.resultUrls``; the callback has ``info.result_urls``."""
 
-    name = "4o-image"
+    name = "4o-image-old"
     create_path = "/api/v1/gpt4o-image/generate"
     poll_path = "/api/v1/gpt4o-image/record-info"
     aspect_field = "size"
@@ -374,7 +390,7 @@ class FourOImage(Family):
     def problems(self, model):
         found = super().problems(model)
         if "size" not in _params(model) and not any(f.name == "aspect_ratio" for f in model.inputs):
-            found.append("the 4o Image API requires size: add an aspect_ratio input or params.size")
+            found.append("the old 4o Image API requires size: add an aspect_ratio input or params.size")
         return found
 
     @staticmethod
@@ -506,9 +522,17 @@ class Chat(Family):
         return GenerationOutput("text", text=text.strip())
 
 
-FAMILIES: dict[str, Family] = {f.name: f for f in (Market(), FluxKontext(), FourOImage(), Veo(),
+FAMILIES: dict[str, Family] = {f.name: f for f in (Market(), FluxKontext(), FourOImageOld(), Veo(),
                                                    Suno(), Chat())}
+# Former names, still read: {name: (the family's name now, why it changed)}.
+RENAMED = {"4o-image": ("4o-image-old", "Kie now documents 4o Image on the Market API "
+                        "(docs.kie.ai/4o-image-api/generate-4-o-image) and calls this route "
+                        "the old version; to move, set api = \"market\", provider_model = "
+                        "\"4o-image-api\", image_list_field = \"files_url\", aspect_field = \"size\"")}
 
 
 def family_of(model) -> Family | None:
-    return FAMILIES.get(model.provider_options.get("api"))
+    api = model.provider_options.get("api")
+    if not isinstance(api, str):
+        return None
+    return FAMILIES.get(RENAMED[api][0] if api in RENAMED else api)
