@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from core.balances import ledger_differences
+from core.jobs import failing_providers
 from core.migrations import CORE_TABLES
 
 # The seed's "Check Table Existence" and "Check FK Constraints" queries.
@@ -105,6 +106,8 @@ def run_checks(db, host, migrator, lock_ttl_s: float) -> list[Finding]:
                                 "genbot cleanup", [list(map(str, r)) for r in dead])
                         if dead else Finding("dead_jobs", "ok", "no dead jobs"))
 
+    if "generation_jobs" in present:
+        findings.append(_providers(db))
     if "payments" in present:
         findings.append(_unsettled_payments(db))
     if "referral_rewards" in present:
@@ -128,6 +131,20 @@ def run_checks(db, host, migrator, lock_ttl_s: float) -> list[Finding]:
              for u, b, h, total in differences]) if differences else
             Finding("ledger", "ok", "balance + held = ledger for every user"))
     return findings
+
+
+def _providers(db) -> Finding:
+    """Providers the operator's account cannot use (out of credit, a key refused) since
+    their last successful job."""
+    failing = failing_providers(db)
+    if not failing:
+        return Finding("providers", "ok", "no provider failing for its account")
+    return Finding("providers", "warning",
+                   "; ".join(f"{name} failing since {since:%Y-%m-%d %H:%M} UTC: {code}"
+                             for name, code, _message, since in failing),
+                   "fix the provider's account (top it up, a new key in plugins.toml); it counts "
+                   "as working again once one of its jobs succeeds",
+                   [f"{name}: {message}" for name, _code, message, _since in failing])
 
 
 def _unsettled_payments(db) -> Finding:

@@ -142,6 +142,13 @@ ORDER BY names.provider
 """
 
 
+def failing_providers(db) -> list[tuple[str, str, str, object]]:
+    """Providers whose latest verdict is an account failure (``failure_reason`` 'account'
+    newer than their last success): (provider, error code, message, since). One index
+    probe per provider (``idx_generation_jobs_provider_outcome``)."""
+    return [tuple(row) for row in db.fetch_all(_FAILING_PROVIDERS)]
+
+
 def _job(row) -> Job | None:
     return Job(*row) if row else None
 
@@ -471,12 +478,6 @@ class JobQueue:
             elif _dead_local_worker(holder):
                 due.append((Job(*columns), holder))
         return due
-
-    def failing_providers(self) -> list[tuple[str, str, str, object]]:
-        """Providers whose latest verdict is an account failure (``failure_reason``
-        'account', newer than their last success): (provider, error code, message, since).
-        One index probe per provider (``idx_generation_jobs_provider_outcome``)."""
-        return [tuple(row) for row in self.db.fetch_all(_FAILING_PROVIDERS)]
 
     def depth(self) -> int:
         return self.db.fetch_one("SELECT COUNT(*) FROM generation_jobs WHERE status = 'queued'")[0]

@@ -27,6 +27,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from core import logs, metrics
 from core.db import DEGRADED_ERRORS, UNAVAILABLE_ERRORS
 from core.dispatch import RedeliveryNeeded
+from core.jobs import failing_providers
 from core.migrations import CORE_TABLES
 from core.providers import GenerationOutput
 from core.result_files import result_files
@@ -61,6 +62,19 @@ def readiness(app) -> tuple[dict, int]:
     ready = report["database"] == "ok" and "users" not in report["schema"]["missing"]
     report["status"] = "ready" if ready else "unavailable"
     return report, (200 if ready else 503)
+
+
+def providers_report(app) -> dict:
+    """Each running provider: "ok", or "failing" with why and since when (its account
+    could not be used, and none of its jobs succeeded since)."""
+    report = {name: {"state": "ok"} for name in app.generation.providers}
+    try:
+        failing = failing_providers(app.db)
+    except DEGRADED_ERRORS:  # generation_jobs gone: the schema check says so
+        return report
+    for name, code, message, since in failing:
+        report[name] = {"state": "failing", "reason": f"{code}: {message}", "since": since.isoformat()}
+    return report
 
 
 def _guarded_view(plugin, view):
@@ -209,7 +223,10 @@ def create_web_app(app) -> Flask:
     @web.get("/readyz")
     def readyz():
         report, status = readiness(app)
-        return _json(report if operator() else {"status": report["status"]}, status)
+        if not operator():
+            return _json({"status": report["status"]}, status)
+        report["providers"] = providers_report(app) if report["database"] == "ok" else {}
+        return _json(report, status)
 
     for plugin, route in app.plugins.web_routes():
         web.add_url_rule(route.rule, f"{plugin.name}:{route.rule}",

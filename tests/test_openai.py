@@ -316,6 +316,45 @@ def test_through_a_served_bot_the_answer_streams_over_http(db_settings, bot_api,
         db.close()
 
 
+@pytest.mark.slow
+def test_a_served_stream_cancelled_from_either_process_charges_for_what_was_shown(
+        db_settings, bot_api, tmp_path, standin):
+    """Two gunicorn workers: the ⛔ lands on whichever process; what the user read, kept
+    with the job after each edit, is what is charged."""
+    standin.answer_tokens, standin.tokens_per_s = 400, 40.0
+    (tmp_path / "plugins.toml").write_text(toml_for(standin), encoding="utf-8")
+    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
+    server = ServeProcess(base_env(
+        DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_URL=bot_api.url, PLUGINS_FILE=str(tmp_path / "plugins.toml"),
+        CATALOG_FILE=str(tmp_path / "catalog.toml"), PORT=free_port(), WEB_CONCURRENCY=2,
+        WEB_THREADS=4, JOB_WORKERS=2, DB_POOL_MIN=1), cwd=tmp_path)
+    db = Database(db_settings, minconn=0, maxconn=2)
+    try:
+        server.wait_ready()
+        balances = Balances(db, UserCache())
+        balances.credit(USER, str(START))
+        send = http_sender(server.url, bot_api)
+        sent = answer(send, USER, "chat", "Расскажи всё")
+        send(updates.callback(USER, f"gen:go:{confirm_token(sent)}"))
+        job_id, message_id, _read = wait_until(lambda: db.fetch_one(
+            "SELECT id, progress_message_id, partial_output->>'text' FROM generation_jobs WHERE "
+            "array_length(regexp_split_to_array(partial_output->>'text', ' '), 1) >= 250"), 30,
+            "the answer did not get far")
+        send(updates.callback(USER, f"gen:cancel:{job_id}", message_id=message_id))
+        status, price, shown = wait_until(lambda: db.fetch_one(
+            "SELECT status, price_rub, result->>'text' FROM generation_jobs WHERE notified"), 30)
+        assert status == "cancelled" and 250 <= len(shown.split()) < 400
+        model = parse_catalog(CATALOG).get("chat").with_provider_overhead(
+            openai.OpenAIProvider.request_overhead(parse_catalog(CATALOG).get("chat")))
+        assert price == expected_charge(model, "Расскажи всё", shown) > 0
+        assert balances.summary(USER) == (START - price, Decimal("0"))
+        assert ledger_differences(db) == []
+    finally:
+        server.stop()
+        db.close()
+
+
 def is_answer(text: str) -> bool:
     return set(text.split()) <= set(WORDS)
 

@@ -8,8 +8,12 @@ Routes, bodies and errors come from these pages (platform.openai.com/docs, read 
 - "Error codes": 429 "Rate limit reached for requests" (``type`` "requests", ``code``
   "rate_limit_exceeded", with ``retry-after`` and ``x-ratelimit-*`` headers), 500 "The
   server had an error while processing your request", 503 "The engine is currently
-  overloaded"; every error is ``{"error": {message, type, param, code}}``.
-  ``refuse(route, …)`` makes the next calls answer so.
+  overloaded"; every error is ``{"error": {message, type, param, code}}``. 429 is also
+  "You exceeded your current quota, please check your plan and billing details"
+  (``type`` and ``code`` "insufficient_quota": the account is out of credit, and no wait
+  helps), 404 "The model … does not exist or you do not have access to it" (``code``
+  "model_not_found"). ``refuse(route, …)`` makes the next calls answer so: a status, or
+  (status, code) for these.
 - "Models / List models": ``GET /v1/models`` → ``{"object": "list", "data": [{"id",
   "object": "model", "created", "owned_by"}]}``.
 - "Chat / Create chat completion": ``POST /v1/chat/completions`` with ``model``,
@@ -64,7 +68,13 @@ _MESSAGES = {429: ("Rate limit reached for requests", "requests", "rate_limit_ex
              503: ("The engine is currently overloaded, please try again later", "server_error", None),
              400: ("Your request was rejected as a result of our safety system.",
                    "image_generation_user_error", "moderation_blocked"),
-             401: ("Incorrect API key provided", "invalid_request_error", "invalid_api_key")}
+             401: ("Incorrect API key provided", "invalid_request_error", "invalid_api_key"),
+             (429, "insufficient_quota"): ("You exceeded your current quota, please check your plan and "
+                                           "billing details. For more information on this error, read "
+                                           "the docs: https://platform.openai.com/docs/guides/error-codes"
+                                           "/api-errors.", "insufficient_quota", "insufficient_quota"),
+             (404, "model_not_found"): ("The model `gpt-4o-mini` does not exist or you do not have access "
+                                        "to it.", "invalid_request_error", "model_not_found")}
 
 
 def error(status: int, message: str | None = None, kind: str | None = None, code=None) -> dict:
@@ -213,6 +223,10 @@ class OpenAIStandIn:
         with self.lock:
             pending = self.refusals.get(route)
             status = pending.popleft() if pending else None
+        if isinstance(status, tuple):  # (status, code): an account that cannot be used
+            message, kind, code = _MESSAGES[status]
+            handler.answer(status[0], error(status[0], message, kind, code))
+            return
         if status is not None:
             headers = {"retry-after": "1", "x-ratelimit-limit-requests": "500",
                        "x-ratelimit-remaining-requests": "0",
