@@ -83,11 +83,13 @@ class UrlFetcher:
     """Fetches public URLs; ``allow``: networks trusted besides the public internet."""
 
     def __init__(self, allow=(), *, resolve: Callable[[str, int], list[str]] = _resolve,
-                 user_agent: str = "genbot"):
+                 user_agent: str = "genbot", tls: ssl.SSLContext | None = None):
         self.allow = tuple(allow)
         self.resolve = resolve
         self.user_agent = user_agent
-        self._tls = ssl.create_default_context()
+        # The certificate is checked against the URL's name, though the connection goes
+        # to the address that was checked.
+        self._tls = tls or ssl.create_default_context()
 
     # -- checking --------------------------------------------------------------------
 

@@ -265,3 +265,50 @@ def test_links_into_the_network_never_reach_the_provider(served, bot_api, public
     assert edit["image"][1] == PHOTO
     assert balances.summary(USER) == (Decimal("80.00"), Decimal("0"))
     assert ledger_differences(db) == []
+
+
+# -- HTTPS to the address that was checked ----------------------------------------------------------
+
+@pytest.fixture
+def tls_site(tmp_path):
+    """An HTTPS server on 127.0.0.2 whose certificate names cdn.example.test."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cdn.example.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("cdn.example.test")]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    site = Site("127.0.0.2")
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    site.server.socket = served.wrap_socket(site.server.socket, server_side=True)
+    trusted = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
+    yield site, trusted
+    site.stop()
+
+
+def test_https_goes_to_the_checked_address_and_checks_the_certificate_against_the_name(tls_site):
+    site, trusted = tls_site
+    port = site.url.rsplit(":", 1)[1]
+    names = {"cdn.example.test": ["127.0.0.2"], "other.example.test": ["127.0.0.2"]}
+    fetcher = UrlFetcher(parse_networks("127.0.0.2"), resolve=resolver(names), tls=trusted)
+    fetched = fetcher.fetch(f"https://cdn.example.test:{port}/photo.png", max_bytes=1 << 20, timeout_s=5)
+    assert fetched.data == PHOTO
+    with pytest.raises(UrlRefused) as refused:  # the same address, a name its certificate lacks
+        fetcher.fetch(f"https://other.example.test:{port}/photo.png", max_bytes=1 << 20, timeout_s=5)
+    assert refused.value.why == "failed"
