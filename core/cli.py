@@ -412,6 +412,10 @@ def _quoted(name: str) -> str:
         '"' + name.replace('"', '""') + '"'
 
 
+def _role(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _denied(settings, needs, exc) -> tuple[str, str]:
     """(what the role lacks, the GRANT that gives it) for an ``InsufficientPrivilege``."""
     said = logs.first_line(exc)
@@ -437,7 +441,7 @@ def _denied(settings, needs, exc) -> tuple[str, str]:
 def _missing_privileges(cur, needs) -> tuple[str, str] | None:
     cur.execute("SELECT current_user, current_schema()")
     role, schema = cur.fetchone()
-    who, where = '"' + role.replace('"', '""') + '"', _quoted(schema)
+    who, where = _role(role), _quoted(schema)
     cur.execute("SELECT relname, pg_get_userbyid(relowner), pg_has_role(relowner, 'USAGE'), "
                 "(SELECT rolsuper FROM pg_roles WHERE oid = relowner) FROM pg_class "
                 "WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p') "
@@ -446,12 +450,12 @@ def _missing_privileges(cur, needs) -> tuple[str, str] | None:
     others = [(owner, superuser) for _name, owner, mine, superuser in tables if not mine]
     if needs is None and others:  # migrate, rollback: creating and altering tables takes owning them
         owners = sorted(set(others))
-        owner, superuser = owners[0]
+        owner, superuser = _role(owners[0][0]), owners[0][1]
         # Membership in a superuser would hand over every object it owns: not offered.
         fix = (f"run it as {owner}, their owner (its DATABASE_URL)" if superuser else
-               f"run it as {owner}, their owner, or as {owner} run: GRANT \"{owner}\" TO {who};")
+               f"run it as {owner}, their owner, or as {owner} run: GRANT {owner} TO {who};")
         return (f"role {who} does not own {len(others)} of the schema's tables (owned by "
-                f"{', '.join(o for o, _ in owners)}), and migrations create and alter them", fix)
+                f"{', '.join(_role(o) for o, _ in owners)}), and migrations create and alter them", fix)
     wanted = ["USAGE", "CREATE"] if needs is None else ["USAGE"]
     cur.execute("SELECT p FROM unnest(%s::text[]) AS p WHERE NOT has_schema_privilege(%s, p)",
                 (wanted, schema))

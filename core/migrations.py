@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from psycopg2 import sql
 from yoyo import get_backend, read_migrations
 from yoyo.exceptions import LockTimeout
 from yoyo.migrations import MigrationList
@@ -117,12 +118,39 @@ class Migrator:
         self.repairs = Repairs()
 
     @contextlib.contextmanager
-    def _backend(self):
+    def _backend(self, *, writing: bool = False):
         backend = get_backend(yoyo_uri(self.settings))
         try:
+            self._preflight(backend, writing)
             yield backend
         finally:
             backend.connection.close()
+
+    def _preflight(self, backend, writing: bool) -> None:
+        """Raise at once what yoyo would wait out. yoyo creates its lock table quietly,
+        and a role that cannot read its records (or cannot write the lock row) has it
+        retry the lock for its whole timeout (60 s) and then fail on something else. So
+        the same questions are asked here first, and a missing privilege is an
+        ``InsufficientPrivilege`` naming the table, in milliseconds."""
+        conn = connect_once(self.settings)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT to_regclass(%s) IS NULL", (backend.lock_table,))
+                if cur.fetchone()[0]:
+                    cur.execute(backend.format_sql(backend.create_lock_table_sql))
+                for table in (backend.migration_table, backend.version_table):
+                    cur.execute("SELECT to_regclass(%s) IS NOT NULL", (table,))
+                    if cur.fetchone()[0]:
+                        cur.execute(sql.SQL("SELECT 1 FROM {} LIMIT 0").format(sql.Identifier(table)))
+                if writing:  # the lock row yoyo inserts and deletes, tried and rolled back
+                    conn.autocommit = False
+                    lock = sql.Identifier(backend.lock_table)
+                    cur.execute(sql.SQL("INSERT INTO {} (locked, ctime, pid) VALUES (1, NOW(), 0) "
+                                        "ON CONFLICT DO NOTHING").format(lock))
+                    cur.execute(sql.SQL("DELETE FROM {} WHERE pid = 0").format(lock))
+                    conn.rollback()
+        finally:
+            conn.close()
 
     def _migrations(self):
         found = read_migrations(*(str(d) for d in self.dirs))
@@ -171,7 +199,7 @@ class Migrator:
         """Apply what is pending, then re-assert every applied migration. Returns new ids;
         ``repairs`` says which tables and foreign keys the re-assertion rebuilt."""
         migrations = self._migrations()
-        with self._backend() as backend, self._locked(backend):
+        with self._backend(writing=True) as backend, self._locked(backend):
             pending = backend.to_apply(migrations)
             ids = [m.id for m in pending]
             for m in pending:
@@ -208,7 +236,7 @@ class Migrator:
 
     def rollback(self, count: int = 1) -> list[str]:
         migrations = self._migrations()
-        with self._backend() as backend, self._locked(backend):
+        with self._backend(writing=True) as backend, self._locked(backend):
             to_rollback = backend.to_rollback(migrations)[:count]
             for m in to_rollback:
                 log.info("rolling back migration %s", m.id)
