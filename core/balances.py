@@ -35,8 +35,6 @@ LEDGER_SIGNS = {"topup": 1, "refund": 1, "referral": 1, "deduction": -1}
 
 # The tables paid work needs: a hold, its capture or release, and the ledger.
 MONEY_TABLES = ("balances", "balance_reservations", "payment_transactions")
-# The tables crediting a payment writes: its row, the balance and the ledger.
-CREDIT_TABLES = ("payments", "balances", "payment_transactions")
 
 
 def tables_present_columns(tables) -> str:
@@ -181,8 +179,9 @@ class Balances:
 
     def check_tables(self, *, cur=None, tables=MONEY_TABLES) -> None:
         """Raise ``UndefinedTable`` (naming it) unless every one of ``tables`` is there
-        (by default those paid work needs; ``CREDIT_TABLES``: those a top-up's credit
-        writes): work that moves money is refused up front rather than run free or lost."""
+        (by default those paid work needs; the payments plugin asks for those a top-up's
+        credit writes): work that moves money is refused up front rather than run free
+        or lost."""
         columns = MONEY_TABLES_COLUMNS if tables == MONEY_TABLES else tables_present_columns(tables)
         with in_transaction(self.db, cur) as tx:
             tx.execute("SELECT " + columns)

@@ -222,9 +222,9 @@ class Migrator:
             with conn.cursor() as cur:
                 before = _schema_objects(cur)
                 for m in migrations:
-                    sql = Path(m.path).read_text() if m.path.endswith(".sql") else ""
-                    if _has_statements(sql):  # psycopg2 refuses a query of comments only
-                        cur.execute(sql)
+                    script = Path(m.path).read_text() if m.path.endswith(".sql") else ""
+                    if _has_statements(script):  # psycopg2 refuses a query of comments only
+                        cur.execute(script)
                 after = _schema_objects(cur)
             conn.commit()
         finally:
