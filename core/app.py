@@ -64,7 +64,7 @@ class App:
                              lock_ttl_s=config.job_lock_ttl_s, max_active=config.max_active_jobs)
         self.plugins = plugins or PluginHost(config.plugins_file).load()
         handlers.register(self)  # after the plugins' texts: their languages get menus too
-        self.plugins.on_users_table_back = self.user_cache.forget
+        self.plugins.on_user_tables_recreated = self.user_cache.forget
         self.plugins.collect(self)  # what each plugin adds; one that raises fails here
         providers = self._providers()
         offered = self._offered_models(providers).with_request_overheads(providers)

@@ -33,10 +33,23 @@ MAX_AMOUNT = Decimal("99999999.99")  # DECIMAL(10, 2)
 LEDGER_SIGNS = {"topup": 1, "refund": 1, "referral": 1, "deduction": -1}
 
 
-# Columns that fail to plan, naming the first missing table, unless every table money
-# needs exists; they read no row.
-MONEY_TABLES_COLUMNS = ("(SELECT 1 FROM balances LIMIT 0), (SELECT 1 FROM balance_reservations LIMIT 0), "
-                        "(SELECT 1 FROM payment_transactions LIMIT 0)")
+# The tables paid work needs: a hold, its capture or release, and the ledger.
+MONEY_TABLES = ("balances", "balance_reservations", "payment_transactions")
+
+
+def tables_present_columns(tables) -> str:
+    """Columns that fail to plan, naming the first missing table, unless every one of
+    ``tables`` exists; they read no row."""
+    return ", ".join(f"(SELECT 1 FROM {_identifier(name)} LIMIT 0)" for name in tables)
+
+
+def _identifier(name: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise ValueError(f"not a table name: {name!r}")
+    return name
+
+
+MONEY_TABLES_COLUMNS = tables_present_columns(MONEY_TABLES)
 
 
 # A payment's row, made only the first time its (source, external_id) is seen.
@@ -164,11 +177,14 @@ class Balances:
             row = tx.fetchone()
         return Reservation(*row) if row else None
 
-    def check_tables(self, *, cur=None) -> None:
-        """Raise ``UndefinedTable`` (naming it) unless every table money needs is there:
-        paid work is refused up front rather than run free or lost."""
+    def check_tables(self, *, cur=None, tables=MONEY_TABLES) -> None:
+        """Raise ``UndefinedTable`` (naming it) unless every one of ``tables`` is there
+        (by default those paid work needs; the payments plugin asks for those a top-up's
+        credit writes): work that moves money is refused up front rather than run free
+        or lost."""
+        columns = MONEY_TABLES_COLUMNS if tables == MONEY_TABLES else tables_present_columns(tables)
         with in_transaction(self.db, cur) as tx:
-            tx.execute("SELECT " + MONEY_TABLES_COLUMNS)
+            tx.execute("SELECT " + columns)
 
     # -- moving money ----------------------------------------------------------------
 
@@ -367,3 +383,109 @@ def ledger_differences(db: Database, limit: int = 100) -> list[tuple[int, Decima
         ORDER BY u.user_id
         LIMIT %s
         """, (limit,))
+
+
+# -- repairing balances from the ledger ------------------------------------------------
+#
+# The ledger is the record; a balance is derived from it: balance = SUM(ledger) − held.
+# When `balances` was dropped and `genbot migrate` rebuilt it, every row reads 0 while
+# the ledger keeps the history; `repair_balances` writes each derived value back. It
+# moves no money and writes no ledger row: it rebuilds what the ledger already says.
+
+# Every user whose balance row is missing, NULL or differs from the ledger less held.
+_REPAIRS = """
+WITH held AS (
+    SELECT user_id, SUM(amount_rub) AS held FROM balance_reservations
+    WHERE status = 'held' GROUP BY user_id
+), ledger AS (
+    SELECT user_id, SUM(amount_rub) AS total FROM payment_transactions GROUP BY user_id
+)
+SELECT u.user_id, b.balance_rub, COALESCE(h.held, 0), COALESCE(l.total, 0),
+       EXISTS (SELECT 1 FROM users WHERE users.user_id = u.user_id)
+FROM (SELECT user_id FROM balances UNION SELECT user_id FROM ledger
+      UNION SELECT user_id FROM held) u
+LEFT JOIN balances b ON b.user_id = u.user_id
+LEFT JOIN held h ON h.user_id = u.user_id
+LEFT JOIN ledger l ON l.user_id = u.user_id
+WHERE b.user_id IS NULL OR b.balance_rub IS NULL
+   OR b.balance_rub + COALESCE(h.held, 0) <> COALESCE(l.total, 0)
+ORDER BY u.user_id
+"""
+
+
+@dataclass(frozen=True)
+class BalanceRepair:
+    """One user's balance beside what the ledger says it is."""
+
+    user_id: int
+    balance: Decimal | None  # None: no balance row (or a NULL one)
+    held: Decimal
+    ledger: Decimal
+    user_row: bool = True  # False: the users row is missing too (written with the balance)
+
+    @property
+    def rebuilt(self) -> Decimal:
+        """The balance the ledger gives: everything recorded, less what is held."""
+        return (self.ledger - self.held).quantize(CENT)
+
+    @property
+    def repairable(self) -> bool:
+        """A negative (or too large) result is no balance: a person has to look."""
+        return Decimal("0") <= self.rebuilt <= MAX_AMOUNT
+
+    def as_dict(self) -> dict:
+        return {"user_id": self.user_id,
+                "balance": None if self.balance is None else str(self.balance),
+                "held": str(self.held), "ledger": str(self.ledger), "rebuilt": str(self.rebuilt),
+                "repairable": self.repairable}
+
+
+def balance_repairs(db: Database) -> list[BalanceRepair]:
+    """What ``repair_balances`` would change, changing nothing (a dry run)."""
+    return [BalanceRepair(*row) for row in db.fetch_all(_REPAIRS)]
+
+
+def repair_balances(db: Database, *, attempts: int = 3) -> list[BalanceRepair]:
+    """Rebuild every balance that differs from the ledger, in one transaction; returns
+    what it found (those not ``repairable`` are left as they are).
+
+    ``balances`` is locked in EXCLUSIVE mode first: every way money moves updates it
+    (a credit, a debit, a hold, a release, a partial capture), so none can commit in
+    between; a whole capture changes the ledger and the held sum by the same amount,
+    which leaves ledger − held as it was. Reads go on meanwhile. Each change is logged at
+    WARNING with the old and the new value, after the commit.
+    """
+    for attempt in range(attempts):
+        try:
+            with db.transaction() as tx:
+                tx.execute("LOCK TABLE balances IN EXCLUSIVE MODE")
+                tx.execute(_REPAIRS)
+                found = [BalanceRepair(*row) for row in tx.fetchall()]
+                for repair in found:
+                    if repair.repairable:
+                        _write_balance(tx, repair)
+            break
+        except psycopg2.errors.DeadlockDetected:
+            # A user's row being written by a message at the same moment: try again.
+            if attempt + 1 == attempts:
+                raise
+            log.warning("balance repair met a deadlock; trying again")
+    for repair in found:
+        if repair.repairable:
+            log.warning("balance of user %s repaired from the ledger: %s -> %s (ledger %s, held %s)",
+                        repair.user_id, "none" if repair.balance is None else repair.balance,
+                        repair.rebuilt, repair.ledger, repair.held)
+        else:
+            log.error("balance of user %s not repaired: ledger %s less held %s is %s, no "
+                      "balance; compare payment_transactions and balance_reservations",
+                      repair.user_id, repair.ledger, repair.held, repair.rebuilt)
+    return found
+
+
+def _write_balance(tx, repair: BalanceRepair) -> None:
+    if not repair.user_row:  # the users table was rebuilt: keep the row its balance needs
+        tx.execute("INSERT INTO users (user_id) VALUES (%s) ON CONFLICT (user_id) DO NOTHING",
+                   (repair.user_id,))
+    tx.execute("INSERT INTO balances (user_id, balance_rub) VALUES (%s, %s) "
+               "ON CONFLICT (user_id) DO UPDATE SET balance_rub = EXCLUDED.balance_rub, "
+               "updated_at = NOW()", (repair.user_id, repair.rebuilt))

@@ -1,7 +1,8 @@
 """``genbot [command]``: the one entry point for operators.
 
 Exit codes: 0 done; 1 the command could not do its work (the message says what to
-run); 2 the configuration is wrong (the message names the variable).
+run); 2 the configuration is wrong (the message names the variable), or the database
+role lacks a privilege (the message names the GRANT).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import signal
 import sys
 from pathlib import Path
 
+import psycopg2.errors
+
 from core import logs
 from core.backup import BackupError
 from core.catalog import CatalogError
 from core.cleanup import run_cleanup
 from core.config import Config, ConfigError, load_config
-from core.db import UNAVAILABLE_ERRORS, query_once
+from core.db import UNAVAILABLE_ERRORS, connect_once, query_once
 from core.embedded import EmbeddedError
 from core.migrations import MigrationLocked, Migrator
 
@@ -67,8 +70,19 @@ def _migrator(config: Config, settings) -> Migrator:
 
 
 def _apply_migrations(config: Config, settings) -> None:
-    applied = _migrator(config, settings).apply()
-    log.info("migrations: %s", f"applied {', '.join(applied)}" if applied else "schema up to date")
+    migrator = _migrator(config, settings)
+    applied = migrator.apply()  # it logs each table it recreated
+    log.info("migrations: %s", _migrate_summary(applied, migrator.repairs))
+
+
+def _migrate_summary(applied: list[str], repairs) -> str:
+    """One line: what was applied and what was rebuilt; "schema up to date" only if nothing."""
+    parts = [f"applied {', '.join(applied)}"] if applied else []
+    if repairs.tables:
+        parts.append(f"recreated {len(repairs.tables)} table(s): {', '.join(repairs.tables)}")
+    if repairs.foreign_keys:
+        parts.append(f"restored {len(repairs.foreign_keys)} foreign key(s)")
+    return "; ".join(parts) or "schema up to date"
 
 
 def _metrics_dir() -> None:
@@ -182,6 +196,8 @@ def cmd_doctor(config: Config, args) -> int:
                 host.probe(db)
                 findings = doctor.run_checks(db, host, _migrator(config, settings),
                                              config.job_lock_ttl_s)
+            except psycopg2.errors.InsufficientPrivilege as exc:
+                findings = doctor.denied(*_denied(settings, _needs("doctor", args), exc))
             finally:
                 db.close()
     except UNAVAILABLE_ERRORS as exc:  # a monitoring check reports this, it does not crash
@@ -191,6 +207,49 @@ def cmd_doctor(config: Config, args) -> int:
     else:
         print(doctor.as_text(findings))
     return doctor.exit_code(findings)
+
+
+def cmd_repair_balances(config: Config, args) -> int:
+    """Balances rebuilt from the ledger: a dry run unless ``--apply``."""
+    import json
+
+    from core.balances import balance_repairs, repair_balances
+    from core.db import Database
+
+    with database(config) as (settings, _embedded):
+        db = Database(settings, minconn=0, maxconn=1,
+                      statement_timeout_ms=config.db_statement_timeout_ms)
+        try:
+            repairs = repair_balances(db) if args.apply else balance_repairs(db)
+        except psycopg2.errors.UndefinedTable as exc:
+            raise CommandError(f"{logs.first_line(exc)}: bring the schema back with "
+                               f"`genbot migrate`, then run this again") from None
+        finally:
+            db.close()
+    stuck = [r for r in repairs if not r.repairable]
+    fixed = len(repairs) - len(stuck)
+    if args.json:
+        print(json.dumps({"applied": args.apply, "differences": len(repairs),
+                          "repaired": fixed if args.apply else 0, "unrepairable": len(stuck),
+                          "repairs": [r.as_dict() for r in repairs]}, ensure_ascii=False, indent=2))
+        return 1 if stuck else 0
+    for r in repairs:
+        old = "no balance" if r.balance is None else f"{r.balance:.2f}"
+        if r.repairable:
+            print(f"user {r.user_id}: {old} → {r.rebuilt:.2f}  (ledger {r.ledger:.2f} − held {r.held:.2f})")
+        else:
+            print(f"user {r.user_id}: {old}, NOT REPAIRABLE: ledger {r.ledger:.2f} − held "
+                  f"{r.held:.2f} is {r.rebuilt:.2f}; compare payment_transactions and "
+                  f"balance_reservations for this user")
+    if not repairs:
+        print("every balance matches the ledger (balance + held = ledger): nothing to repair")
+    elif not args.apply:
+        print(f"dry run: {len(repairs)} balance(s) differ from the ledger; nothing changed. "
+              f"Rebuild {fixed} from the ledger with: genbot repair-balances --apply")
+    else:
+        print(f"repaired {fixed} balance(s) from the ledger"
+              + (f"; {len(stuck)} left for a person (above)" if stuck else ""))
+    return 1 if stuck else 0
 
 
 def cmd_backup(config: Config, args) -> int:
@@ -279,7 +338,17 @@ def cmd_migrate(config: Config, args) -> int:
                 print(f"{mark:8} {state.id}  ({state.source})")
             return 0
         applied = migrator.apply()
-        print(f"applied: {', '.join(applied)}" if applied else "schema up to date")
+        for table in migrator.repairs.tables:
+            print(f"recreated table {table}")
+        for key in migrator.repairs.foreign_keys:
+            print(f"restored foreign key {key}")
+        if applied:
+            print(f"applied: {', '.join(applied)}")
+        if migrator.repairs or not applied:
+            print(_migrate_summary([], migrator.repairs))
+        if "balances" in migrator.repairs.tables:
+            print("balances was recreated empty: rebuild every balance from the ledger with "
+                  "`genbot repair-balances` (a dry run), then `genbot repair-balances --apply`")
         return 0
 
 
@@ -312,6 +381,117 @@ def cmd_rollback(config: Config, args) -> int:
         return 0
 
 
+# -- a role without privileges ---------------------------------------------------------
+#
+# PostgreSQL names the first object it refused, which is not always the one to grant
+# (yoyo, unable to see its tables, tries to take its lock and is refused that). So the
+# answer is worked out from what the command needs and what the role has.
+
+_READ_MONEY = ("users", "balances", "balance_reservations", "payment_transactions")
+
+
+def _needs(command: str, args) -> dict[str, tuple[str, ...]] | None:
+    """What a command needs: table → privileges ("*": every table of the schema); None
+    for the commands that change the schema, which takes owning its tables."""
+    if command == "migrate" and getattr(args, "list", False):
+        return {"_yoyo_migration": ("SELECT",), "_yoyo_version": ("SELECT",)}
+    if command == "doctor":
+        return {"*": ("SELECT",)}
+    if command in ("serve", "chat", "cleanup"):
+        return {"*": ("SELECT", "INSERT", "UPDATE", "DELETE")}
+    if command == "repair-balances":
+        needs = {table: ("SELECT",) for table in _READ_MONEY}
+        if getattr(args, "apply", False):
+            needs.update(users=("SELECT", "INSERT"), balances=("SELECT", "INSERT", "UPDATE"))
+        return needs
+    return None
+
+
+def _quoted(name: str) -> str:
+    return name if name.isidentifier() and name.islower() and name.isascii() else \
+        '"' + name.replace('"', '""') + '"'
+
+
+def _role(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _denied(settings, needs, exc) -> tuple[str, str]:
+    """(what the role lacks, the GRANT that gives it) for an ``InsufficientPrivilege``."""
+    said = logs.first_line(exc)
+    generic = ("as the owner of that object, grant the privilege named to the role in "
+               "DATABASE_URL (docs/operations.md, \"Database roles\")")
+    if settings is None:
+        return said, generic
+    try:
+        conn = connect_once(settings)
+        try:
+            with conn.cursor() as cur:
+                found = _missing_privileges(cur, needs)
+        finally:
+            conn.close()
+    except psycopg2.Error:
+        return said, generic
+    if found is None:
+        return said, generic
+    problem, fix = found
+    return f"{problem} (the server said: {said})", fix
+
+
+def _missing_privileges(cur, needs) -> tuple[str, str] | None:
+    cur.execute("SELECT current_user, current_schema()")
+    role, schema = cur.fetchone()
+    who, where = _role(role), _quoted(schema)
+    cur.execute("SELECT relname, pg_get_userbyid(relowner), pg_has_role(relowner, 'USAGE'), "
+                "(SELECT rolsuper FROM pg_roles WHERE oid = relowner) FROM pg_class "
+                "WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p') "
+                "ORDER BY relname")
+    tables = cur.fetchall()
+    others = [(owner, superuser) for _name, owner, mine, superuser in tables if not mine]
+    if needs is None and others:  # migrate, rollback: creating and altering tables takes owning them
+        owners = sorted(set(others))
+        owner, superuser = _role(owners[0][0]), owners[0][1]
+        # Membership in a superuser would hand over every object it owns: not offered.
+        fix = (f"run it as {owner}, their owner (its DATABASE_URL)" if superuser else
+               f"run it as {owner}, their owner, or as {owner} run: GRANT {owner} TO {who};")
+        return (f"role {who} does not own {len(others)} of the schema's tables (owned by "
+                f"{', '.join(_role(o) for o, _ in owners)}), and migrations create and alter them", fix)
+    wanted = ["USAGE", "CREATE"] if needs is None else ["USAGE"]
+    cur.execute("SELECT p FROM unnest(%s::text[]) AS p WHERE NOT has_schema_privilege(%s, p)",
+                (wanted, schema))
+    lacking = [row[0] for row in cur.fetchall()]
+    if lacking:
+        privileges = ", ".join(lacking)
+        return (f"role {who} lacks {privileges} on schema {schema}",
+                f"as its owner run: GRANT {privileges} ON SCHEMA {where} TO {who};")
+    if needs is None:
+        return None
+    pairs = [(name, privilege) for name, *_rest in tables
+             for privilege in needs.get(name, needs.get("*", ()))]
+    cur.execute("SELECT t, p FROM unnest(%s::text[], %s::text[]) AS x(t, p) "
+                "WHERE NOT has_table_privilege(quote_ident(%s) || '.' || quote_ident(t), p)",
+                ([t for t, _ in pairs], [p for _, p in pairs], schema))
+    missing: dict[str, list[str]] = {}
+    for name, privilege in cur.fetchall():
+        missing.setdefault(name, []).append(privilege)
+    if not missing:
+        return None
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for name in sorted(missing):
+        groups.setdefault(tuple(missing[name]), []).append(name)
+    lacks, grants = [], []
+    for privileges, names in groups.items():
+        listed = ", ".join(privileges)
+        if "*" in needs and len(names) > 5:
+            lacks.append(f"{listed} on {len(names)} tables of schema {schema}")
+            grants.append(f"GRANT {listed} ON ALL TABLES IN SCHEMA {where} TO {who};")
+        else:
+            lacks.append(f"{listed} on {', '.join(names)}")
+            grants.append(f"GRANT {listed} ON {', '.join(where + '.' + _quoted(n) for n in names)} "
+                          f"TO {who};")
+    return f"role {who} lacks {'; '.join(lacks)}", "as their owner run: " + " ".join(grants)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="genbot", description="genbot: AI generations for a rouble balance")
     parser.add_argument("--version", action="version", version=f"genbot {_version()}")
@@ -340,6 +520,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("cleanup", help="settle what crashes left: dead jobs, stale holds, old records")
     doctor = sub.add_parser("doctor", help="check tables, keys, migrations, plugins, jobs and the ledger")
     doctor.add_argument("--json", action="store_true", help="print JSON")
+    repair = sub.add_parser("repair-balances", help="rebuild balances from the ledger "
+                            "(balance = ledger − held); a dry run unless --apply")
+    repair.add_argument("--apply", action="store_true",
+                        help="write them, in one transaction, each change logged")
+    repair.add_argument("--json", action="store_true", help="print JSON")
     rollback = sub.add_parser("rollback", help="undo the last migration(s)")
     rollback.add_argument("-n", type=int, default=1, help="how many migrations to undo (default 1)")
     return parser
@@ -355,7 +540,8 @@ def _version() -> str:
 
 COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "rollback": cmd_rollback,
             "plugins": cmd_plugins, "cleanup": cmd_cleanup, "doctor": cmd_doctor,
-            "backup": cmd_backup, "restore": cmd_restore, "chat": cmd_chat}
+            "repair-balances": cmd_repair_balances, "backup": cmd_backup,
+            "restore": cmd_restore, "chat": cmd_chat}
 
 
 def main(argv=None) -> int:
@@ -385,5 +571,10 @@ def main(argv=None) -> int:
     except UNAVAILABLE_ERRORS as exc:
         print(f"genbot: cannot reach the database: {logs.first_line(exc)}", file=sys.stderr)
         return 1
+    except psycopg2.errors.InsufficientPrivilege as exc:
+        problem, fix = _denied(None if config.embedded else config.database,
+                               _needs(command, args), exc)
+        print(f"genbot: {problem}; {fix}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130

@@ -126,7 +126,8 @@ def run_checks(db, host, migrator, lock_ttl_s: float) -> list[Finding]:
         findings.append(Finding(
             "ledger", "critical",
             f"{len(differences)} user(s) whose balance + held differs from the ledger",
-            "investigate each user: compare payment_transactions with balances",
+            "genbot repair-balances (a dry run: balance → ledger − held per user), "
+            "then genbot repair-balances --apply",
             [{"user_id": u, "balance": str(b), "held": str(h), "ledger": str(total)}
              for u, b, h, total in differences]) if differences else
             Finding("ledger", "ok", "balance + held = ledger for every user"))
@@ -190,6 +191,11 @@ def unreachable(error: str) -> list[Finding]:
                     "check DATABASE_URL and that PostgreSQL runs")]
 
 
+def denied(problem: str, grant: str) -> list[Finding]:
+    """What doctor says when its role may not read what it checks: critical, with the GRANT."""
+    return [Finding("database", "critical", problem, grant)]
+
+
 def as_json(findings: list[Finding]) -> dict:
     return {"status": status(findings), "exit_code": exit_code(findings),
             "healthy": exit_code(findings) == 0, "findings": [asdict(f) for f in findings]}
@@ -202,5 +208,6 @@ def as_text(findings: list[Finding]) -> str:
         lines.append(f"{marks[f.severity]} {f.check}: {f.message}" + (f"  → {f.fix}" if f.fix and f.severity != "ok" else ""))
         for detail in f.details[:20]:
             lines.append(f"    {detail}")
-    lines.append(STATUS_LINES[status(findings)])
+    if [f.check for f in findings] != ["database"]:  # that one line says it all
+        lines.append(STATUS_LINES[status(findings)])
     return "\n".join(lines)

@@ -14,10 +14,11 @@ import importlib.util
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from psycopg2 import sql
 from yoyo import get_backend, read_migrations
 from yoyo.exceptions import LockTimeout
 from yoyo.migrations import MigrationList
@@ -52,6 +53,28 @@ CORE_TABLES = ("users", "balances", "balance_reservations", "payment_transaction
 
 class MigrationLocked(Exception):
     """Another migrator holds yoyo's lock (or a killed one left it behind)."""
+
+
+@dataclass
+class Repairs:
+    """What ``migrate`` rebuilt: tables (and foreign keys of other tables) that were gone
+    although their migrations were recorded as applied."""
+
+    tables: list[str] = field(default_factory=list)
+    foreign_keys: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.tables or self.foreign_keys)
+
+
+def _schema_objects(cur) -> tuple[set[str], set[tuple[str, str]]]:
+    """The tables of the current schema, and its foreign keys as (name, table)."""
+    cur.execute("SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+                "AND relkind IN ('r', 'p')")
+    tables = {row[0] for row in cur.fetchall()}
+    cur.execute("SELECT conname, conrelid::regclass::text FROM pg_constraint "
+                "WHERE contype = 'f' AND connamespace = current_schema()::regnamespace")
+    return tables, {(name, table) for name, table in cur.fetchall()}
 
 
 @dataclass
@@ -91,14 +114,43 @@ class Migrator:
         self.settings = settings
         self.lock_wait_s = lock_wait_s
         self.dirs = [CORE_MIGRATIONS_DIR] + [Path(d) for d in (extra_dirs or [])]
+        # What the last ``apply`` rebuilt although its migration was recorded as applied.
+        self.repairs = Repairs()
 
     @contextlib.contextmanager
-    def _backend(self):
+    def _backend(self, *, writing: bool = False):
         backend = get_backend(yoyo_uri(self.settings))
         try:
+            self._preflight(backend, writing)
             yield backend
         finally:
             backend.connection.close()
+
+    def _preflight(self, backend, writing: bool) -> None:
+        """Raise at once what yoyo would wait out. yoyo creates its lock table quietly,
+        and a role that cannot read its records (or cannot write the lock row) has it
+        retry the lock for its whole timeout (60 s) and then fail on something else. So
+        the same questions are asked here first, and a missing privilege is an
+        ``InsufficientPrivilege`` naming the table, in milliseconds."""
+        conn = connect_once(self.settings)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT to_regclass(%s) IS NULL", (backend.lock_table,))
+                if cur.fetchone()[0]:
+                    cur.execute(backend.format_sql(backend.create_lock_table_sql))
+                for table in (backend.migration_table, backend.version_table):
+                    cur.execute("SELECT to_regclass(%s) IS NOT NULL", (table,))
+                    if cur.fetchone()[0]:
+                        cur.execute(sql.SQL("SELECT 1 FROM {} LIMIT 0").format(sql.Identifier(table)))
+                if writing:  # the lock row yoyo inserts and deletes, tried and rolled back
+                    conn.autocommit = False
+                    lock = sql.Identifier(backend.lock_table)
+                    cur.execute(sql.SQL("INSERT INTO {} (locked, ctime, pid) VALUES (1, NOW(), 0) "
+                                        "ON CONFLICT DO NOTHING").format(lock))
+                    cur.execute(sql.SQL("DELETE FROM {} WHERE pid = 0").format(lock))
+                    conn.rollback()
+        finally:
+            conn.close()
 
     def _migrations(self):
         found = read_migrations(*(str(d) for d in self.dirs))
@@ -144,34 +196,47 @@ class Migrator:
                 f"any more, clear it with: genbot migrate --break-lock")
 
     def apply(self) -> list[str]:
-        """Apply what is pending, then re-assert every applied migration. Returns new ids."""
+        """Apply what is pending, then re-assert every applied migration. Returns new ids;
+        ``repairs`` says which tables and foreign keys the re-assertion rebuilt."""
         migrations = self._migrations()
-        with self._backend() as backend, self._locked(backend):
+        with self._backend(writing=True) as backend, self._locked(backend):
             pending = backend.to_apply(migrations)
             ids = [m.id for m in pending]
             for m in pending:
                 log.info("applying migration %s", m.id)
             backend.apply_migrations(pending)
             applied = backend.get_applied_migration_hashes()
-            self._converge([m for m in migrations if m.hash in applied])
+            self.repairs = self._converge([m for m in migrations if m.hash in applied])
+        for table in self.repairs.tables:
+            log.warning("recreated table %s: its migration was applied, the table was gone", table)
+        for key in self.repairs.foreign_keys:
+            log.warning("restored foreign key %s", key)
         return ids
 
-    def _converge(self, migrations) -> None:
+    def _converge(self, migrations) -> Repairs:
+        """Re-run the applied migrations in one transaction; what that created is what
+        was missing, since every pending one was applied just before."""
         conn = connect_once(self.settings)
         try:
             conn.autocommit = False
             with conn.cursor() as cur:
+                before = _schema_objects(cur)
                 for m in migrations:
-                    sql = Path(m.path).read_text() if m.path.endswith(".sql") else ""
-                    if _has_statements(sql):  # psycopg2 refuses a query of comments only
-                        cur.execute(sql)
+                    script = Path(m.path).read_text() if m.path.endswith(".sql") else ""
+                    if _has_statements(script):  # psycopg2 refuses a query of comments only
+                        cur.execute(script)
+                after = _schema_objects(cur)
             conn.commit()
         finally:
             conn.close()
+        tables = sorted(after[0] - before[0])
+        # A recreated table's own keys come with it; name only those restored elsewhere.
+        keys = sorted(name for name, table in after[1] - before[1] if table not in tables)
+        return Repairs(tables, keys)
 
     def rollback(self, count: int = 1) -> list[str]:
         migrations = self._migrations()
-        with self._backend() as backend, self._locked(backend):
+        with self._backend(writing=True) as backend, self._locked(backend):
             to_rollback = backend.to_rollback(migrations)[:count]
             for m in to_rollback:
                 log.info("rolling back migration %s", m.id)

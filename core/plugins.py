@@ -46,6 +46,8 @@ BUILTIN_PLUGINS = ("plugins.generation_events", "plugins.projects", "plugins.ref
                    "plugins.providers.openai", "plugins.providers.replicate", "plugins.providers.fal")
 ENTRY_POINT_GROUP = "genbot.plugins"
 ENABLED, DISABLED, DEGRADED, FAILED = "enabled", "disabled", "degraded", "failed"
+# Tables whose rows the user cache vouches for: a user it knows has both rows.
+USER_TABLES = ("balances", "users")
 
 
 # The hooks a plugin answers with what it adds to the bot: asked once at start (menu
@@ -186,7 +188,10 @@ class PluginHost:
         self._thread: threading.Thread | None = None
         self._db = None
         self.missing_tables: set[str] = set()
-        self.on_users_table_back = None
+        # Called when `users` or `balances` is not the table it was (dropped, recreated):
+        # the user cache vouches for rows of the old ones (App: UserCache.forget).
+        self.on_user_tables_recreated = None
+        self._user_tables: dict[str, int | None] | None = None
         self.trace = bool(self.env.get("GENBOT_TRACE_PLUGINS"))
         self._contributions: list[tuple[Plugin, str, object, str | None]] = []
 
@@ -311,18 +316,29 @@ class PluginHost:
     # -- table probes ------------------------------------------------------------------
 
     def probe(self, db) -> None:
-        """Look for every declared table; degrade or restore plugins accordingly."""
-        wanted = sorted({t for p in self.plugins.values() if p.active for t in p.tables} | {"users"})
+        """Look for every declared table; degrade or restore plugins accordingly.
+
+        Each table is read with its identity (its oid): a ``users`` or ``balances``
+        dropped and recreated between two probes is a new table although it was never
+        seen missing, and the user cache, which vouches for their rows, is dropped."""
+        wanted = sorted({t for p in self.plugins.values() if p.active for t in p.tables}
+                        | set(USER_TABLES))
         try:
-            rows = db.fetch_all("SELECT name FROM unnest(%s::text[]) AS name "
-                                "WHERE to_regclass('public.' || quote_ident(name)) IS NULL", (wanted,))
+            rows = db.fetch_all("SELECT name, to_regclass('public.' || quote_ident(name))::oid "
+                                "FROM unnest(%s::text[]) AS name", (wanted,))
         except UNAVAILABLE_ERRORS as exc:
             log.warning("plugin table probe: database unreachable (%s)", first_line(exc, with_type=True))
             return
         with self._probe_lock:
-            missing = {r[0] for r in rows}
-            if "users" in self.missing_tables and "users" not in missing and self.on_users_table_back:
-                self.on_users_table_back()
+            missing = {name for name, oid in rows if oid is None}
+            identity = {name: oid for name, oid in rows if name in USER_TABLES}
+            if self._user_tables is not None and identity != self._user_tables:
+                changed = sorted(n for n in USER_TABLES if identity[n] != self._user_tables[n])
+                log.info("table %s %s: the user cache is dropped", " and ".join(changed),
+                         "recreated" if all(identity[n] for n in changed) else "gone")
+                if self.on_user_tables_recreated:
+                    self.on_user_tables_recreated()
+            self._user_tables = identity
             self.missing_tables = missing
             for plugin in self.plugins.values():
                 if not plugin.active:

@@ -97,7 +97,8 @@ class UserCache:
                 self._entries.popitem(last=False)
 
     def forget(self, user_id: int | None = None) -> None:
-        """Drop one user, or everyone (when the users table may have been rebuilt)."""
+        """Drop one user, or everyone: when ``users`` or ``balances`` was rebuilt (the
+        plugin host's probe sees a new table), the rows this cache vouches for are gone."""
         with self._lock:
             if user_id is None:
                 self._entries.clear()

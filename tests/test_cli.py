@@ -155,3 +155,85 @@ def test_two_migrators_at_once_are_safe(empty_db_settings, db_settings, tmp_path
                                   ("0009_stars_record_position", 1),
                                   ("notes_0001_create", 1)]
     conn.close()
+
+
+# -- migrate names what it rebuilt ----------------------------------------------------------
+
+def test_migrate_names_every_table_it_recreated(db_settings, tmp_path):
+    env = base_env(DATABASE_URL=url_for(db_settings))
+    query_once(db_settings, "DROP TABLE balances; DROP TABLE projects CASCADE")
+    result = run_cli("migrate", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "recreated table balances",
+        "recreated table projects",
+        "restored foreign key project_history_project_id_fkey",
+        "recreated 2 table(s): balances, projects; restored 1 foreign key(s)",
+        "balances was recreated empty: rebuild every balance from the ledger with "
+        "`genbot repair-balances` (a dry run), then `genbot repair-balances --apply`"]
+    assert "recreated table balances: its migration was applied, the table was gone" in result.stderr
+    again = run_cli("migrate", env=env, cwd=tmp_path)
+    assert again.stdout.splitlines() == ["schema up to date"]
+
+
+# -- a role without privileges: one line naming the GRANT, exit 2 -------------------------------
+
+@pytest.fixture
+def bare_role(db_settings):
+    """A login role of this test's own that was granted nothing."""
+    import dataclasses
+    role = f"bare_{db_settings.dbname}"
+    query_once(db_settings, f'CREATE ROLE "{role}" LOGIN')
+    yield dataclasses.replace(db_settings, user=role)
+    query_once(db_settings, f'DROP OWNED BY "{role}"; DROP ROLE "{role}"')
+
+
+@pytest.mark.parametrize("command,lacks", [
+    (["migrate", "--list"], "lacks SELECT on _yoyo_migration, _yoyo_version"),
+    (["doctor"], "tables of schema public"),
+    (["repair-balances"], "lacks SELECT on balance_reservations, balances, payment_transactions, users"),
+    (["repair-balances", "--apply"], "SELECT, INSERT, UPDATE on balances"),
+])
+def test_a_missing_privilege_is_one_line_with_the_grant_that_fixes_it(db_settings, bare_role, tmp_path,
+                                                                     command, lacks):
+    env = base_env(DATABASE_URL=url_for(bare_role))
+    refused = run_cli(*command, env=env, cwd=tmp_path)
+    assert refused.returncode == 2
+    said = (refused.stdout + refused.stderr).strip()
+    assert len(said.splitlines()) == 1 and "Traceback" not in said, said
+    assert f'role "{bare_role.user}" lacks ' in said and lacks in said
+    assert "(the server said: permission denied for table" in said
+    grants = said.split("as their owner run: ", 1)[1]
+    assert grants.startswith("GRANT ") and grants.endswith(f'TO "{bare_role.user}";')
+    query_once(db_settings, grants)  # what the line says to run, as the tables' owner
+    allowed = run_cli(*command, env=env, cwd=tmp_path)
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+
+
+def test_migrate_by_a_role_that_owns_nothing_names_the_owner(db_settings, bare_role, tmp_path):
+    refused = run_cli("migrate", env=base_env(DATABASE_URL=url_for(bare_role)), cwd=tmp_path)
+    tables = query_once(db_settings, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")[0][0]
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.splitlines() == [
+        f'genbot: role "{bare_role.user}" does not own {tables} of the schema\'s tables (owned by '
+        f'"{db_settings.user}"), and migrations create and alter them (the server said: permission '
+        f'denied for table _yoyo_migration); run it as "{db_settings.user}", their owner (its '
+        f'DATABASE_URL)']
+
+
+def test_migrate_into_a_schema_the_role_may_not_create_in_names_the_schema_grant(
+        empty_db_settings, tmp_path):
+    import dataclasses
+    role = f"bare_{empty_db_settings.dbname}"
+    query_once(empty_db_settings, f'CREATE ROLE "{role}" LOGIN; REVOKE CREATE ON SCHEMA public FROM PUBLIC')
+    try:
+        env = base_env(DATABASE_URL=url_for(dataclasses.replace(empty_db_settings, user=role)))
+        refused = run_cli("migrate", env=env, cwd=tmp_path)
+        assert refused.returncode == 2
+        [line] = refused.stderr.splitlines()
+        assert line.startswith(f'genbot: role "{role}" lacks CREATE on schema public')
+        assert line.endswith(f'as its owner run: GRANT CREATE ON SCHEMA public TO "{role}";')
+        query_once(empty_db_settings, f'GRANT CREATE ON SCHEMA public TO "{role}"')
+        assert run_cli("migrate", env=env, cwd=tmp_path).returncode == 0  # the role owns what it made
+    finally:
+        query_once(empty_db_settings, f'DROP OWNED BY "{role}"; DROP ROLE "{role}"')

@@ -61,3 +61,19 @@ def test_an_unreachable_database_is_exit_2_in_one_finding(tmp_path):
     assert text.stdout.startswith("✗ database: cannot reach the database")
     assert [f["check"] for f in report["findings"]] == ["database"]
     assert "hunter2secret" not in text.stdout + text.stderr + json.dumps(report)
+
+
+def test_a_ledger_difference_names_the_repair_and_the_repair_clears_it(db_settings, tmp_path):
+    query_once(db_settings, "INSERT INTO users (user_id) VALUES (7); INSERT INTO balances (user_id, "
+                            "balance_rub) VALUES (7, 0); INSERT INTO payment_transactions (user_id, "
+                            "amount_rub, type) VALUES (7, 30, 'topup')")
+    text, code, report = doctor(db_settings, tmp_path)
+    assert text.returncode == code == 2
+    [ledger] = [f for f in report["findings"] if f["check"] == "ledger"]
+    assert ledger["fix"] == ("genbot repair-balances (a dry run: balance → ledger − held per user), "
+                             "then genbot repair-balances --apply")
+    assert "→ genbot repair-balances (a dry run" in text.stdout
+    env = base_env(DATABASE_URL=url_for(db_settings))
+    assert run_cli("repair-balances", "--apply", env=env, cwd=tmp_path).returncode == 0
+    text, code, report = doctor(db_settings, tmp_path)
+    assert text.returncode == code == 0, text.stdout

@@ -20,7 +20,12 @@
 - ``POST /payments/callback`` takes a signed report from an external provider
   (see ``callback.py``).
 
-Without the ledger table the plugin is degraded: no money moves without its audit trail.
+Without any table a credit needs (``balances``, ``payment_transactions``, ``payments``,
+``idempotency_records``) no top-up is sold: 💳 Пополнить and every step to the invoice
+answer "⚠️ База временно недоступна", a ``pre_checkout_query`` is refused with those
+words, so Telegram takes no money that could not be credited. Each step checks the
+tables itself (one query), so a table dropped a moment ago refuses at once, not at the
+next probe; the host then degrades the plugin until ``genbot migrate`` brings it back.
 """
 
 from __future__ import annotations
@@ -56,6 +61,15 @@ log = logging.getLogger("genbot.plugins.payments")
 
 FLOW_AMOUNT = "payments:amount"
 INVOICE = "invoice"
+# Everything a top-up writes from the invoice to the credit: the invoice's record
+# (idempotency_records) and the credit's tables (the core's CREDIT_TABLES).
+TOPUP_TABLES = ("idempotency_records", "payments", "balances", "payment_transactions")
+
+
+def _check_tables(ctx) -> None:
+    """``UndefinedTable`` unless a top-up could be credited now: the guard answers it
+    with the seed's words (a pre-checkout is refused with them) and degrades the plugin."""
+    ctx.app.balances.check_tables(tables=TOPUP_TABLES)
 
 
 def _methods(settings) -> list[str]:
@@ -102,6 +116,7 @@ def show_topup(ctx, settings, missing=None) -> None:
     if not _methods(settings):
         ctx.reply(t("payments_unavailable"))
         return
+    _check_tables(ctx)
     amounts = [int(a) for a in settings["presets"]]
     first = first_amount(settings, missing) if missing is not None else None
     if first is not None:
@@ -166,6 +181,7 @@ def stars_for(settings, amount: Decimal) -> int:
 
 
 def send_invoice(ctx, settings, amount: Decimal, method: str) -> None:
+    _check_tables(ctx)  # no invoice for money that could not be credited
     payload = secrets.token_hex(16)
     if method == "stars":
         currency, total, token = "XTR", stars_for(settings, amount), ""
@@ -191,6 +207,8 @@ def _invoice(app, payload: str, *, max_age: str | None = "24 hours"):
 
 
 def on_pre_checkout(ctx, settings) -> None:
+    # Telegram takes the money after an ok: refuse unless the credit can be written.
+    _check_tables(ctx)
     query = ctx.pre_checkout
     user_id, invoice = _invoice(ctx.app, query.invoice_payload or "")
     if invoice is None or user_id != query.from_user.id:
@@ -253,7 +271,7 @@ FROM payments WHERE created_at > NOW() - INTERVAL '24 hours'
 
 @hookimpl
 def plugin_tables():
-    return ["payment_transactions", "payments", "idempotency_records"]
+    return list(TOPUP_TABLES)
 
 
 @hookimpl
