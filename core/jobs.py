@@ -121,31 +121,22 @@ _CLAIM = ("UPDATE generation_jobs SET status = 'running', locked_by = %s, attemp
           "FOR UPDATE SKIP LOCKED LIMIT 1)) RETURNING " + _COLUMNS)
 
 
-# The latest success or account failure of each provider: the providers are walked in
-# index order (a loose index scan), each one's newest row read from the same index.
+# Each provider's newest account failure (a small partial index), unless a job of the
+# provider created after it has succeeded: read along the primary key from that job, it
+# stops at the first success.
 _FAILING_PROVIDERS = """
-WITH RECURSIVE names AS (
-    SELECT min(provider) AS provider FROM generation_jobs
-    WHERE status = 'succeeded' OR failure_reason = 'account'
-  UNION ALL
-    SELECT (SELECT min(provider) FROM generation_jobs
-            WHERE (status = 'succeeded' OR failure_reason = 'account') AND provider > names.provider)
-    FROM names WHERE names.provider IS NOT NULL
-)
-SELECT names.provider, last.error_code, last.error_message, last.finished_at
-FROM names CROSS JOIN LATERAL (
-    SELECT failure_reason, error_code, error_message, finished_at FROM generation_jobs j
-    WHERE j.provider = names.provider AND (j.status = 'succeeded' OR j.failure_reason = 'account')
-    ORDER BY finished_at DESC LIMIT 1) last
-WHERE names.provider IS NOT NULL AND last.failure_reason = 'account'
-ORDER BY names.provider
+SELECT f.provider, f.error_code, f.error_message, f.finished_at
+FROM (SELECT DISTINCT ON (provider) provider, id, error_code, error_message, finished_at
+      FROM generation_jobs WHERE failure_reason = 'account' ORDER BY provider, id DESC) f
+WHERE NOT EXISTS (SELECT 1 FROM generation_jobs s WHERE s.id > f.id AND s.provider = f.provider
+                  AND s.status = 'succeeded')
+ORDER BY f.provider
 """
 
 
 def failing_providers(db) -> list[tuple[str, str, str, object]]:
-    """Providers whose latest verdict is an account failure (``failure_reason`` 'account'
-    newer than their last success): (provider, error code, message, since). One index
-    probe per provider (``idx_generation_jobs_provider_outcome``)."""
+    """Providers whose newest account failure (``failure_reason`` 'account') no later job
+    of theirs has succeeded after: (provider, error code, message, since)."""
     return [tuple(row) for row in db.fetch_all(_FAILING_PROVIDERS)]
 
 

@@ -17,12 +17,10 @@ import requests
 from core.balances import Balances, ledger_differences
 from core.db import Database
 from core.users import UserCache
-from genbot.testing.app import SECRET, TOKEN
-from genbot.testing.postgres import url_for
 from genbot.testing.waiting import wait_until
 from tests.support.flows import generate, http_sender, reply_markup
 from tests.support.openai_standin import OpenAIStandIn
-from tests.support.serve import ServeProcess, base_env, free_port
+from tests.support.serve import ServeProcess, free_port, openai_env
 
 pytestmark = pytest.mark.slow
 USER = 6300
@@ -50,16 +48,10 @@ def standin():
 
 @pytest.fixture
 def served(db_settings, bot_api, tmp_path, standin):
-    (tmp_path / "plugins.toml").write_text(
-        f'[openai]\napi_key = "{standin.key}"\nbase_url = "{standin.url}"\n', encoding="utf-8")
-    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
     port = free_port()
-    server = ServeProcess(base_env(
-        DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-        TELEGRAM_API_URL=bot_api.url, WEBHOOK_URL=f"http://127.0.0.1:{port}",
-        FETCH_ALLOW_NETWORKS="127.0.0.1", PLUGINS_FILE=str(tmp_path / "plugins.toml"),
-        CATALOG_FILE=str(tmp_path / "catalog.toml"), PORT=port, WEB_CONCURRENCY=1,
-        WEB_THREADS=4, JOB_WORKERS=2, DB_POOL_MIN=1), cwd=tmp_path)
+    server = ServeProcess(openai_env(db_settings, bot_api, tmp_path, standin, CATALOG, PORT=port,
+                                     WEBHOOK_URL=f"http://127.0.0.1:{port}",
+                                     FETCH_ALLOW_NETWORKS="127.0.0.1"), cwd=tmp_path)
     db = Database(db_settings, minconn=0, maxconn=2)
     Balances(db, UserCache()).credit(USER, "50.00")
     server.wait_ready()
@@ -99,7 +91,7 @@ def test_a_result_over_5_mb_by_url_is_uploaded_as_a_photo(served, bot_api, stand
     bot_api.fetch_urls = True  # the stand-in would refuse a photo URL over 5 MB, as Telegram does
     generate(http_sender(server.url, bot_api), USER, "poster", "большой, но не слишком")
     [photo] = bot_api.wait_for("sendPhoto", chat_id=USER, timeout=60)
-    assert isinstance(photo["photo"], bytes) and len(photo["photo"]) == 7 * MB
+    assert photo["photo_bytes"] == 7 * MB  # uploaded, not handed over as a URL
     assert not bot_api.refused  # no way was tried that Telegram would refuse
     wait_until(lambda: db.fetch_one("SELECT notified FROM generation_jobs")[0], 10, "never marked told")
     assert ledger_differences(db) == []

@@ -15,14 +15,14 @@ from core.db import Database
 from core.plugins import FAILED, PluginHost
 from core.users import UserCache
 from genbot.testing import updates
-from genbot.testing.app import SECRET, TOKEN, Bot, inline_buttons
+from genbot.testing.app import Bot, inline_buttons
 from genbot.testing.conformance import ProviderConformance, Scenario
 from genbot.testing.postgres import url_for
 from genbot.testing.waiting import wait_until
 from plugins.providers import openai
 from tests.support.flows import answer, confirm_token, http_sender
 from tests.support.openai_standin import WORDS, OpenAIStandIn, token
-from tests.support.serve import ServeProcess, base_env, free_port, run_cli
+from tests.support.serve import ServeProcess, base_env, openai_env, run_cli
 
 USER = 6100
 START = Decimal("500.00")
@@ -282,77 +282,63 @@ def test_a_stream_cancelled_before_its_first_word_costs_nothing(bot, bot_api, st
     assert "генерация отменена. Деньги не списаны" in last["text"]
 
 
-@pytest.mark.slow
-def test_through_a_served_bot_the_answer_streams_over_http(db_settings, bot_api, tmp_path, standin):
-    """The same, as deployed: `genbot serve` (gunicorn) talking HTTP to both stand-ins."""
-    standin.answer_tokens, standin.tokens_per_s = 250, 100.0
-    (tmp_path / "plugins.toml").write_text(toml_for(standin), encoding="utf-8")
-    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
-    port = free_port()
-    server = ServeProcess(base_env(
-        DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-        TELEGRAM_API_URL=bot_api.url, PLUGINS_FILE=str(tmp_path / "plugins.toml"),
-        CATALOG_FILE=str(tmp_path / "catalog.toml"), PORT=port, WEB_CONCURRENCY=1,
-        WEB_THREADS=4, JOB_WORKERS=2, DB_POOL_MIN=1), cwd=tmp_path)
+@pytest.fixture
+def served(request, db_settings, bot_api, tmp_path, standin):
+    """`run.py serve` (gunicorn, ``request.param`` worker processes, 1 by default) with the
+    openai provider on the stand-in; the user START roubles richer. (server, db, ask)."""
+    server = ServeProcess(openai_env(db_settings, bot_api, tmp_path, standin, CATALOG,
+                                     WEB_CONCURRENCY=getattr(request, "param", 1)), cwd=tmp_path)
     db = Database(db_settings, minconn=0, maxconn=2)
-    try:
-        server.wait_ready()
-        balances = Balances(db, UserCache())
-        balances.credit(USER, str(START))
-        send = http_sender(server.url, bot_api)
-        sent = answer(send, USER, "chat", "Расскажи про море")
-        send(updates.callback(USER, f"gen:go:{confirm_token(sent)}"))
-        job_id, message_id, price, text = wait_until(lambda: db.fetch_one(
-            "SELECT id, progress_message_id, price_rub, result->>'text' FROM generation_jobs "
-            "WHERE user_id = %s AND notified", (USER,)), 30, "the answer was not delivered")
-        assert text == "".join(token(i) for i in range(250)).strip()
-        streamed = [p["text"] for p in bot_api.calls_to("editMessageText", USER)
-                    if str(p["message_id"]) == str(message_id) and p["text"].startswith(token(0).strip())]
-        assert len(streamed) >= 3 and streamed[-1].startswith(text) and "Списано" in streamed[-1]
-        assert balances.summary(USER) == (START - price, Decimal("0")) and price < Decimal("3.14")
-        assert ledger_differences(db) == []
-    finally:
-        server.stop()
-        db.close()
+    server.wait_ready()
+    Balances(db, UserCache()).credit(USER, str(START))
+    send = http_sender(server.url, bot_api)
+
+    def ask(question: str) -> None:
+        send(updates.callback(USER, f"gen:go:{confirm_token(answer(send, USER, 'chat', question))}"))
+
+    yield server, db, send, ask
+    server.stop()
+    db.close()
 
 
 @pytest.mark.slow
-def test_a_served_stream_cancelled_from_either_process_charges_for_what_was_shown(
-        db_settings, bot_api, tmp_path, standin):
+def test_through_a_served_bot_the_answer_streams_over_http(served, bot_api, standin):
+    """The same, as deployed: `genbot serve` (gunicorn) talking HTTP to both stand-ins."""
+    _server, db, _send, ask = served
+    standin.answer_tokens, standin.tokens_per_s = 250, 100.0
+    ask("Расскажи про море")
+    job_id, message_id, price, text = wait_until(lambda: db.fetch_one(
+        "SELECT id, progress_message_id, price_rub, result->>'text' FROM generation_jobs "
+        "WHERE user_id = %s AND notified", (USER,)), 30, "the answer was not delivered")
+    assert text == "".join(token(i) for i in range(250)).strip()
+    streamed = [p["text"] for p in bot_api.calls_to("editMessageText", USER)
+                if str(p["message_id"]) == str(message_id) and p["text"].startswith(token(0).strip())]
+    assert len(streamed) >= 3 and streamed[-1].startswith(text) and "Списано" in streamed[-1]
+    assert Balances(db, UserCache()).summary(USER) == (START - price, Decimal("0")) and price < Decimal("3.14")
+    assert ledger_differences(db) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("served", [2], indirect=True)
+def test_a_served_stream_cancelled_from_either_process_charges_for_what_was_shown(served, standin):
     """Two gunicorn workers: the ⛔ lands on whichever process; what the user read, kept
     with the job after each edit, is what is charged."""
+    _server, db, send, ask = served
     standin.answer_tokens, standin.tokens_per_s = 400, 40.0
-    (tmp_path / "plugins.toml").write_text(toml_for(standin), encoding="utf-8")
-    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
-    server = ServeProcess(base_env(
-        DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-        TELEGRAM_API_URL=bot_api.url, PLUGINS_FILE=str(tmp_path / "plugins.toml"),
-        CATALOG_FILE=str(tmp_path / "catalog.toml"), PORT=free_port(), WEB_CONCURRENCY=2,
-        WEB_THREADS=4, JOB_WORKERS=2, DB_POOL_MIN=1), cwd=tmp_path)
-    db = Database(db_settings, minconn=0, maxconn=2)
-    try:
-        server.wait_ready()
-        balances = Balances(db, UserCache())
-        balances.credit(USER, str(START))
-        send = http_sender(server.url, bot_api)
-        sent = answer(send, USER, "chat", "Расскажи всё")
-        send(updates.callback(USER, f"gen:go:{confirm_token(sent)}"))
-        job_id, message_id, _read = wait_until(lambda: db.fetch_one(
-            "SELECT id, progress_message_id, partial_output->>'text' FROM generation_jobs WHERE "
-            "array_length(regexp_split_to_array(partial_output->>'text', ' '), 1) >= 250"), 30,
-            "the answer did not get far")
-        send(updates.callback(USER, f"gen:cancel:{job_id}", message_id=message_id))
-        status, price, shown = wait_until(lambda: db.fetch_one(
-            "SELECT status, price_rub, result->>'text' FROM generation_jobs WHERE notified"), 30)
-        assert status == "cancelled" and 250 <= len(shown.split()) < 400
-        model = parse_catalog(CATALOG).get("chat").with_provider_overhead(
-            openai.OpenAIProvider.request_overhead(parse_catalog(CATALOG).get("chat")))
-        assert price == expected_charge(model, "Расскажи всё", shown) > 0
-        assert balances.summary(USER) == (START - price, Decimal("0"))
-        assert ledger_differences(db) == []
-    finally:
-        server.stop()
-        db.close()
+    ask("Расскажи всё")
+    job_id, message_id, _read = wait_until(lambda: db.fetch_one(
+        "SELECT id, progress_message_id, partial_output->>'text' FROM generation_jobs WHERE "
+        "array_length(regexp_split_to_array(partial_output->>'text', ' '), 1) >= 250"), 30,
+        "the answer did not get far")
+    send(updates.callback(USER, f"gen:cancel:{job_id}", message_id=message_id))
+    status, price, shown = wait_until(lambda: db.fetch_one(
+        "SELECT status, price_rub, result->>'text' FROM generation_jobs WHERE notified"), 30)
+    assert status == "cancelled" and 250 <= len(shown.split()) < 400
+    model = parse_catalog(CATALOG).get("chat").with_provider_overhead(
+        openai.OpenAIProvider.request_overhead(parse_catalog(CATALOG).get("chat")))
+    assert price == expected_charge(model, "Расскажи всё", shown) > 0
+    assert Balances(db, UserCache()).summary(USER) == (START - price, Decimal("0"))
+    assert ledger_differences(db) == []
 
 
 def is_answer(text: str) -> bool:

@@ -19,12 +19,10 @@ from core.balances import Balances, ledger_differences
 from core.db import Database
 from core.users import UserCache
 from genbot.testing import updates
-from genbot.testing.app import SECRET, TOKEN
-from genbot.testing.postgres import url_for
 from genbot.testing.waiting import wait_until
 from tests.support.flows import answer, confirm_token, http_sender
 from tests.support.openai_standin import OpenAIStandIn
-from tests.support.serve import ServeProcess, base_env, free_port, run_cli
+from tests.support.serve import ServeProcess, openai_env, run_cli
 from tests.test_openai import CATALOG
 
 pytestmark = pytest.mark.slow
@@ -36,13 +34,7 @@ METRICS = "metrics-token-for-the-provider-test"
 @pytest.fixture
 def served(db_settings, bot_api, tmp_path):
     standin = OpenAIStandIn().start()
-    (tmp_path / "plugins.toml").write_text(
-        f'[openai]\napi_key = "{standin.key}"\nbase_url = "{standin.url}"\n', encoding="utf-8")
-    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
-    env = base_env(DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-                   TELEGRAM_API_URL=bot_api.url, PLUGINS_FILE=str(tmp_path / "plugins.toml"),
-                   CATALOG_FILE=str(tmp_path / "catalog.toml"), METRICS_TOKEN=METRICS, PORT=free_port(),
-                   WEB_CONCURRENCY=1, WEB_THREADS=4, JOB_WORKERS=2, DB_POOL_MIN=1)
+    env = openai_env(db_settings, bot_api, tmp_path, standin, CATALOG, METRICS_TOKEN=METRICS)
     server = ServeProcess(env, cwd=tmp_path)
     db = Database(db_settings, minconn=0, maxconn=2)
     Balances(db, UserCache()).credit(USER, str(START))

@@ -22,13 +22,11 @@ from core.db import Database
 from core.url_fetch import UrlFetcher, UrlRefused, parse_networks
 from core.users import UserCache
 from genbot.testing import updates
-from genbot.testing.app import SECRET, TOKEN
-from genbot.testing.postgres import url_for
 from genbot.testing.waiting import wait_until
 from plugins.providers import media
 from tests.support.flows import answer, confirm_token, http_sender
 from tests.support.openai_standin import OpenAIStandIn
-from tests.support.serve import ServeProcess, base_env, free_port
+from tests.support.serve import ServeProcess, openai_env
 
 PHOTO = media.diagonal_gradient_png(32, 32, b"\x10\x20\x30", b"\xf0\xe0\xd0")
 
@@ -214,14 +212,8 @@ inputs = [
 @pytest.fixture
 def served(db_settings, bot_api, tmp_path):
     standin = OpenAIStandIn().start()
-    (tmp_path / "plugins.toml").write_text(
-        f'[openai]\napi_key = "{standin.key}"\nbase_url = "{standin.url}"\n', encoding="utf-8")
-    (tmp_path / "catalog.toml").write_text(CATALOG, encoding="utf-8")
-    server = ServeProcess(base_env(
-        DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-        TELEGRAM_API_URL=bot_api.url, FETCH_ALLOW_NETWORKS="127.0.0.2",
-        PLUGINS_FILE=str(tmp_path / "plugins.toml"), CATALOG_FILE=str(tmp_path / "catalog.toml"),
-        PORT=free_port(), WEB_CONCURRENCY=1, WEB_THREADS=4, JOB_WORKERS=2, DB_POOL_MIN=1), cwd=tmp_path)
+    server = ServeProcess(openai_env(db_settings, bot_api, tmp_path, standin, CATALOG,
+                                     FETCH_ALLOW_NETWORKS="127.0.0.2"), cwd=tmp_path)
     db = Database(db_settings, minconn=0, maxconn=2)
     Balances(db, UserCache()).credit(USER, "100.00")
     server.wait_ready()

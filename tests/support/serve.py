@@ -32,6 +32,23 @@ def base_env(**extra) -> dict:
     return env
 
 
+def openai_env(database, bot_api, folder: Path, standin, catalog: str, **extra) -> dict:
+    """`run.py serve`'s environment with the openai provider talking to ``standin`` and
+    the models of ``catalog`` (plugins.toml and catalog.toml written into ``folder``)."""
+    from genbot.testing.app import SECRET, TOKEN
+    from genbot.testing.postgres import url_for
+
+    (folder / "plugins.toml").write_text(
+        f'[openai]\napi_key = "{standin.key}"\nbase_url = "{standin.url}"\nmax_retries = 2\n',
+        encoding="utf-8")
+    (folder / "catalog.toml").write_text(catalog, encoding="utf-8")
+    return base_env(**{
+        "DATABASE_URL": url_for(database), "BOT_TOKEN": TOKEN, "WEBHOOK_SECRET": SECRET,
+        "TELEGRAM_API_URL": bot_api.url, "PLUGINS_FILE": str(folder / "plugins.toml"),
+        "CATALOG_FILE": str(folder / "catalog.toml"), "PORT": free_port(), "WEB_CONCURRENCY": 1,
+        "WEB_THREADS": 4, "JOB_WORKERS": 2, "DB_POOL_MIN": 1, **extra})
+
+
 def run_cli(*args, env=None, cwd=None, timeout=120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, RUN_PY, *args], env=env or base_env(), cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)
