@@ -14,8 +14,11 @@ Every message leaving the process waits for room under Telegram's limits (about 
 messages a second per bot, about one a second per chat with short bursts:
 ``RateLimits``), so a burst of finished jobs does not turn into 429s. ``deliver``
 is how a result reaches a user at least once: a 429 waits its ``retry_after``, a 5xx
-or a network error is retried with backoff until a deadline, and a permanent refusal
-(the user blocked the bot, the chat is gone) raises ``Undeliverable`` at once.
+or a network error is retried with backoff until a deadline; a refusal about the chat
+(the user blocked the bot, the chat is gone) raises ``ChatUnreachable`` at once, and a
+refusal of the message itself (a photo's dimensions, a file too large, a URL Telegram
+could not fetch) raises ``Refused``, so the caller can try another way
+(``core.result_files``).
 """
 
 from __future__ import annotations
@@ -191,6 +194,11 @@ def is_permanent(exc: Exception) -> bool:
         and exc.error_code != 429
 
 
+def _too_large(exc: Exception) -> bool:
+    """A 413 a proxy in front of the Bot API answered with a page, not JSON."""
+    return isinstance(exc, ApiHTTPException) and getattr(exc.result, "status_code", None) == 413
+
+
 def chat_unreachable(exc: Exception) -> bool:
     """Telegram refused because of the chat (403 Forbidden: blocked, kicked, deactivated;
     400 chat not found), so no message, in any form, will reach it."""
@@ -359,7 +367,7 @@ class TelegramApi:
             except Exception as exc:
                 if chat_unreachable(exc):
                     raise ChatUnreachable(f"{what}: {logs.first_line(exc)}") from exc
-                if is_permanent(exc):
+                if is_permanent(exc) or _too_large(exc):
                     raise Refused(f"{what}: {logs.first_line(exc)}") from exc
                 if not isinstance(exc, (ApiTelegramException, ApiHTTPException, urllib3.exceptions.HTTPError,
                                         OSError)):

@@ -4,9 +4,9 @@ message, and a closed client that never speaks through a newer one."""
 from __future__ import annotations
 
 import pytest
-from telebot.apihelper import ApiTelegramException
+from telebot.apihelper import ApiHTTPException, ApiTelegramException
 
-from core.telegram import RateLimits, TelegramApi, chat_unreachable, is_permanent
+from core.telegram import RateLimits, Refused, TelegramApi, chat_unreachable, is_permanent
 from genbot.testing.app import TOKEN
 from genbot.testing.bot_api import BotApiStandIn
 
@@ -64,3 +64,14 @@ def test_a_closed_client_never_sends_what_it_still_held_through_a_newer_one():
     finally:
         old_api.stop()
         new_api.stop()
+
+
+def test_a_413_page_from_a_proxy_is_a_refusal_of_the_message_not_a_retry():
+    class Page:
+        status_code, reason, text = 413, "Request Entity Too Large", "<html>413</html>"
+
+    def send():
+        raise ApiHTTPException("sendDocument", Page())
+
+    with pytest.raises(Refused):
+        TelegramApi(None, "http://127.0.0.1:9").deliver(send, what="a big file", deadline_s=30)
