@@ -168,7 +168,10 @@ def create_web_app(app) -> Flask:
     def result_file(token):
         """A result Telegram would not carry, by the signed link its user was sent."""
         named = app.result_links.item_of(token)
-        job = app.jobs.get(named[0]) if named is not None else None
+        try:
+            job = app.jobs.get(named[0]) if named is not None else None
+        except DEGRADED_ERRORS:
+            return _json({"error": "database temporarily unavailable, retry later"}, 503)
         if job is None or job.status != "succeeded" or not job.result:
             return _json({"error": "unknown or expired link"}, 404)
         files = result_files(GenerationOutput.from_json(job.result))
@@ -201,8 +204,10 @@ def create_web_app(app) -> Flask:
 
         if response.length is not None:
             headers["Content-Length"] = str(response.length)
-        return Response(body(), mimetype=response.content_type or "application/octet-stream",
-                        headers=headers, direct_passthrough=True)
+        passed = Response(body(), mimetype=response.content_type or "application/octet-stream",
+                          headers=headers, direct_passthrough=True)
+        passed.call_on_close(held.close)  # also when the body was never read
+        return passed
 
     @web.get("/metrics")
     def metrics_view():
