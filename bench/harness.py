@@ -22,8 +22,8 @@ import psutil
 
 from core.config import DatabaseSettings
 from core.db import query_once
-from core.embedded import EmbeddedPostgres
-from core.migrations import Migrator
+from core.ops.embedded import EmbeddedPostgres
+from core.ops.migrations import Migrator
 
 ROOT = Path(__file__).resolve().parent.parent
 

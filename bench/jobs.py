@@ -25,9 +25,9 @@ from pathlib import Path
 from bench.harness import BenchPostgres, machine
 from core.app import App
 from core.config import load_config
-from core.jobs import JobRunner
-from core.plugins import PluginHost
-from core.web import create_web_app
+from core.generation.jobs import JobRunner
+from core.host.plugin_host import PluginHost
+from core.serve.web import create_web_app
 from genbot.testing import updates
 from genbot.testing.app import SECRET, TOKEN, exchange
 from genbot.testing.bot_api import BotApiStandIn

@@ -26,7 +26,7 @@ import time
 
 import bench.harness as h
 from bench.harness import ROOT, BenchPostgres, drive, machine, start_standin, wait_http
-from core.embedded import pg_bin_dir
+from core.ops.embedded import pg_bin_dir
 from genbot.testing.postgres import url_for
 from plugins.payments.callback import signature_of
 from tests.support.serve import free_port

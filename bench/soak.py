@@ -57,7 +57,7 @@ from bench.harness import (
     tree,
     wait_http,
 )
-from core.balances import ledger_differences
+from core.accounts.balances import ledger_differences
 from core.config import DEFAULT_CATALOG
 from core.db import Database, query_once
 from genbot.testing import updates

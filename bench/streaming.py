@@ -25,8 +25,8 @@ from pathlib import Path
 from bench.harness import BenchPostgres, machine
 from core.app import App
 from core.config import load_config
-from core.plugins import PluginHost
-from core.web import create_web_app
+from core.host.plugin_host import PluginHost
+from core.serve.web import create_web_app
 from genbot.testing import updates
 from genbot.testing.app import SECRET, TOKEN, exchange
 from genbot.testing.bot_api import BotApiStandIn

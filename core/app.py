@@ -13,22 +13,24 @@ import logging
 
 from telebot import types
 
-from core import dispatch, handlers, logs, metrics
-from core.balances import Balances
-from core.catalog import load_catalog
+from core import logs, metrics
+from core.accounts.balances import Balances
+from core.accounts.users import UserCache, ensure_user_exists, ensure_user_id
+from core.bot import dispatch
+from core.bot.conversations import Conversations
+from core.bot.menu import Menu
+from core.bot.texts import DEFAULT_LANGUAGE, language, languages, set_language, t
+from core.bot.updates import Claim, UpdateLedger, sender_of, update_type
 from core.config import Config, DatabaseSettings
-from core.conversations import Conversations
 from core.db import Database
-from core.files import InputFiles, ResultLinks
-from core.generation import Generation
-from core.jobs import Job, JobQueue, JobRunner
-from core.menu import Menu
-from core.plugins import ENABLED, PluginHost
-from core.telegram import RateLimits, TelegramApi
-from core.texts import DEFAULT_LANGUAGE, language, languages, set_language, t
-from core.updates import Claim, UpdateLedger, sender_of
+from core.generation.catalog import load_catalog
+from core.generation.jobs import Job, JobQueue, JobRunner
+from core.generation.lifecycle import Generation
+from core.host.plugin_host import ENABLED, PluginHost
+from core.screens import handlers
+from core.telegram.client import RateLimits, TelegramApi
+from core.telegram.links import InputFiles, ResultLinks
 from core.url_fetch import Fetched, UrlFetcher
-from core.users import UserCache, ensure_user_exists, ensure_user_id
 
 log = logging.getLogger("genbot.app")
 
@@ -205,7 +207,7 @@ class App:
         processed here — its charge id is its dedupe key, and the credit and that key
         commit together — so that a re-sent payment is always handled again.
         """
-        kind = metrics.update_type(payload)
+        kind = update_type(payload)
         with logs.bound(update_id=update_id):
             claim = None if _is_payment(payload) else self.updates.claim(update_id, sender_of(payload))
             if claim is not None and not claim.first:

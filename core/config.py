@@ -20,7 +20,7 @@ from core.url_fetch import parse_networks
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 # The default catalog ships inside the package: installed from the wheel, it is found
 # wherever genbot runs from.
-DEFAULT_CATALOG = Path(str(importlib.resources.files("core").joinpath("catalog.toml")))
+DEFAULT_CATALOG = Path(str(importlib.resources.files("core.generation").joinpath("catalog.toml")))
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in secret_token.
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -101,7 +101,7 @@ class Config:
     # Networks genbot may fetch URLs from besides the public internet (core.url_fetch).
     fetch_allow_networks: tuple = ()
     # TELEGRAM_API_URL is a local Bot API server (telegram-bot-api --local): its larger
-    # upload limit applies to results (core.result_files).
+    # upload limit applies to results (core.generation.result_files).
     telegram_api_local: bool = False
     result_link_days: int = 7
 
@@ -241,7 +241,7 @@ def _from_libpq_variables(env) -> DatabaseSettings:
 
 def _catalog_file(env) -> Path:
     """CATALOG_FILE, else ./catalog.toml (the operator's copy), else the default catalog
-    shipped in the package (core/catalog.toml)."""
+    shipped in the package (core/generation/catalog.toml)."""
     if env.get("CATALOG_FILE"):
         return Path(env["CATALOG_FILE"])
     here = Path("catalog.toml")

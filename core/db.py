@@ -25,6 +25,12 @@ from core.config import DatabaseSettings
 
 log = logging.getLogger("genbot.db")
 
+# The core's own tables (the plugins declare theirs): migrations make them, /readyz and
+# doctor look for them.
+CORE_TABLES = ("users", "balances", "balance_reservations", "payment_transactions",
+               "processed_updates", "conversation_state", "generation_jobs", "free_usage",
+               "payments", "idempotency_records")
+
 # Errors that mean "the database is not there right now", as opposed to a bad query.
 UNAVAILABLE_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
 # ... or a table is missing: the answer is the seed's "База временно недоступна" all the same.

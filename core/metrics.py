@@ -1,4 +1,4 @@
-"""Prometheus metrics, served at ``GET /metrics`` to the holder of ``METRICS_TOKEN`` (core.web).
+"""Prometheus metrics, served at ``GET /metrics`` to the holder of ``METRICS_TOKEN`` (core.serve.web).
 
 Counters and the latency histogram are kept with prometheus-client. Under
 ``genbot serve`` every gunicorn worker writes them to ``PROMETHEUS_MULTIPROC_DIR``
@@ -22,8 +22,6 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
-from core.updates import SENDER_FIELDS
-
 UPDATES = Counter("genbot_updates_total", "Telegram updates by type and outcome",
                   ["type", "outcome"])
 WEBHOOK_SECONDS = Histogram("genbot_webhook_seconds", "Time to answer POST /webhook",
@@ -34,11 +32,6 @@ PAYMENTS = Counter("genbot_payments_total", "Payments by source and result (cred
                    ["source", "result"])
 
 PLUGIN_STATES = ("enabled", "disabled", "degraded", "failed")
-
-
-def update_type(payload: dict) -> str:
-    """The update's kind, as Telegram names the part that carries it."""
-    return next((name for name in SENDER_FIELDS if name in payload), "other")
 
 
 class _Live:

@@ -3,7 +3,7 @@
     from genbot import Button, Command, hookimpl, money, t
 
 A plugin is a module of functions marked ``@hookimpl`` (every hook, with its
-parameters and what it returns: ``core.hookspecs`` and docs/plugins.md). What those
+parameters and what it returns: ``core.host.hookspecs`` and docs/plugins.md). What those
 functions return is built from the declaration types here; what they are given is
 ``settings`` (the plugin's own, from ``plugins.toml``), ``ctx`` (one update: who, what,
 and the ways to answer) and ``app``, of which a plugin uses only this much:
@@ -29,14 +29,12 @@ Built-in plugins use nothing else of the core (``tests/test_public_api.py`` hold
 to it), so neither need third-party plugins. ``genbot.testing`` is the test harness.
 """
 
-from core.balances import CENT, BalanceChange, InsufficientFunds, InvalidAmount, to_money
+from core.accounts.balances import CENT, BalanceChange, InsufficientFunds, InvalidAmount, to_money
+from core.bot.dispatch import Context
+from core.bot.menu import inline_keyboard
+from core.bot.texts import current_language, money, t
 from core.db import DEGRADED_ERRORS, UNAVAILABLE_ERRORS
-from core.dispatch import Context
-from core.events import GenerationEvent, PaymentEvent
-from core.hookspecs import Button, Callback, Command, Flow, UpdateHandler, WebRoute, hookimpl
-from core.logs import first_line
-from core.menu import inline_keyboard
-from core.providers import (
+from core.generation.contract import (
     REASONS,
     FinishedElsewhere,
     GenerationFailed,
@@ -46,7 +44,9 @@ from core.providers import (
     OutputFile,
     Usage,
 )
-from core.texts import current_language, money, t
+from core.generation.events import GenerationEvent, PaymentEvent
+from core.host.hookspecs import Button, Callback, Command, Flow, UpdateHandler, WebRoute, hookimpl
+from core.logs import first_line
 from core.url_fetch import Fetched, UrlFetcher, UrlRefused
 
 # What a plugin may use of ``app``, as listed above.

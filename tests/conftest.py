@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.accounts.users import UserCache
 from core.db import Database
-from core.users import UserCache
 from genbot.testing.fixtures import bot, bot_api, db_settings, empty_db_settings, pg  # noqa: F401
 
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from core.backup import bundled_program, conninfo_and_env
-from core.balances import Balances
+from core.accounts.balances import Balances
+from core.accounts.users import UserCache
 from core.config import parse_database_url
 from core.db import Database, query_once
-from core.migrations import Migrator
-from core.plugins import PluginHost
-from core.users import UserCache
+from core.host.plugin_host import PluginHost
+from core.ops.backup import bundled_program, conninfo_and_env
+from core.ops.migrations import Migrator
 from genbot.testing.postgres import url_for
 from tests.support.other_postgres import OtherPostgres
 from tests.support.schema import snapshot

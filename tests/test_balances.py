@@ -8,8 +8,14 @@ from decimal import Decimal
 import psycopg2
 import pytest
 
-from core.balances import Balances, InsufficientFunds, InvalidAmount, ledger_differences, to_money
-from core.users import UserCache
+from core.accounts.balances import (
+    Balances,
+    InsufficientFunds,
+    InvalidAmount,
+    ledger_differences,
+    to_money,
+)
+from core.accounts.users import UserCache
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.catalog import CatalogError, load_catalog, parse_catalog
 from core.config import DEFAULT_CATALOG
+from core.generation.catalog import CatalogError, load_catalog, parse_catalog
 from tests.support.serve import base_env, run_cli
 
 GOOD = '''

@@ -68,7 +68,7 @@ def test_migrate_new_starts_the_next_numbered_pair_that_applies(db_settings, tmp
     refused = run_cli("migrate", "new", "Drop Table", "--dir", str(folder), cwd=tmp_path)
     assert refused.returncode == 1 and "a-z, 0-9 and _" in refused.stderr
 
-    from core.migrations import Migrator
+    from core.ops.migrations import Migrator
     assert Migrator(db_settings, [folder]).apply() == [
         "pins_0001_create", "pins_0002_add_colour", "pins_0003_add_colour"]
     columns = query_once(db_settings, "SELECT column_name FROM information_schema.columns "

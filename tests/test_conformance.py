@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.catalog import load_catalog
 from core.config import DEFAULT_CATALOG
+from core.generation.catalog import load_catalog
 from genbot.testing.conformance import ProviderConformance, Scenario
 from plugins.providers import kie
 from plugins.providers.demo import DemoProvider

@@ -85,9 +85,9 @@ def test_without_balances_no_top_up_is_sold_and_the_ledger_rebuilds_every_balanc
     restores every balance from the ledger, and doctor is clean."""
     from decimal import Decimal
 
-    from core.balances import Balances
+    from core.accounts.balances import Balances
+    from core.accounts.users import UserCache
     from core.db import Database
-    from core.users import UserCache
     from plugins.payments.callback import signature_of
     from tests.support.flows import generate, http_sender
     from tests.test_payments import pre_checkout, successful_payment

@@ -11,9 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from core.balances import Balances, ledger_differences
+from core.accounts.balances import Balances, ledger_differences
+from core.accounts.users import UserCache
 from core.db import Database
-from core.users import UserCache
 from genbot.testing import updates
 from genbot.testing.waiting import wait_until
 from tests.support.flows import generate, http_sender

@@ -7,8 +7,8 @@ import inspect
 import re
 from pathlib import Path
 
-from core import hookspecs
-from core.plugins import KNOWN_HOOKS, PluginHost
+from core.host import hookspecs
+from core.host.plugin_host import KNOWN_HOOKS, PluginHost
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
 # A hook's section and the signature its first line opens with:

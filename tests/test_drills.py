@@ -14,9 +14,9 @@ import time
 import pytest
 import requests
 
-from core.balances import Balances, ledger_differences
+from core.accounts.balances import Balances, ledger_differences
+from core.accounts.users import UserCache
 from core.db import Database, connect_once
-from core.users import UserCache
 from genbot.testing import updates
 from genbot.testing.app import SECRET, TOKEN
 from genbot.testing.postgres import migrated_server_of_its_own, url_for

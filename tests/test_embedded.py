@@ -13,7 +13,7 @@ import requests
 
 from core.config import DatabaseSettings
 from core.db import connect_once
-from core.embedded import EmbeddedPostgres
+from core.ops.embedded import EmbeddedPostgres
 from tests.support.serve import ServeProcess, base_env
 
 pytestmark = pytest.mark.slow

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from core.balances import ledger_differences
-from core.catalog import InputField, Model
-from core.plugins import PluginHost
+from core.accounts.balances import ledger_differences
+from core.generation.catalog import InputField, Model
+from core.host.plugin_host import PluginHost
 from genbot import FinishedElsewhere, GenerationFailed, GenerationTimeout
 from genbot.testing import loopback_fetch, updates
 from genbot.testing.app import TOKEN, exchange, make_app

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.balances import ledger_differences
-from core.web import create_web_app
+from core.accounts.balances import ledger_differences
+from core.serve.web import create_web_app
 from genbot.testing import updates
 from genbot.testing.app import exchange, make_app, shown, texts
 from genbot.testing.waiting import wait_until
@@ -289,7 +289,7 @@ def test_a_ledger_lost_while_a_paid_job_runs_fails_the_job_uncharged(db_settings
 def test_two_processes_share_the_queue_without_running_a_job_twice(db_settings, bot_api, tmp_path):
     from collections import Counter
 
-    from core.jobs import JobRunner
+    from core.generation.jobs import JobRunner
     first, _ = make_app(db_settings, bot_api, tmp_path=tmp_path)
     second, _ = make_app(db_settings, bot_api, tmp_path=tmp_path)
     runs, lock = Counter(), threading.Lock()

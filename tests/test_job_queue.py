@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from core.jobs import TooManyActiveJobs
-from core.users import ensure_user_id
+from core.accounts.users import ensure_user_id
+from core.generation.jobs import TooManyActiveJobs
 from genbot.testing import updates
 from genbot.testing.app import exchange, make_app, texts
 from tests.support.flows import draft

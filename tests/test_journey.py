@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.balances import ledger_differences
+from core.accounts.balances import ledger_differences
 from genbot.testing import updates
 from genbot.testing.app import SECRET, TOKEN, exchange, inline_buttons, make_app, shown
 from genbot.testing.waiting import wait_until

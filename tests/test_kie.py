@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from core.balances import ledger_differences
+from core.accounts.balances import ledger_differences
 from genbot.testing import updates
 from genbot.testing.app import SECRET, TOKEN, exchange, make_app, shown
 from genbot.testing.waiting import wait_until

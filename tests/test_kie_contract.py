@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from core.catalog import load_catalog, parse_catalog
 from core.config import DEFAULT_CATALOG
-from core.providers import GenerationFailed, GenerationRequest
+from core.generation.catalog import load_catalog, parse_catalog
+from core.generation.contract import GenerationFailed, GenerationRequest
 from plugins.providers import kie
 from plugins.providers.kie.families import FAMILIES, MalformedAnswer, TaskInputs, family_of
 from plugins.providers.kie.webhook import WebhookRefused, signed_task_id, verify
@@ -541,7 +541,7 @@ def test_the_model_operations_md_shows_how_to_add_passes_the_kie_checks():
 
 
 def test_the_core_checks_only_that_provider_options_is_a_table():
-    from core.catalog import CatalogError
+    from core.generation.catalog import CatalogError
     with pytest.raises(CatalogError, match="model 'm': field 'provider_options' must be a table"):
         parse_catalog('[[model]]\nid = "m"\ntitle = "M"\ncategory = "image"\nprice_rub = "1.00"\n'
                       'provider = "kie"\nprovider_options = "market"\n'

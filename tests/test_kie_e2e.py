@@ -11,11 +11,11 @@ from decimal import Decimal
 import pytest
 import requests
 
-from core.balances import Balances, ledger_differences
-from core.catalog import load_catalog
+from core.accounts.balances import Balances, ledger_differences
+from core.accounts.users import UserCache
 from core.config import DEFAULT_CATALOG
 from core.db import Database
-from core.users import UserCache
+from core.generation.catalog import load_catalog
 from genbot.testing.app import SECRET, TOKEN
 from genbot.testing.postgres import url_for
 from genbot.testing.waiting import wait_until

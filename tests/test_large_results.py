@@ -14,9 +14,9 @@ from decimal import Decimal
 import pytest
 import requests
 
-from core.balances import Balances, ledger_differences
+from core.accounts.balances import Balances, ledger_differences
+from core.accounts.users import UserCache
 from core.db import Database
-from core.users import UserCache
 from genbot.testing.waiting import wait_until
 from tests.support.flows import generate, http_sender, reply_markup
 from tests.support.openai_standin import OpenAIStandIn

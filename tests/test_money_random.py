@@ -20,9 +20,9 @@ from decimal import Decimal
 
 import pytest
 
-from core.balances import ledger_differences
-from core.cleanup import run_cleanup
+from core.accounts.balances import ledger_differences
 from core.db import connect_once
+from core.ops.cleanup import run_cleanup
 from genbot.testing import updates
 from genbot.testing.app import SECRET, make_app
 from genbot.testing.waiting import wait_until

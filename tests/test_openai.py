@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from core.balances import Balances, ledger_differences
-from core.catalog import parse_catalog
+from core.accounts.balances import Balances, ledger_differences
+from core.accounts.users import UserCache
 from core.db import Database
-from core.plugins import FAILED, PluginHost
-from core.users import UserCache
+from core.generation.catalog import parse_catalog
+from core.host.plugin_host import FAILED, PluginHost
 from genbot.testing import updates
 from genbot.testing.app import Bot, inline_buttons
 from genbot.testing.conformance import ProviderConformance, Scenario

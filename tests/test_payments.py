@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from core.balances import ledger_differences
-from core.cleanup import run_cleanup
-from core.doctor import run_checks
-from core.migrations import Migrator
+from core.accounts.balances import ledger_differences
+from core.ops.cleanup import run_cleanup
+from core.ops.doctor import run_checks
+from core.ops.migrations import Migrator
 from genbot.testing import updates
 from genbot.testing.app import exchange, make_app, post_update, texts
 from plugins.payments.callback import signature_of
@@ -207,7 +207,7 @@ def test_a_randomized_mixed_run_keeps_the_ledger_exact(bot, bot_api):
     users = [7000 + i for i in range(8)]
     for user in users:
         send(updates.message(user, "/start"))
-    from core.balances import InsufficientFunds
+    from core.accounts.balances import InsufficientFunds
     model = app.catalog.get("demo-image-hd")
     holds = []
     for step in range(300):

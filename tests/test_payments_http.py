@@ -11,9 +11,9 @@ from decimal import Decimal
 import pytest
 import requests
 
-from core.balances import Balances, ledger_differences
+from core.accounts.balances import Balances, ledger_differences
+from core.accounts.users import UserCache
 from core.db import Database
-from core.users import UserCache
 from genbot.testing.app import SECRET, TOKEN
 from genbot.testing.postgres import url_for
 from plugins.payments.callback import signature_of

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from core.balances import ledger_differences
+from core.accounts.balances import ledger_differences
 from core.db import Database, connect_once
 from genbot.testing import updates
 from genbot.testing.app import SECRET, TOKEN

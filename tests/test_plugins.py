@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.plugins import DEGRADED, DISABLED, ENABLED, FAILED, PluginHost, read_plugins_file
+from core.host.plugin_host import DEGRADED, DISABLED, ENABLED, FAILED, PluginHost, read_plugins_file
 from genbot.testing import updates
 from genbot.testing.app import make_app, post_update
 from plugins.payments.credit import credit_payment
@@ -100,7 +100,7 @@ def test_user_cache_is_cleared_when_the_users_table_returns(served):
     assert app.user_cache.known(4)
     app.db.execute("DROP TABLE users CASCADE")
     app.plugins.probe(app.db)
-    from core.migrations import Migrator
+    from core.ops.migrations import Migrator
     Migrator(app.db.settings).apply()
     app.plugins.probe(app.db)
     assert not app.user_cache.known(4)
@@ -220,7 +220,7 @@ def test_plugin_routes_answer_503_while_degraded(db_settings, bot_api, tmp_path)
 
 
 def test_stats_counts_the_last_day(served):
-    from core.events import GenerationEvent
+    from core.generation.events import GenerationEvent
     from plugins.generation_events import log_generation_event
     app, client = served
     for status, free, price, code in [("started", False, "30", None), ("success", False, "30", None),

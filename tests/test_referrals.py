@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from core.balances import ledger_differences
-from core.cleanup import run_cleanup
-from core.doctor import run_checks
-from core.migrations import Migrator
-from core.web import create_web_app
+from core.accounts.balances import ledger_differences
+from core.ops.cleanup import run_cleanup
+from core.ops.doctor import run_checks
+from core.ops.migrations import Migrator
+from core.serve.web import create_web_app
 from genbot.testing import updates
 from genbot.testing.app import exchange, make_app, post_update, texts
 from plugins.payments.callback import signature_of

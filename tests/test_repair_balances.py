@@ -14,10 +14,10 @@ from decimal import Decimal
 
 import pytest
 
-from core.balances import Balances, balance_repairs, ledger_differences, repair_balances
+from core.accounts.balances import Balances, balance_repairs, ledger_differences, repair_balances
+from core.accounts.users import UserCache
 from core.db import connect_once
-from core.migrations import Migrator
-from core.users import UserCache
+from core.ops.migrations import Migrator
 from genbot.testing.postgres import url_for
 from tests.support.serve import base_env, run_cli
 

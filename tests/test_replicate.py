@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from core.balances import ledger_differences
-from core.catalog import InputField, Model
-from core.plugins import PluginHost
-from core.providers import GenerationFailed, GenerationRequest
+from core.accounts.balances import ledger_differences
+from core.generation.catalog import InputField, Model
+from core.generation.contract import GenerationFailed, GenerationRequest
+from core.host.plugin_host import PluginHost
 from genbot.testing import loopback_fetch
 from genbot.testing.app import SECRET, TOKEN, make_app
 from genbot.testing.conformance import ProviderConformance, Scenario
@@ -527,9 +527,9 @@ def test_a_users_cancel_cancels_the_prediction_and_releases_the_hold(kit):
 
 @pytest.mark.slow
 def test_served_app_is_ended_by_replicates_webhook_over_http(db_settings, bot_api, tmp_path, standin):
-    from core.balances import Balances
+    from core.accounts.balances import Balances
+    from core.accounts.users import UserCache
     from core.db import Database
-    from core.users import UserCache
     from genbot.testing import updates
     from genbot.testing.postgres import url_for
 

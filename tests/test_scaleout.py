@@ -23,10 +23,10 @@ import psutil
 import pytest
 import requests
 
-from core.balances import Balances, ledger_differences
+from core.accounts.balances import Balances, ledger_differences
+from core.accounts.users import UserCache
+from core.bot.texts import money
 from core.db import Database, query_once
-from core.texts import money
-from core.users import UserCache
 from genbot.testing import updates
 from genbot.testing.app import SECRET, TOKEN
 from genbot.testing.postgres import url_for

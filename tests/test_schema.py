@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.db import query_once
-from core.migrations import CORE_MIGRATIONS_DIR, Migrator, render_bootstrap
+from core.ops.migrations import CORE_MIGRATIONS_DIR, Migrator, render_bootstrap
 from genbot.testing.postgres import url_for
 from tests.support.schema import YOYO_TABLES, run_psql, snapshot
 
@@ -201,4 +201,4 @@ def test_repairing_a_dropped_projects_table_keeps_the_history(core_db, reference
 
 def test_bootstrap_sql_is_the_migrations_as_they_stand():
     assert BOOTSTRAP_SQL.read_text() == render_bootstrap(), \
-        "regenerate it: python -m core.migrations > migrations/bootstrap.sql"
+        "regenerate it: python -m core.ops.migrations > migrations/bootstrap.sql"

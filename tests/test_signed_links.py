@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from core.files import InputFiles, ResultLinks
+from core.telegram.links import InputFiles, ResultLinks
 from tests.support.serve import ServeProcess
 from tests.test_generation_e2e import serve_env
 

@@ -9,7 +9,7 @@ watched until the server closes them, which it must do at its deadline.
 
 (a) Through the shipped ``deploy/haproxy.cfg``: HAProxy holds the slow heads itself and
 answers 408 at ``timeout http-request``. (b) Straight at gunicorn with the settings
-``run.py serve`` ships: ``core.server.GuardedThreadWorker`` commits a thread only to a
+``run.py serve`` ships: ``core.serve.server.GuardedThreadWorker`` commits a thread only to a
 request that has fully arrived and closes one whose head is late. Also: clients that
 never close after their answer do not stall that worker, and which bytes count as a
 whole request.
@@ -26,7 +26,7 @@ import time
 import pytest
 import requests
 
-from core.server import (
+from core.serve.server import (
     ARRIVED,
     BODY_TOO_LARGE,
     CONTINUE,

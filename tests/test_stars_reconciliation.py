@@ -13,10 +13,10 @@ from decimal import Decimal
 import pytest
 import requests
 
-from core.balances import ledger_differences
-from core.cleanup import run_cleanup
-from core.doctor import run_checks
-from core.migrations import Migrator
+from core.accounts.balances import ledger_differences
+from core.ops.cleanup import run_cleanup
+from core.ops.doctor import run_checks
+from core.ops.migrations import Migrator
 from genbot.testing import updates
 from genbot.testing.app import exchange, make_app
 from plugins.payments.refunds import refund_stars, settle_uncertain_refunds

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from telebot.apihelper import ApiHTTPException, ApiTelegramException
 
-from core.telegram import RateLimits, Refused, TelegramApi, chat_unreachable, is_permanent
+from core.telegram.client import RateLimits, Refused, TelegramApi, chat_unreachable, is_permanent
 from genbot.testing.app import TOKEN
 from genbot.testing.bot_api import BotApiStandIn
 

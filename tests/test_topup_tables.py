@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.balances import ledger_differences
-from core.migrations import Migrator
+from core.accounts.balances import ledger_differences
+from core.ops.migrations import Migrator
 from genbot.testing import updates
 from genbot.testing.app import exchange, make_app, texts
 from plugins.payments import TOPUP_TABLES

@@ -152,4 +152,4 @@ def test_one_function_ends_a_job():
                for path in sorted((root / folder).rglob("*.py"))
                for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                if "jobs.finish(" in line]
-    assert len(callers) == 1 and callers[0].startswith("core/generation.py:")
+    assert len(callers) == 1 and callers[0].startswith("core/generation/lifecycle.py:")

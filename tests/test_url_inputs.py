@@ -17,10 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from core.balances import Balances, ledger_differences
+from core.accounts.balances import Balances, ledger_differences
+from core.accounts.users import UserCache
 from core.db import Database
 from core.url_fetch import UrlFetcher, UrlRefused, parse_networks
-from core.users import UserCache
 from genbot.testing import updates
 from genbot.testing.waiting import wait_until
 from plugins.providers import media

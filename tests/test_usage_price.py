@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from core.balances import ledger_differences
-from core.catalog import CatalogError, parse_catalog
-from core.ordering import price_text
-from core.texts import language
+from core.accounts.balances import ledger_differences
+from core.bot.texts import language
+from core.generation.catalog import CatalogError, parse_catalog
+from core.generation.ordering import price_text
 from genbot import GenerationOutput, Usage
 from genbot.testing.app import make_app
 

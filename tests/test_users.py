@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from core.users import UserCache, ensure_user_exists, ensure_user_id
+from core.accounts.users import UserCache, ensure_user_exists, ensure_user_id
 
 
 def test_second_call_within_ttl_makes_no_query(db, user_cache):

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.web import create_web_app
+from core.serve.web import create_web_app
 from genbot.testing import updates
 from genbot.testing.app import SECRET, make_app, post_update
 

@@ -11,11 +11,11 @@ import pexpect
 import pytest
 import requests
 
-from core.catalog import load_catalog
+from core.bot.texts import t
 from core.config import DEFAULT_CATALOG
 from core.db import query_once
-from core.migrations import Migrator
-from core.texts import t
+from core.generation.catalog import load_catalog
+from core.ops.migrations import Migrator
 from genbot.testing import updates
 from genbot.testing.app import SECRET, TOKEN
 from genbot.testing.postgres import url_for
@@ -45,7 +45,7 @@ def test_the_wheel_in_a_clean_virtualenv_runs_every_command_from_an_empty_folder
     wheel = build_wheel(ROOT, tmp_path)
     shipped = wheel_files(wheel)
     assert {"migrations/0001_seed_schema.sql", "migrations/0001_seed_schema.rollback.sql",
-            "migrations/bootstrap.sql", "core/catalog.toml"} <= shipped
+            "migrations/bootstrap.sql", "core/generation/catalog.toml"} <= shipped
     bin_dir = make_venv(tmp_path, wheel)
     genbot = str(bin_dir / "genbot")
     empty = tmp_path / "empty"

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from core.app import App
 from core.config import load_config
-from core.plugins import PluginHost
-from core.web import create_web_app
+from core.host.plugin_host import PluginHost
+from core.serve.web import create_web_app
 from genbot.testing import updates
 
 TOKEN = "123456789:AAH-test-token-for-genbot-0123456789abc"

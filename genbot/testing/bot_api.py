@@ -4,13 +4,13 @@ It answers every ``/bot<token>/<method>`` call the way Telegram would (``ok`` an
 plausible ``result``), records the calls, and can wait ``delay_s`` before answering
 to play Telegram's round trip in benchmarks.
 
-Written from the Bot API reference (https://core.telegram.org/bots/api):
+Written from the Bot API reference (https://core.telegram.client.org/bots/api):
 - "Making requests": an unsuccessful answer is ``{"ok": false, "error_code",
   "description"}`` with the HTTP status of the error, and ``parameters.retry_after``
   on 429 ("Too Many Requests: retry after N"); a gateway error in front of the Bot API
   is an HTML page, not JSON. ``fail(method, …)`` makes the next calls answer so.
 - ``refundStarPayment`` / ``getStarTransactions`` ("Payments",
-  https://core.telegram.org/bots/api#getstartransactions): the bot's Stars record in
+  https://core.telegram.client.org/bots/api#getstartransactions): the bot's Stars record in
   chronological order (oldest first), ``offset`` transactions skipped, at most
   ``limit`` (1-100, default 100) given, and no total; a refund is an outgoing
   transaction whose ``id`` is the refunded payment's ``telegram_payment_charge_id`` and

@@ -1,4 +1,4 @@
-"""The provider contract as tests: what ``core/providers.py`` says every provider does.
+"""The provider contract as tests: what ``core/generation/contract.py`` says every provider does.
 
 A provider's own test module subclasses ``ProviderConformance`` (its name starting with
 ``Test`` so pytest collects it) and gives a ``scenario`` fixture: a function that takes
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from core.providers import (
+from core.generation.contract import (
     REASONS,
     FinishedElsewhere,
     GenerationFailed,
@@ -59,7 +59,7 @@ SLACK_S = 3.0
 @dataclass
 class Scenario:
     provider: object
-    model: object  # core.catalog.Model
+    model: object  # core.generation.catalog.Model
     inputs: dict
     # True once the service was told to stop the remote work (None: it cannot be).
     remote_cancelled: Callable[[], bool] | None = None

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from core.migrations import Migrator
-from core.plugins import PluginHost
+from core.host.plugin_host import PluginHost
+from core.ops.migrations import Migrator
 from genbot.testing.app import Bot
 from genbot.testing.bot_api import BotApiStandIn
 from genbot.testing.postgres import TEMPLATE, TestPostgres

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from core.config import DatabaseSettings
 from core.db import query_once
-from core.embedded import EmbeddedPostgres
+from core.ops.embedded import EmbeddedPostgres
 
 TEMPLATE = "genbot_template"
 _names = itertools.count(1)
@@ -22,8 +22,8 @@ _names = itertools.count(1)
 def migrated_server_of_its_own(data_dir) -> tuple[EmbeddedPostgres, DatabaseSettings]:
     """A PostgreSQL a test may stop and start (outage drills), with the full schema:
     the core's migrations and those of every installed plugin."""
-    from core.migrations import Migrator
-    from core.plugins import PluginHost
+    from core.host.plugin_host import PluginHost
+    from core.ops.migrations import Migrator
 
     embedded = EmbeddedPostgres(data_dir)
     settings = embedded.start()

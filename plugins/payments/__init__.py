@@ -13,7 +13,7 @@
 - ``successful_payment`` credits the invoice's rouble amount exactly, and only when it
   matches an invoice genbot issued to that user (``review.py``): anything else is kept
   for an admin's review (``/settle``). If crediting fails, the update is answered so
-  that Telegram sends it again (``core.dispatch``): a payment is never acknowledged
+  that Telegram sends it again (``core.bot.dispatch``): a payment is never acknowledged
   before its credit committed.
 - Stars (``XTR``, no provider token) invoices ask ``ceil(amount / stars_rub_per_star)``
   stars; admins refund a Stars payment with ``/refund <charge id>`` (``refunds.py``).

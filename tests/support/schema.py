@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 
 from core.db import connect_once
-from core.embedded import pg_bin_dir
+from core.ops.embedded import pg_bin_dir
 
 YOYO_TABLES = ("_yoyo_log", "_yoyo_migration", "_yoyo_version", "yoyo_lock")
 

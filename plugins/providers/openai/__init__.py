@@ -108,7 +108,7 @@ class OpenAIProvider:
     def request_overhead(model) -> int:
         """Bytes every chat request of ``model`` sends besides the user's inputs — the
         system prompt, each choice's label, the chat's framing — which its hold counts as
-        tokens, one a byte (``core.catalog``)."""
+        tokens, one a byte (``core.generation.catalog``)."""
         options = model.provider_options
         system = len(str(options.get("system") or "").encode("utf-8"))
         labels = sum(len(f.label.encode("utf-8")) + len(": \n") for f in model.inputs if f.type == "choice")

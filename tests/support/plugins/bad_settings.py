@@ -1,6 +1,6 @@
 """A plugin with one integer setting, to show a wrong value fails only this plugin."""
 
-from core.hookspecs import hookimpl
+from core.host.hookspecs import hookimpl
 
 
 @hookimpl

@@ -1,7 +1,7 @@
 """A plugin written for a later genbot: its extra hook is marked optional, and the
 payloads it reads come before everyone else's."""
 
-from core.hookspecs import hookimpl
+from core.host.hookspecs import hookimpl
 
 heard: list[str] = []
 

@@ -1,6 +1,6 @@
 """A plugin with a typo in a hook's name: ``menu_button`` for ``menu_buttons``."""
 
-from core.hookspecs import Button, hookimpl
+from core.host.hookspecs import Button, hookimpl
 
 
 @hookimpl

@@ -1,7 +1,7 @@
 """A plugin whose menu button is fine but whose commands raise: it fails whole, and its
 button must not be left behind."""
 
-from core.hookspecs import Button, hookimpl
+from core.host.hookspecs import Button, hookimpl
 
 
 @hookimpl

@@ -1,6 +1,6 @@
 """A plugin whose declaration hook raises: it must fail, not run half-configured."""
 
-from core.hookspecs import Button, hookimpl
+from core.host.hookspecs import Button, hookimpl
 
 
 @hookimpl

@@ -1,6 +1,6 @@
 """A plugin with a table and an HTTP route, to show routes answer 503 while degraded."""
 
-from core.hookspecs import WebRoute, hookimpl
+from core.host.hookspecs import WebRoute, hookimpl
 
 
 def ping():

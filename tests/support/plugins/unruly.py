@@ -1,6 +1,6 @@
 """A plugin that does everything wrong at run time, to show the host isolates it."""
 
-from core.hookspecs import Button, hookimpl
+from core.host.hookspecs import Button, hookimpl
 
 
 def explode(ctx):

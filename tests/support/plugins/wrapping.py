@@ -1,6 +1,6 @@
 """A plugin with a pluggy hookwrapper, which genbot refuses at load."""
 
-from core.hookspecs import hookimpl
+from core.host.hookspecs import hookimpl
 
 
 @hookimpl(wrapper=True)
