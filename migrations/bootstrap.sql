@@ -10,7 +10,7 @@
 -- "bootstrap", after the numbered ones, and it changes nothing (hence no psql-only
 -- commands here). `genbot migrate` afterwards records the migrations as applied.
 -- tests/test_schema.py proves all three give the same schema. Regenerate this file
--- with `python -m core.migrations > migrations/bootstrap.sql`.
+-- with `python -m core.ops.migrations > migrations/bootstrap.sql`.
 
 BEGIN;
 
