@@ -25,7 +25,8 @@ from pathlib import Path
 from bench.harness import BenchPostgres, machine
 from core.app import App
 from core.config import load_config
-from core.generation.jobs import JobRunner
+from core.generation.contract import GenerationOutput
+from core.generation.jobs import Ending, JobRunner
 from core.host.plugin_host import PluginHost
 from core.serve.web import create_web_app
 from genbot.testing import updates
@@ -95,13 +96,13 @@ def main() -> None:
         # 1. queue only
         enqueue(app, args.jobs)
         pg.reset_statements()
-        queue_only = run_until_done(app, lambda job: app.jobs.finish(job.id, "succeeded", result={"kind": "text"}),
+        queue_only = run_until_done(app, lambda job: app.jobs.settle(job.id, Ending.succeeded(GenerationOutput("text", text=""))),
                                     args.jobs, args.threads)
         statements = pg.statements("bench_jobs") / args.jobs
 
         # 2. full jobs: demo provider, result delivered to the Bot API stand-in
         enqueue(app, args.jobs)
-        full = run_until_done(app, app.generation.run_job, args.jobs, args.threads)
+        full = run_until_done(app, app.lifecycle.run_job, args.jobs, args.threads)
 
         # 3. idle latency, one job at a time
         pickups, queue_times = [], []
@@ -110,7 +111,7 @@ def main() -> None:
         def timed(job):
             pickup = time.perf_counter() - committed[job.id]
             started = time.perf_counter()
-            app.jobs.finish(job.id, "succeeded", result={"kind": "text"})
+            app.jobs.settle(job.id, Ending.succeeded(GenerationOutput("text", text="")))
             pickups.append(pickup * 1000)
             queue_times.append((pickup + time.perf_counter() - started) * 1000)
             done.set()
@@ -126,7 +127,7 @@ def main() -> None:
             done.wait(10)
         runner.stop()
 
-        runner = JobRunner(app.jobs, app.generation.run_job, threads=args.threads, poll_s=0.5,
+        runner = JobRunner(app.jobs, app.lifecycle.run_job, threads=args.threads, poll_s=0.5,
                            heartbeat_s=1.0, sweep_s=3600).start()
         client = create_web_app(app).test_client()
 

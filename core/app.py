@@ -2,7 +2,7 @@
 
 ``App`` ties the pieces together — configuration, the database pool, the user cache,
 balances, the Bot API client, the router, the plugin host, the model catalog
-(``catalog``: the whole file; ``generation.catalog``: the models whose provider runs)
+(``catalog``: the whole file; ``offer.catalog``: the models whose provider runs)
 and the job queue — and handles one webhook update: ``handle_webhook_update``
 returns the Bot API call to carry in the webhook response, if any.
 """
@@ -24,8 +24,13 @@ from core.bot.updates import Claim, UpdateLedger, sender_of, update_type
 from core.config import Config, DatabaseSettings
 from core.db import Database
 from core.generation.catalog import load_catalog
-from core.generation.jobs import Job, JobQueue, JobRunner
-from core.generation.lifecycle import Generation
+from core.generation.delivery import Delivery
+from core.generation.history import History
+from core.generation.jobs import Ending, Job, JobQueue, JobRunner
+from core.generation.lifecycle import Lifecycle
+from core.generation.offer import Offer
+from core.generation.ordering import Ordering
+from core.generation.progress import Progress
 from core.host.plugin_host import ENABLED, PluginHost
 from core.screens import handlers
 from core.telegram.client import RateLimits, TelegramApi
@@ -70,9 +75,18 @@ class App:
         self.plugins.collect(self)  # what each plugin adds; one that raises fails here
         providers = self._providers()
         offered = self._offered_models(providers).with_request_overheads(providers)
-        self.generation = Generation(self, offered, providers)
+        self.offer = Offer(offered, providers, is_admin=self.is_admin,
+                           show_demo_models=config.show_demo_models)
         self.jobs.catalog = offered  # what a job cancelled mid-answer is priced by
-        self.generation.register()  # before plugins: a draft's text goes to the draft first
+        # A job's stages, each given what it works with; none of them points back.
+        self.delivery = Delivery(self, offered)
+        self.progress = Progress(self, on_ended=self.delivery.show_ending_again)
+        self.lifecycle = Lifecycle(self, self.offer, self.progress, self.delivery)
+        self.ordering = Ordering(self, self.offer, self.lifecycle)
+        self.history = History(self, self.offer, self.delivery, self.ordering.category_keyboard)
+        # Before the plugins: a draft's text goes to the draft first.
+        self.ordering.register()
+        self.history.register()
         self.plugins.install(self)
         self.balances.listeners.append(self._tell_plugins_of_balance_change)
         self.plugins.start_probing(self.db, config.plugin_probe_interval_s)
@@ -97,10 +111,10 @@ class App:
     def start_workers(self):
         """Start this process's job workers (`genbot serve` does it in every worker process)."""
         self.runner = JobRunner(
-            self.jobs, self.generation.run_job, threads=self.config.job_workers,
+            self.jobs, self.lifecycle.run_job, threads=self.config.job_workers,
             heartbeat_s=self.config.job_heartbeat_s, sweep_s=self.config.job_sweep_s,
-            on_lost=self.generation.end_lost,
-            on_untold=lambda job, dead_holder: self.generation.delivery.tell(job, steal_from=dead_holder))
+            on_lost=lambda job_id, status: self.lifecycle.end(job_id, Ending.found_lost(status)),
+            on_untold=lambda job, dead_holder: self.delivery.tell(job, steal_from=dead_holder))
         return self.runner.start()
 
     def _tell_plugins_of_balance_change(self, change) -> None:
@@ -115,21 +129,25 @@ class App:
 
     def generation_result(self, user_id: int, job_id: int) -> dict | None:
         """A succeeded job of this user as plugins see it (to save it in a project), or None."""
-        return self.generation.delivery.generation_result(user_id, job_id)
+        return self.delivery.generation_result(user_id, job_id)
 
     def job(self, job_id: int) -> Job | None:
         """A generation job, e.g. the one a provider's callback names."""
         return self.jobs.get(job_id)
 
+    def end_job(self, job_id: int, ending: Ending, *, deadline_s: float | None = None) -> bool:
+        """End a running job from a provider's callback (``Ending.succeeded(output)``,
+        ``Ending.failed(code, message, reason)``): the money is settled and the user told,
+        once; False if the job had ended already."""
+        return self.lifecycle.end(job_id, ending, deadline_s=deadline_s) is not None
+
     def settle_job(self, job_id: int, status: str, *, output=None, error_code: str | None = None,
                    error_message: str | None = None, reason: str | None = None,
                    deadline_s: float | None = None) -> bool:
-        """End a running job from a provider's callback: ``succeeded`` with ``output``, or
-        ``failed`` with a code, a message and a user-facing ``reason`` (``REASONS``). The
-        money is settled and the user told once; False if the job had ended already."""
-        return self.generation.end_job(job_id, status, output=output, error_code=error_code,
-                                       error_message=error_message, reason=reason,
-                                       deadline_s=deadline_s) is not None
+        """``end_job`` as the previous release spelled it (status and fields), kept for
+        plugins written against it."""
+        ending = Ending(status, output, error_code, error_message, reason)
+        return self.end_job(job_id, ending, deadline_s=deadline_s)
 
     def download_file(self, file_id: str) -> tuple[bytes, str]:
         """A file a user sent, from Telegram: its bytes and content type."""
@@ -229,7 +247,7 @@ class App:
     def close(self) -> None:
         if self.runner is not None:
             self.runner.stop()
-        self.generation.progress.stop()
+        self.progress.stop()
         self.plugins.stop()
         self.telegram.close()
         self.db.close()

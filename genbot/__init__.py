@@ -17,8 +17,10 @@ and the ways to answer) and ``app``, of which a plugin uses only this much:
   params)`` (from a thread with no update, e.g. a web route), ``bot`` for typed calls;
 - ``app.catalog`` — the models; ``app.is_admin(user_id)``;
 - ``app.ensure_user_id(user_id)`` — the user's row, before a row of the plugin's refers to it;
-- ``app.job(job_id)``, ``app.settle_job(job_id, status, …)`` — a provider's callback
-  ending a job; ``app.generation_result(user_id, job_id)`` — a finished job as plugins see it;
+- ``app.job(job_id)``, ``app.end_job(job_id, Ending.succeeded(output))`` (or
+  ``Ending.failed(code, message, reason)``) — a provider's callback ending a job
+  (``app.settle_job(job_id, status, …)``, the previous spelling, still works);
+  ``app.generation_result(user_id, job_id)`` — a finished job as plugins see it;
 - ``app.download_file(file_id)`` — a user's file from Telegram; ``app.public_url``;
 - ``app.fetch_url(url, max_bytes=…, timeout_s=…)`` — a URL's body, only from public
   addresses (every redirect checked), cut at the cap; ``UrlRefused`` says why not;
@@ -45,13 +47,14 @@ from core.generation.contract import (
     Usage,
 )
 from core.generation.events import GenerationEvent, PaymentEvent
+from core.generation.jobs import Ending
 from core.host.hookspecs import Button, Callback, Command, Flow, UpdateHandler, WebRoute, hookimpl
 from core.logs import first_line
 from core.url_fetch import Fetched, UrlFetcher, UrlRefused
 
 # What a plugin may use of ``app``, as listed above.
 APP_SURFACE = ("db", "balances", "conversations", "telegram", "catalog", "is_admin",
-               "ensure_user_id", "job", "settle_job", "generation_result", "download_file",
+               "ensure_user_id", "job", "end_job", "settle_job", "generation_result", "download_file",
                "public_url", "secret", "hook", "fetch_url")
 
 __all__ = [
@@ -65,7 +68,7 @@ __all__ = [
     "GenerationEvent", "PaymentEvent",
     # providers
     "GenerationRequest", "GenerationOutput", "OutputFile", "Usage", "GenerationFailed",
-    "GenerationTimeout", "FinishedElsewhere", "REASONS",
+    "GenerationTimeout", "FinishedElsewhere", "REASONS", "Ending",
     # fetching a URL from outside
     "Fetched", "UrlFetcher", "UrlRefused",
     # the database away

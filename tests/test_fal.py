@@ -461,7 +461,7 @@ def test_a_broken_catalog_entry_switches_fal_off(db_settings, bot_api, tmp_path,
                                 CATALOG_FILE=str(catalog))
     try:
         assert provider_for(app) is None
-        assert app.generation.catalog.get("flux-dev") is None
+        assert app.offer.catalog.get("flux-dev") is None
         errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
         assert any("model 'flux-dev': provider_model must be fal's endpoint id" in e for e in errors)
         assert any("model 'kontext': provider_options.inputs names 'picture'" in e for e in errors)
@@ -475,6 +475,6 @@ def test_without_a_key_fal_models_are_hidden(db_settings, bot_api, tmp_path):
     app, _client = make_app(db_settings, bot_api, tmp_path=tmp_path, plugins_toml="[fal]\n",
                             CATALOG_FILE=str(catalog))
     try:
-        assert app.generation.catalog.get("flux-dev") is None
+        assert app.offer.catalog.get("flux-dev") is None
     finally:
         app.close()

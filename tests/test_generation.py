@@ -10,6 +10,8 @@ from decimal import Decimal
 import pytest
 
 from core.accounts.balances import ledger_differences
+from core.generation.contract import GenerationOutput
+from core.generation.jobs import Ending
 from core.serve.web import create_web_app
 from genbot.testing import updates
 from genbot.testing.app import exchange, make_app, shown, texts
@@ -298,7 +300,7 @@ def test_two_processes_share_the_queue_without_running_a_job_twice(db_settings, 
         def execute(job):
             with lock:
                 runs[job.id] += 1
-            app.jobs.finish(job.id, "succeeded", result={"kind": "text", "text": "ok"})
+            app.jobs.settle(job.id, Ending.succeeded(GenerationOutput("text", text="ok")))
         return execute
 
     try:

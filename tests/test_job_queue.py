@@ -8,7 +8,8 @@ import threading
 import pytest
 
 from core.accounts.users import ensure_user_id
-from core.generation.jobs import TooManyActiveJobs
+from core.generation.contract import GenerationOutput
+from core.generation.jobs import Ending, TooManyActiveJobs
 from genbot.testing import updates
 from genbot.testing.app import exchange, make_app, texts
 from tests.support.flows import draft
@@ -51,7 +52,7 @@ def test_a_users_backlog_does_not_delay_another_users_next_job(app):
     assert app.jobs.claim("w").id == backlog[1]
     assert app.jobs.claim("w").id == backlog[2]
     # A user whose job ended is served first again.
-    app.jobs.finish(later[0], "succeeded", result={"kind": "text", "text": "x"})
+    app.jobs.settle(later[0], Ending.succeeded(GenerationOutput("text", text="x")))
     assert app.jobs.claim("w").id == later[1]
 
 
@@ -65,7 +66,7 @@ def test_a_user_may_have_three_jobs_at_once_and_is_told_why_not_a_fourth(app, bo
     assert "не больше 3 генераций" in alerts[-1]["text"]
     assert app.db.fetch_one("SELECT count(*) FROM generation_jobs WHERE user_id = 5") == (3,)
     # One ends: the same confirm button now works (the draft was kept).
-    app.jobs.finish(app.jobs.claim("w").id, "succeeded", result={"kind": "text", "text": "x"})
+    app.jobs.settle(app.jobs.claim("w").id, Ending.succeeded(GenerationOutput("text", text="x")))
     exchange(app.client, bot_api, updates.callback(5, f"gen:go:{token}"))
     assert app.db.fetch_one("SELECT count(*) FROM generation_jobs WHERE user_id = 5") == (4,)
     assert not any("не больше" in text for text in texts(sent[:-1]))

@@ -573,8 +573,8 @@ inputs = [{ name = "prompt", type = "text", label = "Текст" }]
 @pytest.mark.parametrize("kit", [{"catalog": BROKEN}], indirect=True)
 def test_a_catalog_kie_would_refuse_switches_the_provider_off_and_says_why(kit, caplog):
     assert provider_for(kit.app) is None
-    assert kit.app.generation.catalog.get("flux-kontext") is None
-    assert kit.app.generation.catalog.get("demo-image") is not None
+    assert kit.app.offer.catalog.get("flux-kontext") is None
+    assert kit.app.offer.catalog.get("demo-image") is not None
     errors = [r.getMessage() for r in caplog.get_records("setup") if r.levelname == "ERROR"]
     assert any("model 'flux-kontext'" in e and "aspect_ratio" in e and "2:1" in e for e in errors)
     assert any("model 'suno-music'" in e and "max_length 1000" in e and "500" in e for e in errors)
@@ -585,8 +585,8 @@ def test_without_a_key_kie_models_are_hidden(db_settings, bot_api, tmp_path, cap
     caplog.set_level(logging.INFO, "genbot.app")
     app, client = make_app(db_settings, bot_api, tmp_path=tmp_path)
     try:
-        assert app.generation.catalog.get("flux-kontext") is None
-        assert app.generation.catalog.get("demo-image") is not None
+        assert app.offer.catalog.get("flux-kontext") is None
+        assert app.offer.catalog.get("demo-image") is not None
         # Not configured yet is the usual case: said once, not warned about.
         [said] = [r for r in caplog.records if "model(s) of provider 'kie'" in r.getMessage()]
         assert said.levelname == "INFO" and "6 model(s) of provider 'kie' hidden until it is configured" \

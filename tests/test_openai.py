@@ -13,6 +13,7 @@ from core.accounts.balances import Balances, ledger_differences
 from core.accounts.users import UserCache
 from core.db import Database
 from core.generation.catalog import parse_catalog
+from core.generation.jobs import Ending
 from core.host.plugin_host import FAILED, PluginHost
 from genbot.testing import updates
 from genbot.testing.app import Bot, inline_buttons
@@ -256,7 +257,7 @@ def test_a_stream_cancelled_after_most_of_it_was_shown_is_charged_for_what_was_s
     job = finished_job(bot)
     shown = job.result["text"]
     assert job.status == "cancelled" and 300 <= len(shown.split()) < 400 and is_answer(shown)
-    charged = expected_charge(bot.app.generation.catalog.get("chat"), "Расскажи всё", shown)
+    charged = expected_charge(bot.app.offer.catalog.get("chat"), "Расскажи всё", shown)
     assert job.price_rub == charged > 0
     assert bot.app.balances.summary(USER) == (START - charged, Decimal("0"))
     assert ledger_differences(bot.app.db) == []
@@ -351,7 +352,7 @@ def test_a_cancel_from_another_process_mid_stream_takes_its_pages_away(bot, bot_
     wait_until(lambda: [p for p in bot_api.calls_to("sendMessage", USER) if is_answer(p["text"])], 20)
     job_id = bot.app.db.fetch_one("SELECT id FROM generation_jobs WHERE user_id = %s", (USER,))[0]
     # Another process's ⛔: the job ends in the database; this process only sees it there.
-    assert bot.app.jobs.finish(job_id, "cancelled", error_code="cancelled") is not None
+    assert bot.app.jobs.settle(job_id, Ending.cancelled()) is not None
     wait_until(lambda: standin.abandoned == 1, 10, "the stream went on")
     job = bot.app.jobs.get(job_id)
     # A fixed price, and the answer had begun: the price is charged.
@@ -381,8 +382,8 @@ def test_a_refused_key_fails_the_plugin_and_hides_its_models(db_settings, bot_ap
     bot = Bot(db_settings, bot_api, plugins_toml=toml_for(standin, key="sk-wrong"), tmp_path=tmp_path,
               CATALOG_FILE=str(catalog))
     try:
-        assert set(bot.app.generation.providers) == {"demo"}
-        assert set(bot.app.generation.catalog.models) == {"sketch"}
+        assert set(bot.app.offer.providers) == {"demo"}
+        assert set(bot.app.offer.catalog.models) == {"sketch"}
         [hidden] = [r for r in caplog.records if "provider 'openai'" in r.getMessage()]
         assert hidden.levelname == "WARNING" and "3 model(s)" in hidden.getMessage()  # failed: warned
     finally:
@@ -404,10 +405,10 @@ def test_genbot_plugins_says_why_the_provider_failed(db_settings, tmp_path, stan
 def test_with_no_provider_configured_the_bot_offers_the_demo_alone(db_settings, bot_api, tmp_path):
     bot = Bot(db_settings, bot_api, tmp_path=tmp_path)  # the shipped catalog and plugins.toml
     try:
-        assert set(bot.app.generation.providers) == {"demo"}
+        assert set(bot.app.offer.providers) == {"demo"}
         shipped = bot.app.catalog.models.values()
         assert {m.provider for m in shipped} >= {"demo", "kie", "openai", "replicate", "fal"}
-        assert {m.provider for m in bot.app.generation.catalog.models.values()} == {"demo"}
+        assert {m.provider for m in bot.app.offer.catalog.models.values()} == {"demo"}
         offered = set()
         for category in ("image", "video", "audio", "text"):
             for message in bot.tap(USER, f"gen:k:{category}"):

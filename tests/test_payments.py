@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 
 from core.accounts.balances import ledger_differences
+from core.generation.contract import GenerationOutput
+from core.generation.jobs import Ending
 from core.ops.cleanup import run_cleanup
 from core.ops.doctor import run_checks
 from core.ops.migrations import Migrator
@@ -231,8 +233,8 @@ def test_a_randomized_mixed_run_keeps_the_ledger_exact(bot, bot_api):
                 pass
         elif action in ("capture", "release") and holds:
             job_id = holds.pop(rng.randrange(len(holds)))
-            app.jobs.finish(job_id, "succeeded" if action == "capture" else "failed",
-                            expect=("queued",), result={"kind": "text"})
+            app.jobs.settle(job_id, Ending.succeeded(GenerationOutput("text", text="")) if action == "capture"
+                            else Ending.failed("random", "released by the run"), expect=("queued",))
         elif action == "debit":
             try:
                 app.balances.debit(user, f"{rng.randint(1, 50)}.00", reason="admin adjustment")

@@ -306,8 +306,8 @@ def test_a_catalog_replicate_could_not_run_switches_it_off_and_says_why(standin,
                             CATALOG_FILE=str(catalog))
     try:
         assert provider_for(app) is None
-        assert app.generation.catalog.get("bad-fields") is None
-        assert app.generation.catalog.get("demo-image") is not None
+        assert app.offer.catalog.get("bad-fields") is None
+        assert app.offer.catalog.get("demo-image") is not None
         errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
         assert any("model 'bad-name'" in e and "owner/name" in e for e in errors)
         assert any("model 'bad-fields'" in e and "'photo'" in e for e in errors)
@@ -321,7 +321,7 @@ def test_without_a_key_replicate_models_are_hidden(db_settings, bot_api, tmp_pat
     catalog.write_text(CATALOG)
     app, client = make_app(db_settings, bot_api, tmp_path=tmp_path, plugins_toml="", CATALOG_FILE=str(catalog))
     try:
-        assert app.generation.catalog.get("flux-schnell") is None
+        assert app.offer.catalog.get("flux-schnell") is None
         assert client.post("/replicate/webhook/1", data=b"{}").status_code == 404
     finally:
         app.close()

@@ -93,7 +93,7 @@ def test_text_inside_a_plugins_flow_reads_the_state_once(bot, start, typed, answ
 
 def test_text_inside_a_draft_reads_the_state_once(bot):
     app, send = bot
-    model = next(m for m in app.generation.listed.models.values()
+    model = next(m for m in app.offer.listed.models.values()
                  if m.free and [f.type for f in m.inputs][:1] == ["text"])
     send(updates.message(USER, "/start"))
     send(updates.callback(USER, f"gen:m:{model.id}"))
@@ -145,11 +145,11 @@ def test_a_new_senders_row_is_written_once_by_the_claim(bot, statements):
 
 def test_one_function_ends_a_job():
     """Worker, provider callback, cancel, sweeper and cleanup all go through
-    Generation.end_job: it is the only caller of JobQueue.finish outside the queue."""
+    Lifecycle.end: it is the only caller of JobQueue.settle outside the queue."""
     root = Path(__file__).resolve().parent.parent
     callers = [f"{path.relative_to(root)}:{number}"
                for folder in ("core", "plugins")
                for path in sorted((root / folder).rglob("*.py"))
                for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-               if "jobs.finish(" in line]
+               if "jobs.settle(" in line]
     assert len(callers) == 1 and callers[0].startswith("core/generation/lifecycle.py:")

@@ -12,6 +12,7 @@ import pytest
 from core.accounts.balances import ledger_differences
 from core.bot.texts import language
 from core.generation.catalog import CatalogError, parse_catalog
+from core.generation.jobs import Ending
 from core.generation.ordering import price_text
 from genbot import GenerationOutput, Usage
 from genbot.testing.app import make_app
@@ -99,9 +100,8 @@ def test_a_random_run_never_charges_more_than_the_hold(app, seed):
         assert app.jobs.claim("random-run").id == job_id
         usage = rng.choice([None, Usage(rng.randint(0, 5000), rng.randint(0, 3000)),
                             Usage(0, 0), Usage(10**7, 10**7)])
-        job = app.generation.end_job(job_id, "succeeded",
-                                     output=GenerationOutput("text", text="ответ", usage=usage),
-                                     deadline_s=0.5)
+        job = app.lifecycle.end(job_id, Ending.succeeded(GenerationOutput("text", text="ответ", usage=usage)),
+                                deadline_s=0.5)
         cost = hold if usage is None else model.usage.cost(usage.input_tokens, usage.output_tokens)
         assert job.price_rub == min(cost, hold) <= hold
         charged += job.price_rub

@@ -17,6 +17,8 @@ from core import logs
 from core.bot.menu import inline_keyboard
 from core.bot.texts import money, t
 from core.generation.catalog import title_of
+from core.generation.delivery import Delivery
+from core.generation.offer import Offer
 from core.generation.progress import cancel_keyboard
 
 log = logging.getLogger("genbot.history")
@@ -36,9 +38,11 @@ def zone(name: str):
 
 
 class History:
-    def __init__(self, generation):
-        self.generation = generation
-        self.app = generation.app
+    def __init__(self, app, offer: Offer, delivery: Delivery, category_keyboard):
+        self.app = app
+        self.offer = offer
+        self.delivery = delivery
+        self.category_keyboard = category_keyboard  # (pending) -> the categories' buttons
         self.zone = zone(self.app.config.time_zone)
 
     def register(self) -> None:
@@ -65,7 +69,7 @@ class History:
         page = max(0, page)
         jobs, total = self.app.jobs.history(ctx.user_id, PAGE_SIZE, page * PAGE_SIZE)
         if total == 0:
-            ctx.show(t("hist_empty"), self.generation.ordering.category_keyboard(False))
+            ctx.show(t("hist_empty"), self.category_keyboard(False))
             return
         if not jobs:  # a page that no longer exists: the first one
             self.show_page(ctx, 0)
@@ -74,7 +78,7 @@ class History:
         lines = [t("hist_head", page=page + 1, pages=pages), ""]
         buttons = []
         for number, job in enumerate(jobs, start=page * PAGE_SIZE + 1):
-            title = title_of(self.generation.catalog.get(job.model_id), job.model_id)
+            title = title_of(self.offer.catalog.get(job.model_id), job.model_id)
             price = t("gen_price_free") if job.is_free else money(job.price_rub)
             lines.append(t("hist_line", number=number, model=title, when=self.when(job.created_at),
                            price=price, status=self.status(job)))
@@ -107,7 +111,7 @@ class History:
             ctx.answer_callback(t("hist_gone"), alert=True)
             return
         ctx.answer_callback()
-        title = title_of(self.generation.catalog.get(job.model_id), job.model_id)
+        title = title_of(self.offer.catalog.get(job.model_id), job.model_id)
         when = self.when(job.created_at)
         markup = inline_keyboard([[(t("gen_btn_repeat"), f"gen:r:{job.id}")],
                                   [(t("hist_btn_back"), "hist:p:0")]])
@@ -116,11 +120,11 @@ class History:
             return
         if job.status != "succeeded":
             ctx.reply(t("hist_no_result", model=title, when=when,
-                        why=self.generation.delivery.ending_text(job, title)), markup)
+                        why=self.delivery.ending_text(job, title)), markup)
             return
         caption = t("hist_caption", model=title, when=when)
         try:
-            sent = self.generation.delivery.send_again(job, ctx.chat_id, caption, markup, _SEND_AGAIN_DEADLINE_S)
+            sent = self.delivery.send_again(job, ctx.chat_id, caption, markup, _SEND_AGAIN_DEADLINE_S)
         except Exception as exc:  # Telegram would not take it now: say so, keep the result
             log.warning("job %s: could not send the result again to user %s (%s)", job.id,
                         ctx.user_id, logs.first_line(exc))

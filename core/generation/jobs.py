@@ -25,6 +25,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,6 +33,7 @@ from psycopg2.extras import Json
 
 from core.accounts.balances import MONEY_TABLES_COLUMNS, Balances
 from core.db import UNAVAILABLE_ERRORS, Database
+from core.generation.contract import GenerationFailed, GenerationOutput, GenerationTimeout
 
 log = logging.getLogger("genbot.jobs")
 
@@ -89,6 +91,52 @@ class Job:
     delivered_files: list | None = None  # [{"kind", "file_id"}] as Telegram answered
     refunded_rub: Decimal | None = None  # given back: Telegram took the result in no way
     partial_output: dict | None = None  # a streamed answer as far as it was shown
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a job ends, whoever ends it (its worker, a provider's callback, the user's ⛔,
+    the sweeper, cleanup): a status and what goes with it. ``reason`` is what the user
+    is told of a failure (``core.generation.contract.REASONS``)."""
+
+    status: str  # succeeded, failed, timeout or cancelled
+    output: GenerationOutput | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    reason: str | None = None
+    lost: bool = False  # the sweeper's: the worker died, or the deadline passed unanswered
+
+    def __post_init__(self):
+        if self.status not in TERMINAL:
+            raise ValueError(f"a job ends as one of {TERMINAL}, not {self.status!r}")
+
+    @classmethod
+    def succeeded(cls, output: GenerationOutput) -> Ending:
+        return cls("succeeded", output)
+
+    @classmethod
+    def failed(cls, code: str, message: str, reason: str = "failed") -> Ending:
+        return cls("failed", error_code=code, error_message=message, reason=reason)
+
+    @classmethod
+    def of(cls, failure: GenerationFailed) -> Ending:
+        """A provider's failure: a timeout is its own status."""
+        if isinstance(failure, GenerationTimeout):
+            return cls("timeout", error_code="timeout", error_message=failure.message)
+        return cls.failed(failure.code, failure.message, failure.reason)
+
+    @classmethod
+    def cancelled(cls) -> Ending:
+        return cls("cancelled", error_code="cancelled")
+
+    @classmethod
+    def found_lost(cls, status: str) -> Ending:
+        """The sweeper's verdict: ``failed`` (the worker stopped) or ``timeout``."""
+        if status == "failed":
+            return cls("failed", error_code="worker_lost",
+                       error_message="the worker running this job stopped", lost=True)
+        return cls("timeout", error_code="timeout", error_message="no result before the deadline",
+                   lost=True)
 
 
 @dataclass(frozen=True)
@@ -327,12 +375,10 @@ class JobQueue:
 
     # -- finishing: the one place a job's money is settled ------------------------------
 
-    def finish(self, job_id: int, status: str, *, result: dict | None = None,
-               error_code: str | None = None, error_message: str | None = None,
-               failure_reason: str | None = None, expect: tuple[str, ...] = ("running",),
+    def settle(self, job_id: int, ending: Ending, *, expect: tuple[str, ...] = ("running",),
                user_id: int | None = None, delivery_lease_s: float | None = None,
-               charge=None) -> Job | None:
-        """Move a job from ``expect`` to ``status`` and settle its hold, once.
+               charge: Callable[[Job], Decimal] | None = None) -> Job | None:
+        """Move a job from ``expect`` to how it ends and settle its hold, once.
 
         With ``delivery_lease_s`` the caller also claims telling the user, in the same
         statement (see ``claim_delivery``). ``charge(job)``: what a succeeded job costs
@@ -342,8 +388,7 @@ class JobQueue:
         (``Model.cost_of_partial``), keeps it as its result, and its free try counts.
         Returns the finished job, or None when someone else finished it first.
         """
-        if status not in TERMINAL:
-            raise ValueError(f"finish status must be one of {TERMINAL}")
+        status, result = ending.status, ending.output.to_json() if ending.output else None
         with self.db.transaction() as tx:
             tx.execute(
                 f"UPDATE generation_jobs SET status = %s, result = %s, error_code = %s, "
@@ -352,8 +397,9 @@ class JobQueue:
                 f"delivery_attempts = delivery_attempts + (%s IS NOT NULL)::int "
                 f"WHERE id = %s AND status = ANY(%s) AND (%s::bigint IS NULL OR user_id = %s) "
                 f"RETURNING {_COLUMNS}",
-                (status, Json(result) if result is not None else None, error_code,
-                 (error_message or None) and error_message[:2000], failure_reason, delivery_lease_s,
+                (status, Json(result) if result is not None else None, ending.error_code,
+                 (ending.error_message or None) and ending.error_message[:2000], ending.reason,
+                 delivery_lease_s,
                  this_process() if delivery_lease_s is not None else None, delivery_lease_s,
                  job_id, list(expect), user_id, user_id))
             job = _job(tx.fetchone())

@@ -30,7 +30,9 @@ from core.bot.texts import current_language, money, t
 from core.db import DEGRADED_ERRORS, UNAVAILABLE_ERRORS
 from core.generation.catalog import CATEGORIES, title_of
 from core.generation.events import GenerationEvent
-from core.generation.jobs import FreeQuotaExhausted, TooManyActiveJobs
+from core.generation.jobs import Ending, FreeQuotaExhausted, TooManyActiveJobs
+from core.generation.lifecycle import Lifecycle
+from core.generation.offer import Offer
 from core.generation.progress import cancel_keyboard, progress_text
 from core.url_fetch import UrlRefused
 
@@ -73,18 +75,19 @@ def quoted(text: str) -> str:
 
 
 class Ordering:
-    def __init__(self, generation):
-        self.generation = generation
-        self.app = generation.app
+    def __init__(self, app, offer: Offer, lifecycle: Lifecycle):
+        self.app = app
+        self.offer = offer
+        self.lifecycle = lifecycle
 
     @property
     def catalog(self):
-        return self.generation.catalog
+        return self.offer.catalog
 
     # -- registration ------------------------------------------------------------------
 
     def register(self) -> None:
-        app, listed = self.app, self.generation.listed
+        app, listed = self.app, self.offer.listed
         for order, category in enumerate(CATEGORIES):
             if category in listed.categories():
                 app.add_button_in_every_language(f"cat_{category}", self._category_handler(category),
@@ -104,7 +107,7 @@ class Ordering:
     # -- choosing --------------------------------------------------------------------
 
     def show_category(self, ctx, category: str, pending: bool = False) -> None:
-        models = self.generation.models_for(ctx.user_id, category=category)
+        models = self.offer.models_for(ctx.user_id, category=category)
         self.show_models(ctx, models, t("gen_category", title=t(f"cat_{category}")), pending)
 
     def show_free(self, ctx, pending: bool = False) -> None:
@@ -113,13 +116,13 @@ class Ordering:
             heading = t("gen_free_list", quota=self.app.jobs.free_quota, left=left)
         except DEGRADED_ERRORS:
             heading = t("gen_free_list_offline")
-        self.show_models(ctx, self.generation.models_for(ctx.user_id, free=True), heading, pending)
+        self.show_models(ctx, self.offer.models_for(ctx.user_id, free=True), heading, pending)
 
     def show_models(self, ctx, models, heading: str, pending: bool = False) -> None:
         # Choosing again: text typed from now on is no answer to an earlier draft.
         self.app.conversations.clear(ctx.user_id, FLOW)
         suffix = ":p" if pending else ""
-        rows = [[(("" if self.generation.is_listed(m) else "🧪 ") +
+        rows = [[(("" if self.offer.is_listed(m) else "🧪 ") +
                   f"{title_of(m)} — {price_text(m)}", f"gen:m:{m.id}{suffix}")]
                 for m in models]
         back = [(t("gen_btn_back"), "gen:cats" + suffix)] if pending else []
@@ -128,7 +131,7 @@ class Ordering:
 
     def category_keyboard(self, pending: bool):
         suffix = ":p" if pending else ""
-        listed = self.generation.listed
+        listed = self.offer.listed
         buttons = [(t(f"cat_{c}"), f"gen:k:{c}{suffix}") for c in listed.categories()]
         rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
         if listed.free():
@@ -138,10 +141,10 @@ class Ordering:
     def start_draft(self, ctx, model_id: str, inputs: dict | None = None,
                     prompt: str | None = None) -> None:
         model = self.catalog.get(model_id)
-        if model is None or not self.generation.visible(model, ctx.user_id):
+        if model is None or not self.offer.visible(model, ctx.user_id):
             ctx.show(t("gen_model_gone"), inline_keyboard([[(t("gen_btn_menu"), "gen:menu")]]))
             return
-        provider = self.generation.providers.get(model.provider)
+        provider = self.offer.providers.get(model.provider)
         if getattr(provider, "needs_file_urls", False) and not self.app.input_files.can_share \
                 and any(field.type == "image" for field in model.inputs):
             log.warning("model %s takes a photo, which provider %s fetches by URL: set WEBHOOK_URL "
@@ -392,7 +395,7 @@ class Ordering:
         """Queue the draft's job; the message of the tapped button becomes its progress
         message (after typed input, a new one)."""
         title = title_of(model)
-        if model.provider not in self.generation.providers:
+        if model.provider not in self.offer.providers:
             ctx.answer_callback(t("gen_model_gone"), alert=True)
             if ctx.callback is None:
                 ctx.reply(t("gen_model_gone"))
@@ -435,10 +438,10 @@ class Ordering:
                          self._confirm_keyboard(model, draft))
             return
         except UNAVAILABLE_ERRORS:
-            if model.free and getattr(self.generation.providers[model.provider], "offline", False):
+            if model.free and getattr(self.offer.providers[model.provider], "offline", False):
                 ctx.answer_callback()
                 self.app.conversations.clear(ctx.user_id, FLOW)
-                self.generation.run_without_database(ctx.chat_id, ctx.user_id, model,
+                self.lifecycle.run_without_database(ctx.chat_id, ctx.user_id, model,
                                                      draft["inputs"], message_id)
                 return
             if shown:  # the progress message already there says it instead of "starting"
@@ -493,7 +496,8 @@ class Ordering:
             return False
 
     def cancel_job(self, ctx, job_id: int) -> None:
-        job = self.generation.cancel_job(ctx, job_id, _IN_REQUEST_DEADLINE_S)
+        job = self.lifecycle.end(job_id, Ending.cancelled(), expect=("queued", "running"),
+                                 user_id=ctx.user_id, deadline_s=_IN_REQUEST_DEADLINE_S)
         if job is None:
             ctx.answer_callback(t("gen_cannot_cancel"), alert=True)
         else:
@@ -528,7 +532,7 @@ class Ordering:
         except DEGRADED_ERRORS:
             return None
         model = self.catalog.get(model_id) if model_id else None
-        if model is None or not self.generation.visible(model, ctx.user_id) or prompt_field(model) is None:
+        if model is None or not self.offer.visible(model, ctx.user_id) or prompt_field(model) is None:
             return None
         return model
 

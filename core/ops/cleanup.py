@@ -19,6 +19,7 @@ import logging
 
 from core import logs
 from core.db import UNAVAILABLE_ERRORS
+from core.generation.jobs import Ending
 
 log = logging.getLogger("genbot.cleanup")
 
@@ -46,8 +47,8 @@ def release_stale_holds(app, batch: int) -> int:
     released = 0
     for reservation_id, job_id in rows:
         if job_id is not None:
-            if app.generation.end_job(job_id, "failed", expect=("queued", "running"),
-                                      error_code="stale_hold", error_message="held for over an hour"):
+            if app.lifecycle.end(job_id, Ending.failed("stale_hold", "held for over an hour"),
+                                 expect=("queued", "running")):
                 released += 1
                 continue
         if app.balances.release(reservation_id):
@@ -88,5 +89,5 @@ def run_cleanup(app, *, batch: int = 500, max_batches: int = 20) -> dict[str, in
 
 
 def _recover_jobs(app, batch: int) -> int:
-    return sum(app.generation.end_lost(job_id, status) is not None
+    return sum(app.lifecycle.end(job_id, Ending.found_lost(status)) is not None
                for job_id, status in app.jobs.lost(limit=batch))

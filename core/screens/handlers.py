@@ -39,7 +39,7 @@ def _support(app) -> str:
 def _free_line(ctx) -> str | None:
     """Today's free generations, if any model is free; the quota alone without the database."""
     app = ctx.app
-    if not app.generation.listed.free():
+    if not app.offer.listed.free():
         return None
     try:
         return t("free_left_today", left=app.jobs.free_left(ctx.user_id), quota=app.jobs.free_quota)
@@ -48,7 +48,7 @@ def _free_line(ctx) -> str | None:
 
 
 def help_(ctx, *_args) -> None:
-    listed = ctx.app.generation.listed
+    listed = ctx.app.offer.listed
     lines = [t("help_intro"), "", t("help_prices")]
     for category in listed.categories():
         models = listed.in_category(category)
@@ -72,9 +72,9 @@ def _ledger_line(ctx, entry) -> str:
         else entry.kind
     match = _GENERATION_REASON.match(entry.reason or "")
     if match:
-        model = ctx.app.generation.catalog.get(match[1])
+        model = ctx.app.offer.catalog.get(match[1])
         what = t("ledger_generation", model=title_of(model, match[1]))
-    return t("balance_change", when=ctx.app.generation.history.when(entry.created_at),
+    return t("balance_change", when=ctx.app.history.when(entry.created_at),
              amount=money(entry.amount, signed=True), what=what)
 
 
@@ -110,7 +110,7 @@ def cancel(ctx, *_args) -> None:
         running = []  # nothing is stored while the database is away: cancelled all the same
     ctx.reply_with_menu(t("cancelled"))
     for job_id, model_id in running:
-        title = title_of(ctx.app.generation.catalog.get(model_id), model_id)
+        title = title_of(ctx.app.offer.catalog.get(model_id), model_id)
         ctx.reply(t("cancel_running", model=title), cancel_keyboard(f"gen:cancel:{job_id}"))
 
 

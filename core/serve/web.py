@@ -66,7 +66,7 @@ def readiness(app) -> tuple[dict, int]:
 def providers_report(app) -> dict:
     """Each running provider: "ok", or "failing" with why and since when (its account
     could not be used, and none of its jobs succeeded since)."""
-    report = {name: {"state": "ok"} for name in app.generation.providers}
+    report = {name: {"state": "ok"} for name in app.offer.providers}
     try:
         failing = failing_providers(app.db)
     except DEGRADED_ERRORS:  # generation_jobs gone: the schema check says so
