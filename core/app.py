@@ -1,10 +1,11 @@
 """The application object: what one serve process holds, and what plugins are given.
 
-``App`` ties the pieces together — configuration, the database pool, the user cache,
-balances, the Bot API client, the router, the plugin host, the model catalog
-(``catalog``: the whole file; ``offer.catalog``: the models whose provider runs)
-and the job queue — and handles one webhook update: ``handle_webhook_update``
-returns the Bot API call to carry in the webhook response, if any.
+``App`` is the composition root — configuration, the database pool, the user cache,
+balances, the Bot API client, the router and the update pipeline, the plugin host, the
+model catalog (``catalog``: the whole file; ``offer.catalog``: the models whose provider
+runs), the job queue and a job's stages — and the plugin surface (the members
+``genbot.APP_SURFACE`` names). An update goes in through ``pipeline.handle``
+(``core.bot.pipeline``).
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ import logging
 
 from telebot import types
 
-from core import logs, metrics
 from core.accounts.balances import Balances
 from core.accounts.users import UserCache, ensure_user_exists, ensure_user_id
 from core.bot import dispatch
 from core.bot.conversations import Conversations
 from core.bot.menu import Menu
-from core.bot.texts import DEFAULT_LANGUAGE, language, languages, set_language, t
-from core.bot.updates import Claim, UpdateLedger, sender_of, update_type
+from core.bot.pipeline import Pipeline
+from core.bot.texts import language, languages, t
+from core.bot.updates import UpdateLedger
 from core.config import Config, DatabaseSettings
 from core.db import Database
 from core.generation.catalog import load_catalog
@@ -38,11 +39,6 @@ from core.telegram.links import InputFiles, ResultLinks
 from core.url_fetch import Fetched, UrlFetcher
 
 log = logging.getLogger("genbot.app")
-
-
-def _is_payment(payload: dict) -> bool:
-    message = payload.get("message")
-    return isinstance(message, dict) and "successful_payment" in message
 
 
 class App:
@@ -65,6 +61,7 @@ class App:
         self.result_links = ResultLinks(config.webhook_url, link_key, config.result_link_days)
         self.fetcher = UrlFetcher(config.fetch_allow_networks)
         self.router = dispatch.Router()
+        self.pipeline = Pipeline(self)  # one update's way through, for every door
         self.menu = Menu()
         self.catalog = load_catalog(config.catalog_file)
         self.jobs = JobQueue(self.db, self.balances, free_quota=config.free_daily_quota,
@@ -198,51 +195,6 @@ class App:
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.config.admin_ids
-
-    # -- one update --------------------------------------------------------------------
-
-    def process_update(self, payload: dict, claim: Claim | None = None) -> dict | None:
-        """Handle one update; return the call to put in the webhook response, if any.
-
-        ``claim``: what claiming it found (None: not claimed, as a payment never is).
-        Raises ``RedeliveryNeeded`` when the update's work must be tried again.
-        """
-        update = types.Update.de_json(payload)
-        set_language(DEFAULT_LANGUAGE)  # until the router reads the sender's
-        self.telegram.open_outbox()
-        try:
-            reason = dispatch.handle_update(self, update, claim)
-        finally:
-            response = self.telegram.close_outbox()
-        if reason is not None:
-            raise dispatch.RedeliveryNeeded(reason)
-        return response
-
-    def handle_webhook_update(self, update_id: int, payload: dict) -> dict | None:
-        """Dedupe, then process; a handler's exception is logged, never re-raised.
-
-        The one exception: a payment (``RedeliveryNeeded``), which is never claimed as
-        processed here — its charge id is its dedupe key, and the credit and that key
-        commit together — so that a re-sent payment is always handled again.
-        """
-        kind = update_type(payload)
-        with logs.bound(update_id=update_id):
-            claim = None if _is_payment(payload) else self.updates.claim(update_id, sender_of(payload))
-            if claim is not None and not claim.first:
-                log.info("update %s already processed: dropped", update_id)
-                metrics.UPDATES.labels(kind, "duplicate").inc()
-                return None
-            try:
-                reply = self.process_update(payload, claim)
-            except dispatch.RedeliveryNeeded:
-                metrics.UPDATES.labels(kind, "redelivery").inc()
-                raise
-            except Exception:
-                log.exception("update %s failed", update_id)
-                metrics.UPDATES.labels(kind, "error").inc()
-                return None
-            metrics.UPDATES.labels(kind, "processed").inc()
-            return reply
 
     def close(self) -> None:
         if self.runner is not None:

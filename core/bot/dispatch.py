@@ -27,13 +27,11 @@ from core.db import DEGRADED_ERRORS
 log = logging.getLogger("genbot.dispatch")
 
 
-
 class RedeliveryNeeded(Exception):
-    """An update whose work must not be lost did not commit: answer so Telegram re-sends it.
-
-    Raised by ``App.handle_webhook_update`` after a ``successful_payment`` could not be
-    credited (or recorded): the webhook answers 503, the poller does not move past it.
-    """
+    """Raised by a ``successful_payment`` handler (or the plugin host, for a degraded
+    payments plugin) whose work must not be lost and did not commit: the route turns it
+    into ``Context.redelivery``, which ``handle_update`` returns and the pipeline reports
+    as ``Handled.send_again`` (the webhook answers 503, the poller stays on the update)."""
 
 
 @dataclass

@@ -121,7 +121,7 @@ class Console:
 
     def send(self, line: str) -> None:
         update = self.update_for(line)
-        reply = self.app.handle_webhook_update(update["update_id"], update)
+        reply = self.app.pipeline.handle(update["update_id"], update).reply
         if reply is not None:  # what serve would put in the webhook response
             method = reply.pop("method")
             self.show(method, reply, {})

@@ -1,6 +1,6 @@
 """``BOT_MODE=polling``: getUpdates instead of a webhook, for local work with a real token.
 
-The poller hands each raw update to the same ``App.handle_webhook_update`` the webhook
+The poller hands each raw update to the same ``app.pipeline.handle`` the webhook
 uses — same handlers, same dedupe by ``update_id`` — and sends the reply a webhook
 response would have carried. It deletes any webhook first (Telegram refuses
 getUpdates while one is set), keeping pending updates.
@@ -14,7 +14,6 @@ import threading
 from telebot import apihelper
 
 from core import logs
-from core.bot.dispatch import RedeliveryNeeded
 
 log = logging.getLogger("genbot.polling")
 
@@ -57,14 +56,14 @@ class Poller:
                 update_id = raw.get("update_id")
                 if type(update_id) is not int:
                     continue
-                try:
-                    reply = self.app.handle_webhook_update(update_id, raw)
-                except RedeliveryNeeded:
+                handled = self.app.pipeline.handle(update_id, raw)
+                if handled.send_again is not None:
                     # Not past this update: getUpdates gives it again after the pause.
                     self._stop.wait(pause)
                     pause = min(pause * 2, 60)
                     break
                 offset = update_id + 1
+                reply = handled.reply
                 if reply is not None:
                     method = reply.pop("method")
                     try:

@@ -25,7 +25,6 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from core import logs, metrics
-from core.bot.dispatch import RedeliveryNeeded
 from core.db import CORE_TABLES, DEGRADED_ERRORS, UNAVAILABLE_ERRORS
 from core.generation.contract import GenerationOutput
 from core.generation.jobs import failing_providers
@@ -142,12 +141,11 @@ def create_web_app(app) -> Flask:
         update_id = payload.get("update_id") if isinstance(payload, dict) else None
         if type(update_id) is not int or not 0 <= update_id < 2**63:
             return _json({"error": "update_id missing or not a non-negative 64-bit integer"}, 400)
-        try:
-            reply = app.handle_webhook_update(update_id, payload)
-        except RedeliveryNeeded:  # Telegram re-sends an update that gets a non-2xx answer
+        handled = app.pipeline.handle(update_id, payload)
+        if handled.send_again is not None:  # Telegram re-sends what gets a non-2xx answer
             return _json({"error": "not recorded yet, send it again"}, 503)
-        if reply is not None:
-            return _json(reply)
+        if handled.reply is not None:
+            return _json(handled.reply)
         return Response(status=200)
 
     @web.get("/files/<token>")
