@@ -111,7 +111,7 @@ class App:
             self.jobs, self.lifecycle.run_job, threads=self.config.job_workers,
             heartbeat_s=self.config.job_heartbeat_s, sweep_s=self.config.job_sweep_s,
             on_lost=lambda job_id, status: self.lifecycle.end(job_id, Ending.found_lost(status)),
-            on_untold=lambda job, dead_holder: self.delivery.tell(job, steal_from=dead_holder))
+            on_untold=lambda job, dead_holder: self.delivery.deliver(job, steal_from=dead_holder))
         return self.runner.start()
 
     def _tell_plugins_of_balance_change(self, change) -> None:

@@ -74,4 +74,4 @@ def test_a_413_page_from_a_proxy_is_a_refusal_of_the_message_not_a_retry():
         raise ApiHTTPException("sendDocument", Page())
 
     with pytest.raises(Refused):
-        TelegramApi(None, "http://127.0.0.1:9").deliver(send, what="a big file", deadline_s=30)
+        TelegramApi(None, "http://127.0.0.1:9").send_until_accepted(send, what="a big file", deadline_s=30)

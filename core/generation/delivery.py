@@ -1,7 +1,8 @@
 """Telling a user how their job ended, and sending a result (again, for 🗂 История).
 
-Whoever ends a job (``core.generation.lifecycle``'s ``end_job``) holds the claim to tell its
-user and calls ``tell``; the sweeper calls it for a job nobody managed to tell. The
+Delivering a job is getting how it ended to its user. Whoever ends a job
+(``core.generation.lifecycle``'s ``end``) holds the claim to deliver it and calls
+``deliver``; the sweeper calls it for a job nobody managed to deliver. The
 user counts as told once the Bot API accepted the message. A result, or why there is
 none, is one new message (so it notifies), and the progress message it answers is
 removed; a cancel, pressed on the progress message, turns that message into the
@@ -76,7 +77,7 @@ class Delivery:
     def _title(self, job: Job) -> str:
         return title_of(self.catalog.get(job.model_id), job.model_id)
 
-    def tell(self, job: Job, *, deadline_s: float | None = None, steal_from: str | None = None,
+    def deliver(self, job: Job, *, deadline_s: float | None = None, steal_from: str | None = None,
              claimed: bool = False, streamed: list[tuple[int, str]] | None = None) -> None:
         """Tell the user how the job ended, unless it is told or being told elsewhere.
 
@@ -102,7 +103,7 @@ class Delivery:
             return
         try:
             with language(job.lang):
-                files = self.deliver(job, deadline_s, streamed)
+                files = self._send_ending(job, deadline_s, streamed)
         except Undeliverable as exc:
             log.warning("job %s: user %s cannot be told (%s); the result is kept", job.id,
                         job.user_id, exc)
@@ -123,7 +124,7 @@ class Delivery:
             return
         record("marking delivered", lambda: jobs.delivered(job.id, files=files))
 
-    def deliver(self, job: Job, deadline_s: float,
+    def _send_ending(self, job: Job, deadline_s: float,
                 streamed: list[tuple[int, str]] | None = None) -> list[dict] | None:
         """Tell how the job ended, once; raises when the Bot API did not accept it in time.
         Returns the result's files as Telegram keeps them (``file_of``), if any."""
@@ -159,7 +160,7 @@ class Delivery:
         if job.status == "cancelled" and job.progress_message_id \
                 and telegram.edit(job.chat_id, job.progress_message_id, self.cancelled_view(job, title), markup):
             return None  # pressed on the progress message: that message is the answer
-        telegram.deliver(lambda: telegram.bot.send_message(job.chat_id, text, reply_markup=markup),
+        telegram.send_until_accepted(lambda: telegram.bot.send_message(job.chat_id, text, reply_markup=markup),
                          what=f"job {job.id}", deadline_s=max(0.0, give_up - time.monotonic()))
         self._remove_progress(job)
         return None
@@ -177,7 +178,7 @@ class Delivery:
         text = (t("gen_undelivered_free", model=title) if job.is_free
                 else t("gen_undelivered", model=title, price=money(job.price_rub)))
         telegram = self.app.telegram
-        telegram.deliver(lambda: telegram.bot.send_message(job.chat_id, text, reply_markup=self.ending_keyboard(job)),
+        telegram.send_until_accepted(lambda: telegram.bot.send_message(job.chat_id, text, reply_markup=self.ending_keyboard(job)),
                          what=f"job {job.id}", deadline_s=max(0.0, give_up - time.monotonic()))
         self._remove_progress(job)
 
@@ -197,13 +198,13 @@ class Delivery:
                 if not last and index < len(streamed) - 1 and shown == page:
                     continue  # a full page, shown without a button: already final
                 try:
-                    telegram.deliver(lambda m=message_id, p=page, k=markup if last else None:
+                    telegram.send_until_accepted(lambda m=message_id, p=page, k=markup if last else None:
                                      telegram.edit_strictly(job.chat_id, m, p, k),
                                      what=f"job {job.id}", deadline_s=left)
                     continue
                 except Refused:  # the message is gone (deleted by the user): a new one
                     pass
-            telegram.deliver(lambda p=page, k=markup if last else None: telegram.bot.send_message(
+            telegram.send_until_accepted(lambda p=page, k=markup if last else None: telegram.bot.send_message(
                 job.chat_id, p, reply_markup=k), what=f"job {job.id}", deadline_s=left)
         for message_id, _shown in streamed[len(final):]:
             telegram.delete(job.chat_id, message_id)
@@ -274,7 +275,7 @@ class Delivery:
         sent = []
 
         def reliably(send):
-            sent.append(self.app.telegram.deliver(send, what=what,
+            sent.append(self.app.telegram.send_until_accepted(send, what=what,
                                                   deadline_s=max(0.0, give_up - time.monotonic())))
 
         if output.kind == "text":

@@ -136,7 +136,7 @@ class Lifecycle:
             return None
         self._log_ending(job, ending)
         self._emit_finished(job, duration_ms)
-        self.delivery.tell(job, deadline_s=deadline_s, claimed=True, streamed=streamed)
+        self.delivery.deliver(job, deadline_s=deadline_s, claimed=True, streamed=streamed)
         return job
 
     @staticmethod

@@ -198,7 +198,7 @@ class ResultSender:
         def content():  # an upload is read as it is sent: each try gets a fresh file object
             return item.url if source == "url" else types.InputFile(io.BytesIO(item.data), item.name)
 
-        return self.telegram.deliver(lambda: send(chat_id, content(), caption=caption, reply_markup=markup),
+        return self.telegram.send_until_accepted(lambda: send(chat_id, content(), caption=caption, reply_markup=markup),
                                      what=what, deadline_s=max(0.0, give_up - time.monotonic()))
 
     def _send_link(self, chat_id, link, item, caption, markup, what, give_up):
@@ -210,5 +210,5 @@ class ResultSender:
         if caption:
             text = f"{caption}\n\n{text}"
         log.info("%s: %s (%s) goes as a link", what, item.where, human_size(item.size))
-        return self.telegram.deliver(lambda: self.telegram.bot.send_message(chat_id, text, reply_markup=keyboard),
+        return self.telegram.send_until_accepted(lambda: self.telegram.bot.send_message(chat_id, text, reply_markup=keyboard),
                                      what=what, deadline_s=max(0.0, give_up - time.monotonic()))

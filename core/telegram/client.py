@@ -12,8 +12,8 @@ it is no message, and the next screen edited in place goes out at once).
 
 Every message leaving the process waits for room under Telegram's limits (about 30
 messages a second per bot, about one a second per chat with short bursts:
-``RateLimits``), so a burst of finished jobs does not turn into 429s. ``deliver``
-is how a result reaches a user at least once: a 429 waits its ``retry_after``, a 5xx
+``RateLimits``), so a burst of finished jobs does not turn into 429s.
+``send_until_accepted`` is how a message reaches a user at least once: a 429 waits its ``retry_after``, a 5xx
 or a network error is retried with backoff until a deadline; a refusal about the chat
 (the user blocked the bot, the chat is gone) raises ``ChatUnreachable`` at once, and a
 refusal of the message itself (a photo's dimensions, a file too large, a URL Telegram
@@ -325,7 +325,8 @@ class TelegramApi:
         return True
 
     def edit_strictly(self, chat_id: int, message_id: int, text: str, markup=None) -> None:
-        """``edit``, raising what Telegram said (for ``deliver``); the same text is no error."""
+        """``edit``, raising what Telegram said (for ``send_until_accepted``); the same text
+        is no error."""
         try:
             self.bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
         except ApiTelegramException as exc:
@@ -351,7 +352,7 @@ class TelegramApi:
 
     # -- delivering results ------------------------------------------------------------
 
-    def deliver(self, send, *, what: str, deadline_s: float = 30.0):
+    def send_until_accepted(self, send, *, what: str, deadline_s: float = 30.0):
         """``send()`` until Telegram accepts it, within ``deadline_s``; its result.
 
         Raises ``ChatUnreachable`` when the chat cannot be written to, ``Refused`` when
