@@ -33,6 +33,7 @@ to it), so neither need third-party plugins. ``genbot.testing`` is the test harn
 
 from core.accounts.balances import CENT, BalanceChange, InsufficientFunds, InvalidAmount, to_money
 from core.bot.dispatch import Context
+from core.bot.buttons import ButtonData, flag, unpack_any
 from core.bot.menu import inline_keyboard
 from core.bot.texts import current_language, money, t
 from core.db import DEGRADED_ERRORS, UNAVAILABLE_ERRORS
@@ -47,6 +48,7 @@ from core.generation.contract import (
     Usage,
 )
 from core.generation.events import GenerationEvent, PaymentEvent
+from core.generation.buttons import PastJob
 from core.generation.jobs import Ending
 from core.host.hookspecs import Button, Callback, Command, Flow, UpdateHandler, WebRoute, hookimpl
 from core.logs import first_line
@@ -62,6 +64,8 @@ __all__ = [
     "hookimpl", "Button", "Command", "Callback", "Flow", "UpdateHandler", "WebRoute",
     # speaking
     "t", "money", "current_language", "inline_keyboard", "Context",
+    # buttons: callback data as types (ButtonData), and the core's a plugin may show
+    "ButtonData", "flag", "unpack_any", "PastJob",
     # money
     "to_money", "CENT", "InvalidAmount", "InsufficientFunds", "BalanceChange",
     # events plugins hear of

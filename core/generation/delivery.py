@@ -31,6 +31,7 @@ from core import logs
 from core.bot.menu import inline_keyboard
 from core.bot.texts import language, money, t
 from core.db import despite_outage
+from core.generation.buttons import Repeat, ToMenu
 from core.generation.catalog import title_of
 from core.generation.contract import GenerationOutput
 from core.generation.jobs import Job
@@ -245,7 +246,7 @@ class Delivery:
                  reason=t(f"gen_reason_{reason}"))
 
     def ending_keyboard(self, job: Job) -> types.InlineKeyboardMarkup:
-        return inline_keyboard([[(t("gen_btn_repeat"), f"gen:r:{job.id}"), (t("gen_btn_menu"), "gen:menu")]])
+        return inline_keyboard([[(t("gen_btn_repeat"), Repeat(job.id).pack()), (t("gen_btn_menu"), ToMenu().pack())]])
 
     def show_ending_again(self, job_id: int) -> None:
         """A progress tick raced the job's end: put a cancel's words back on the message."""
@@ -262,8 +263,8 @@ class Delivery:
     def result_keyboard(self, job: Job) -> types.InlineKeyboardMarkup:
         extra = [button for _plugin, buttons in self.app.plugins.call(
             "result_buttons", app=self.app, result=self.result_of(job)) for button in buttons]
-        return inline_keyboard([[(t("gen_btn_repeat"), f"gen:r:{job.id}")]] + [[b] for b in extra]
-                               + [[(t("gen_btn_menu"), "gen:menu")]])
+        return inline_keyboard([[(t("gen_btn_repeat"), Repeat(job.id).pack())]] + [[b] for b in extra]
+                               + [[(t("gen_btn_menu"), ToMenu().pack())]])
 
     def send_output(self, chat_id: int, output: GenerationOutput, caption: str, markup, *,
                     what: str, give_up: float, job_id: int = 0) -> list:

@@ -14,8 +14,10 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta, timezone
 
 from core import logs
+from core.bot.buttons import unpack_any
 from core.bot.menu import inline_keyboard
 from core.bot.texts import money, t
+from core.generation.buttons import HISTORY_BUTTONS, CancelJob, HistoryPage, PastJob, Repeat, ToMenu
 from core.generation.catalog import title_of
 from core.generation.delivery import Delivery
 from core.generation.offer import Offer
@@ -83,26 +85,24 @@ class History:
             lines.append(t("hist_line", number=number, model=title, when=self.when(job.created_at),
                            price=price, status=self.status(job)))
             icon = "📭" if job.undeliverable else _ICONS.get(job.status, "•")
-            buttons.append([(f"{number}. {icon} {title}"[:64], f"hist:o:{job.id}")])
+            buttons.append([(f"{number}. {icon} {title}"[:64], PastJob(job.id).pack())])
         nav = []
         if page > 0:
-            nav.append((t("hist_btn_newer"), f"hist:p:{page - 1}"))
+            nav.append((t("hist_btn_newer"), HistoryPage(page - 1).pack()))
         if page + 1 < pages:
-            nav.append((t("hist_btn_older"), f"hist:p:{page + 1}"))
+            nav.append((t("hist_btn_older"), HistoryPage(page + 1).pack()))
         lines += ["", t("hist_hint")]
-        ctx.show("\n".join(lines), inline_keyboard(buttons + [nav, [(t("gen_btn_menu"), "gen:menu")]]))
+        ctx.show("\n".join(lines), inline_keyboard(buttons + [nav, [(t("gen_btn_menu"), ToMenu().pack())]]))
 
     def on_callback(self, ctx, payload: str) -> None:
-        action, _, arg = payload.partition(":")
-        if not arg.isdigit():
-            ctx.answer_callback(t("stale_button"), alert=True)
-        elif action == "p":
-            ctx.answer_callback()
-            self.show_page(ctx, int(arg))
-        elif action == "o":
-            self.open(ctx, int(arg))
-        else:
-            ctx.answer_callback(t("stale_button"), alert=True)
+        match unpack_any(f"hist:{payload}", HISTORY_BUTTONS):
+            case HistoryPage(page=page):
+                ctx.answer_callback()
+                self.show_page(ctx, page)
+            case PastJob(job_id=job_id):
+                self.open(ctx, job_id)
+            case _:
+                ctx.answer_callback(t("stale_button"), alert=True)
 
     def open(self, ctx, job_id: int) -> None:
         """One past generation: its result again, or why there is none."""
@@ -113,10 +113,10 @@ class History:
         ctx.answer_callback()
         title = title_of(self.offer.catalog.get(job.model_id), job.model_id)
         when = self.when(job.created_at)
-        markup = inline_keyboard([[(t("gen_btn_repeat"), f"gen:r:{job.id}")],
-                                  [(t("hist_btn_back"), "hist:p:0")]])
+        markup = inline_keyboard([[(t("gen_btn_repeat"), Repeat(job.id).pack())],
+                                  [(t("hist_btn_back"), HistoryPage(0).pack())]])
         if job.status in ("queued", "running"):
-            ctx.reply(t("hist_running", model=title, when=when), cancel_keyboard(f"gen:cancel:{job.id}"))
+            ctx.reply(t("hist_running", model=title, when=when), cancel_keyboard(CancelJob(job.id).pack()))
             return
         if job.status != "succeeded":
             ctx.reply(t("hist_no_result", model=title, when=when,

@@ -25,6 +25,7 @@ from core import logs, metrics
 from core.bot.menu import inline_keyboard
 from core.bot.texts import current_language, language, t
 from core.db import UNAVAILABLE_ERRORS, despite_outage
+from core.generation.buttons import ToMenu
 from core.generation.catalog import title_of
 from core.generation.contract import (
     FinishedElsewhere,
@@ -199,7 +200,7 @@ class Lifecycle:
                     output = provider.generate(request)
                     self.delivery.send_output(
                         chat_id, output, t("gen_done_free", model=title),
-                        inline_keyboard([[(t("gen_btn_menu"), "gen:menu")]]), what="offline generation",
+                        inline_keyboard([[(t("gen_btn_menu"), ToMenu().pack())]]), what="offline generation",
                         give_up=time.monotonic() + self.app.config.delivery_deadline_s)
                 except GenerationFailed as exc:
                     log.warning("offline generation for user %s failed: %s: %s", user_id,

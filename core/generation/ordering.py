@@ -25,9 +25,26 @@ import secrets
 
 from core import logs
 from core.accounts.balances import InsufficientFunds
+from core.bot.buttons import unpack_any
 from core.bot.menu import inline_keyboard
 from core.bot.texts import current_language, money, t
 from core.db import DEGRADED_ERRORS, UNAVAILABLE_ERRORS
+from core.generation.buttons import (
+    GENERATION_BUTTONS,
+    AcceptOffer,
+    CancelJob,
+    Confirm,
+    Dismiss,
+    PickCategory,
+    PickChoice,
+    PickModel,
+    Repeat,
+    ShowCategories,
+    ShowFree,
+    SkipInput,
+    StopDraftJob,
+    ToMenu,
+)
 from core.generation.catalog import CATEGORIES, title_of
 from core.generation.events import GenerationEvent
 from core.generation.jobs import Ending, FreeQuotaExhausted, TooManyActiveJobs
@@ -121,28 +138,26 @@ class Ordering:
     def show_models(self, ctx, models, heading: str, pending: bool = False) -> None:
         # Choosing again: text typed from now on is no answer to an earlier draft.
         self.app.conversations.clear(ctx.user_id, FLOW)
-        suffix = ":p" if pending else ""
         rows = [[(("" if self.offer.is_listed(m) else "🧪 ") +
-                  f"{title_of(m)} — {price_text(m)}", f"gen:m:{m.id}{suffix}")]
+                  f"{title_of(m)} — {price_text(m)}", PickModel(m.id, pending).pack())]
                 for m in models]
-        back = [(t("gen_btn_back"), "gen:cats" + suffix)] if pending else []
+        back = [(t("gen_btn_back"), ShowCategories(pending).pack())] if pending else []
         ctx.show(heading if models else t("gen_category_empty"),
-                 inline_keyboard(rows + [back, [(t("gen_btn_menu"), "gen:menu")]]))
+                 inline_keyboard(rows + [back, [(t("gen_btn_menu"), ToMenu().pack())]]))
 
     def category_keyboard(self, pending: bool):
-        suffix = ":p" if pending else ""
         listed = self.offer.listed
-        buttons = [(t(f"cat_{c}"), f"gen:k:{c}{suffix}") for c in listed.categories()]
+        buttons = [(t(f"cat_{c}"), PickCategory(c, pending).pack()) for c in listed.categories()]
         rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
         if listed.free():
-            rows.append([(t("btn_free"), "gen:free" + suffix)])
+            rows.append([(t("btn_free"), ShowFree(pending).pack())])
         return inline_keyboard(rows)
 
     def start_draft(self, ctx, model_id: str, inputs: dict | None = None,
                     prompt: str | None = None) -> None:
         model = self.catalog.get(model_id)
         if model is None or not self.offer.visible(model, ctx.user_id):
-            ctx.show(t("gen_model_gone"), inline_keyboard([[(t("gen_btn_menu"), "gen:menu")]]))
+            ctx.show(t("gen_model_gone"), inline_keyboard([[(t("gen_btn_menu"), ToMenu().pack())]]))
             return
         provider = self.offer.providers.get(model.provider)
         if getattr(provider, "needs_file_urls", False) and not self.app.input_files.can_share \
@@ -199,12 +214,12 @@ class Ordering:
         step = draft["step"]
         field = model.inputs[step]
         label = field.label_in(current_language())
-        cancel = [(t("gen_btn_cancel"), "gen:x")]
-        skip = [(t("gen_btn_skip"), f"gen:s:{step}")] if field.optional else []
-        back = [(t("gen_btn_back"), f"gen:k:{model.category}")] if card else []
+        cancel = [(t("gen_btn_cancel"), Dismiss().pack())]
+        skip = [(t("gen_btn_skip"), SkipInput(step).pack())] if field.optional else []
+        back = [(t("gen_btn_back"), PickCategory(model.category).pack())] if card else []
         if field.type == "choice":
             question = t("gen_ask_choice", label=label)
-            rows = [[(("• " if c == field.default else "") + c, f"gen:c:{i}:{step}")]
+            rows = [[(("• " if c == field.default else "") + c, PickChoice(i, step).pack())]
                     for i, c in enumerate(field.choices)]
         elif field.type == "image":
             question = t("gen_ask_image", label=label)
@@ -310,73 +325,75 @@ class Ordering:
 
     def _confirm_keyboard(self, model, draft: dict, extra_rows=()):
         return inline_keyboard(list(extra_rows) + [
-            [(t("gen_btn_go", price=price_text(model, draft["inputs"])), f"gen:go:{draft['token']}")],
-            [(t("gen_btn_cancel"), "gen:x")]])
+            [(t("gen_btn_go", price=price_text(model, draft["inputs"])), Confirm(draft["token"]).pack())],
+            [(t("gen_btn_cancel"), Dismiss().pack())]])
 
     # -- buttons ------------------------------------------------------------------------
 
     def on_callback(self, ctx, payload: str) -> None:
-        action, _, arg = payload.partition(":")
-        if action == "go":
-            self.confirm(ctx, arg)
-            return
-        if action == "cancel" and arg.isdigit():
-            self.cancel_job(ctx, int(arg))
-            return
-        if action == "stop":
-            job_id = self.app.jobs.by_draft(ctx.user_id, f"{ctx.user_id}:{arg}")
-            if job_id is None:
-                ctx.answer_callback(t("gen_cannot_cancel"), alert=True)
-            else:
+        button = unpack_any(f"gen:{payload}", GENERATION_BUTTONS)
+        match button:
+            case Confirm(token=token):
+                self.confirm(ctx, token)
+            case CancelJob(job_id=job_id):
                 self.cancel_job(ctx, job_id)
-            return
-        ctx.answer_callback()
-        pending = arg.endswith(":p") or arg == "p"
-        arg = arg.removesuffix(":p") if arg != "p" else ""
-        if action == "m":
-            self.start_draft(ctx, arg, prompt=self._pending_prompt(ctx) if pending else None)
-        elif action == "k" and arg in CATEGORIES:
-            self.show_category(ctx, arg, pending)
-        elif action == "free":
-            self.show_free(ctx, pending)
-        elif action == "cats":
-            ctx.show(t("gen_pick_category"), self.category_keyboard(pending))
-        elif action == "o":
-            self.accept_offer(ctx, arg)
-        elif action in ("c", "s"):
-            self.on_choice(ctx, action, arg)
-        elif action == "x":
-            self.app.conversations.clear(ctx.user_id, FLOW)
-            self.app.conversations.clear(ctx.user_id, OFFER)
-            ctx.show(t("cancelled"))
-        elif action == "menu":
-            ctx.reply_with_menu(t("welcome_back", name=(ctx.user.first_name if ctx.user else "")))
-        elif action == "r" and arg.isdigit():
-            job = self.app.jobs.get(int(arg))
-            if job is None or job.user_id != ctx.user_id:
-                ctx.reply(t("gen_draft_gone"))
-            else:
-                self.start_draft(ctx, job.model_id, job.inputs)
-        else:
-            ctx.reply(t("stale_button"))
+            case StopDraftJob(token=token):
+                job_id = self.app.jobs.by_draft(ctx.user_id, f"{ctx.user_id}:{token}")
+                if job_id is None:
+                    ctx.answer_callback(t("gen_cannot_cancel"), alert=True)
+                else:
+                    self.cancel_job(ctx, job_id)
+            case None:
+                ctx.answer_callback()
+                ctx.reply(t("stale_button"))
+            case _:
+                ctx.answer_callback()
+                self._on_step(ctx, button)
 
-    def on_choice(self, ctx, action: str, arg: str) -> None:
-        """``c:<index>[:<step>]`` picks a choice, ``s[:<step>]`` skips an optional input;
-        a button of an earlier step (``step`` is not the draft's) is stale."""
+    def _on_step(self, ctx, button) -> None:
+        """A button of the flow itself: choosing, answering, leaving."""
+        match button:
+            case PickModel(model_id=model_id, pending=pending):
+                self.start_draft(ctx, model_id, prompt=self._pending_prompt(ctx) if pending else None)
+            case PickCategory(category=category, pending=pending) if category in CATEGORIES:
+                self.show_category(ctx, category, pending)
+            case ShowFree(pending=pending):
+                self.show_free(ctx, pending)
+            case ShowCategories(pending=pending):
+                ctx.show(t("gen_pick_category"), self.category_keyboard(pending))
+            case AcceptOffer(token=token):
+                self.accept_offer(ctx, token)
+            case PickChoice() | SkipInput():
+                self.on_choice(ctx, button)
+            case Dismiss():
+                self.app.conversations.clear(ctx.user_id, FLOW)
+                self.app.conversations.clear(ctx.user_id, OFFER)
+                ctx.show(t("cancelled"))
+            case ToMenu():
+                ctx.reply_with_menu(t("welcome_back", name=(ctx.user.first_name if ctx.user else "")))
+            case Repeat(job_id=job_id):
+                job = self.app.jobs.get(job_id)
+                if job is None or job.user_id != ctx.user_id:
+                    ctx.reply(t("gen_draft_gone"))
+                else:
+                    self.start_draft(ctx, job.model_id, job.inputs)
+            case _:
+                ctx.reply(t("stale_button"))
+
+    def on_choice(self, ctx, button: PickChoice | SkipInput) -> None:
+        """A choice picked, or an optional input skipped; a button of an earlier step
+        (``step`` is not the draft's) is stale."""
         model, draft = self._draft(ctx)
-        parts = arg.split(":") if arg else []
-        step = parts[-1] if (action == "s" and parts) or len(parts) == 2 else None
         if draft is None or model is None or draft["step"] >= len(model.inputs) \
-                or (step is not None and step != str(draft["step"])):
+                or (button.step is not None and button.step != draft["step"]):
             ctx.reply(t("gen_draft_gone"))
             return
         field = model.inputs[draft["step"]]
-        if action == "s":
+        if isinstance(button, SkipInput):
             if field.optional:
                 self._accept(ctx, model, draft, None)
-        elif field.type == "choice" and parts and parts[0].isdigit() \
-                and int(parts[0]) < len(field.choices):
-            self._accept(ctx, model, draft, field.choices[int(parts[0])])
+        elif field.type == "choice" and 0 <= button.index < len(field.choices):
+            self._accept(ctx, model, draft, field.choices[button.index])
         else:
             ctx.reply(t("gen_draft_gone"))
 
@@ -412,7 +429,7 @@ class Ordering:
             # first moment; its cancel button finds the job by the draft.
             message_id = self.app.telegram.bot.send_message(
                 ctx.chat_id, progress_text(title),
-                reply_markup=cancel_keyboard(f"gen:stop:{token}")).message_id
+                reply_markup=cancel_keyboard(StopDraftJob(token).pack())).message_id
             shown = True
         else:
             shown = False
@@ -461,7 +478,7 @@ class Ordering:
             # No fallback to a new message: if the job already ended and its message is
             # gone, nothing is left to show.
             self.app.telegram.edit(ctx.chat_id, message_id, progress_text(title),
-                                   cancel_keyboard(f"gen:cancel:{job_id}"))
+                                   cancel_keyboard(CancelJob(job_id).pack()))
         self.app.jobs.wake_workers()
 
     def _free_used_up(self, ctx) -> bool:
@@ -518,9 +535,9 @@ class Ordering:
         if model is not None:
             ctx.reply(t("gen_offer", prompt=quoted(text), model=title_of(model)),
                       inline_keyboard([
-                          [(t("gen_btn_offer_yes", price=price_text(model)), f"gen:o:{token}")],
-                          [(t("gen_btn_offer_other"), "gen:cats:p")],
-                          [(t("gen_btn_cancel"), "gen:x")]]))
+                          [(t("gen_btn_offer_yes", price=price_text(model)), AcceptOffer(token).pack())],
+                          [(t("gen_btn_offer_other"), ShowCategories(pending=True).pack())],
+                          [(t("gen_btn_cancel"), Dismiss().pack())]]))
         else:
             ctx.reply(t("gen_offer_new", prompt=quoted(text)), self.category_keyboard(True))
         return True

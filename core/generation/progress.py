@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from core.bot.menu import inline_keyboard
 from core.bot.texts import language, t
 from core.db import UNAVAILABLE_ERRORS
+from core.generation.buttons import CancelJob
 from core.generation.contract import FinishedElsewhere
 from core.telegram.client import pages
 
@@ -239,7 +240,7 @@ class Progress:
                 return
             watch.messages.append(watch.message_id)
         with language(watch.lang):
-            markup = cancel_keyboard(f"gen:cancel:{watch.job_id}")
+            markup = cancel_keyboard(CancelJob(watch.job_id).pack())
         wanted = pages(watch.text)
         telegram = self.app.telegram
         for index, page in enumerate(wanted):
@@ -290,5 +291,5 @@ class Progress:
                 return
         with language(watch.lang):
             text = progress_text(watch.title, elapsed_s=elapsed, estimate_s=watch.estimate_s)
-            markup = cancel_keyboard(f"gen:cancel:{watch.job_id}")
+            markup = cancel_keyboard(CancelJob(watch.job_id).pack())
         self.app.telegram.edit(watch.chat_id, watch.message_id, text, markup)

@@ -15,6 +15,7 @@ import re
 from core.bot.menu import inline_keyboard
 from core.bot.texts import money, t
 from core.db import DEGRADED_ERRORS
+from core.generation.buttons import CancelJob, HistoryPage
 from core.generation.catalog import title_of
 from core.generation.progress import cancel_keyboard
 from core.screens import admin
@@ -98,7 +99,7 @@ def balance(ctx, *_args) -> None:
     if not topup:
         lines += ["", t("balance_no_topup", support=_support(app))]
     ctx.reply("\n".join(lines), inline_keyboard([[b] for b in topup] +
-                                                [[(t("btn_history"), "hist:p:0")]]))
+                                                [[(t("btn_history"), HistoryPage(0).pack())]]))
 
 
 def cancel(ctx, *_args) -> None:
@@ -111,7 +112,7 @@ def cancel(ctx, *_args) -> None:
     ctx.reply_with_menu(t("cancelled"))
     for job_id, model_id in running:
         title = title_of(ctx.app.offer.catalog.get(model_id), model_id)
-        ctx.reply(t("cancel_running", model=title), cancel_keyboard(f"gen:cancel:{job_id}"))
+        ctx.reply(t("cancel_running", model=title), cancel_keyboard(CancelJob(job_id).pack()))
 
 
 def paysupport(ctx, *_args) -> None:

@@ -34,6 +34,7 @@ import logging
 import math
 import re
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 
 from psycopg2.extras import Json
@@ -41,6 +42,7 @@ from telebot import types
 
 from genbot import (
     Button,
+    ButtonData,
     Callback,
     Command,
     Flow,
@@ -52,6 +54,7 @@ from genbot import (
     money,
     t,
     to_money,
+    unpack_any,
 )
 from plugins.payments import refunds, review
 from plugins.payments.callback import callback_view
@@ -60,6 +63,36 @@ from plugins.payments.credit import credit_payment
 log = logging.getLogger("genbot.plugins.payments")
 
 FLOW_AMOUNT = "payments:amount"
+
+
+# -- the buttons, as their callback data ------------------------------------------------
+
+@dataclass(frozen=True)
+class TopupMenu(ButtonData):
+    """"💳 Пополнить"; under "not enough money" it carries the shortfall, offered first."""
+    code = "pay:menu"
+    missing: str | None = None
+
+
+@dataclass(frozen=True)
+class PickAmount(ButtonData):
+    code = "pay:a"
+    amount: str
+
+
+@dataclass(frozen=True)
+class CustomAmount(ButtonData):
+    code = "pay:custom"
+
+
+@dataclass(frozen=True)
+class PayBy(ButtonData):
+    code = "pay:m"
+    method: str  # card or stars
+    amount: str
+
+
+BUTTONS = (TopupMenu, PickAmount, CustomAmount, PayBy)
 INVOICE = "invoice"
 # Everything a top-up writes from the invoice to the credit: the invoice's record
 # (idempotency_records) and the credit's tables (the core's CREDIT_TABLES).
@@ -121,35 +154,36 @@ def show_topup(ctx, settings, missing=None) -> None:
     first = first_amount(settings, missing) if missing is not None else None
     if first is not None:
         amounts = [first] + [a for a in amounts if a != first]
-    presets = [(money(amount), f"pay:a:{amount}") for amount in amounts]
+    presets = [(money(amount), PickAmount(str(amount)).pack()) for amount in amounts]
     rows = [presets[i:i + 2] for i in range(0, len(presets), 2)]
     text = t("pay_menu_missing", missing=money(first)) if first is not None else t("pay_menu")
-    ctx.reply(text, inline_keyboard(rows + [[(t("pay_btn_custom"), "pay:custom")]]))
+    ctx.reply(text, inline_keyboard(rows + [[(t("pay_btn_custom"), CustomAmount().pack())]]))
 
 
 def on_callback(ctx, payload: str, settings) -> None:
-    action, _, arg = payload.partition(":")
     ctx.answer_callback()
-    if action == "custom":
-        ctx.app.conversations.set(ctx.user_id, FLOW_AMOUNT)
-        ctx.reply(t("pay_ask_amount", low=money(settings["min_topup_rub"]),
-                    high=money(settings["max_topup_rub"])))
-        return
-    if action == "menu":  # "💳 Пополнить" under the balance, or under "not enough money"
-        show_topup(ctx, settings, arg or None)
-        return
-    method, _, amount_text = arg.partition(":") if action == "m" else ("", "", arg)
-    try:
-        amount = check_amount(settings, amount_text)
-    except ValueError as exc:
-        ctx.reply(str(exc))
-        return
-    if action == "a":
-        choose_method(ctx, settings, amount)
-    elif action == "m" and method in _methods(settings):
-        send_invoice(ctx, settings, amount, method)
-    else:
-        ctx.reply(t("stale_button"))
+    button = unpack_any(f"pay:{payload}", BUTTONS)
+    match button:
+        case CustomAmount():
+            ctx.app.conversations.set(ctx.user_id, FLOW_AMOUNT)
+            ctx.reply(t("pay_ask_amount", low=money(settings["min_topup_rub"]),
+                        high=money(settings["max_topup_rub"])))
+        case TopupMenu(missing=missing):  # under the balance, or under "not enough money"
+            show_topup(ctx, settings, missing)
+        case PickAmount() | PayBy():
+            try:
+                amount = check_amount(settings, button.amount)
+            except ValueError as exc:
+                ctx.reply(str(exc))
+                return
+            if isinstance(button, PickAmount):
+                choose_method(ctx, settings, amount)
+            elif button.method in _methods(settings):
+                send_invoice(ctx, settings, amount, button.method)
+            else:
+                ctx.reply(t("stale_button"))
+        case _:
+            ctx.reply(t("stale_button"))
 
 
 def choose_method(ctx, settings, amount: Decimal) -> None:
@@ -159,7 +193,7 @@ def choose_method(ctx, settings, amount: Decimal) -> None:
         return
     labels = {"card": t("pay_btn_card"), "stars": t("pay_btn_stars", stars=stars_for(settings, amount))}
     ctx.reply(t("pay_choose_method", amount=money(amount)),
-              inline_keyboard([[(labels[m], f"pay:m:{m}:{amount}")] for m in methods]))
+              inline_keyboard([[(labels[m], PayBy(m, str(amount)).pack())] for m in methods]))
 
 
 def on_amount(ctx, settings) -> bool:
@@ -355,7 +389,7 @@ def topup_buttons(app, settings, user_id, missing):
     """"💳 Пополнить" under the balance and under "not enough money" (the shortfall first)."""
     if not _methods(settings):
         return []
-    data = "pay:menu" if missing is None else f"pay:menu:{Decimal(missing):.2f}"
+    data = TopupMenu(None if missing is None else f"{Decimal(missing):.2f}").pack()
     return [types.InlineKeyboardButton(t("btn_topup"), callback_data=data)]
 
 

@@ -10,12 +10,80 @@ generation result the ``result_buttons`` hook offers "💾 В проект: <nam
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from psycopg2.extras import Json
 from telebot import types
 
-from genbot import Button, Callback, Flow, current_language, hookimpl, inline_keyboard, t
+from genbot import (
+    Button,
+    ButtonData,
+    Callback,
+    Flow,
+    PastJob,
+    current_language,
+    hookimpl,
+    inline_keyboard,
+    t,
+    unpack_any,
+)
 
 FLOW_NEW, FLOW_RENAME = "projects:new", "projects:rename"
+
+
+# -- the buttons, as their callback data ------------------------------------------------
+
+@dataclass(frozen=True)
+class ProjectList(ButtonData):
+    code = "prj:list"
+
+
+@dataclass(frozen=True)
+class NewProject(ButtonData):
+    code = "prj:new"
+
+
+@dataclass(frozen=True)
+class OpenProject(ButtonData):
+    code = "prj:open"
+    project_id: int
+
+
+@dataclass(frozen=True)
+class ProjectHistory(ButtonData):
+    code = "prj:hist"
+    project_id: int
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class RenameProject(ButtonData):
+    code = "prj:ren"
+    project_id: int
+
+
+@dataclass(frozen=True)
+class DeleteProject(ButtonData):
+    code = "prj:del"
+    project_id: int
+
+
+@dataclass(frozen=True)
+class ConfirmDelete(ButtonData):
+    code = "prj:delok"
+    project_id: int
+
+
+@dataclass(frozen=True)
+class SaveToProject(ButtonData):
+    """"💾 В проект" under a result: that job's result into that project."""
+    code = "prj:save"
+    job_id: int
+    project_id: int
+
+
+BUTTONS = (ProjectList, NewProject, OpenProject, ProjectHistory, RenameProject, DeleteProject,
+           ConfirmDelete, SaveToProject)
 
 
 class ProjectError(ValueError):
@@ -84,8 +152,8 @@ def show_list(ctx, settings) -> None:
     ctx.app.conversations.clear(ctx.user_id)
     rows = ctx.app.db.fetch_all("SELECT id, name FROM projects WHERE user_id = %s "
                                 "ORDER BY created_at, id", (ctx.user_id,))
-    buttons = [[(f"📁 {name}", f"prj:open:{pid}")] for pid, name in rows]
-    buttons.append([(t("prj_btn_new"), "prj:new")])
+    buttons = [[(f"📁 {name}", OpenProject(pid).pack())] for pid, name in rows]
+    buttons.append([(t("prj_btn_new"), NewProject().pack())])
     text = t("prj_list", count=len(rows)) if rows else t("prj_list_empty")
     ctx.reply(text, inline_keyboard(buttons))
 
@@ -98,9 +166,9 @@ def show_project(ctx, project_id: int) -> None:
     pid, name, description, count = project
     text = t("prj_card", name=name, description=description or "—", count=count)
     ctx.reply(text, inline_keyboard([
-        [(t("prj_btn_history"), f"prj:hist:{pid}:0")],
-        [(t("prj_btn_rename"), f"prj:ren:{pid}"), (t("prj_btn_delete"), f"prj:del:{pid}")],
-        [(t("prj_btn_back"), "prj:list")]]))
+        [(t("prj_btn_history"), ProjectHistory(pid, 0).pack())],
+        [(t("prj_btn_rename"), RenameProject(pid).pack()), (t("prj_btn_delete"), DeleteProject(pid).pack())],
+        [(t("prj_btn_back"), ProjectList().pack())]]))
 
 
 def show_history(ctx, settings, project_id: int, page: int) -> None:
@@ -116,7 +184,7 @@ def show_history(ctx, settings, project_id: int, page: int) -> None:
     total = project[3]
     if not rows:
         ctx.reply(t("prj_history_empty", name=project[1]),
-                  inline_keyboard([[(t("prj_btn_back"), f"prj:open:{project_id}")]]))
+                  inline_keyboard([[(t("prj_btn_back"), OpenProject(project_id).pack())]]))
         return
     lines = [t("prj_history_head", name=project[1], page=page + 1,
                pages=(total + size - 1) // size)]
@@ -129,62 +197,54 @@ def show_history(ctx, settings, project_id: int, page: int) -> None:
         lines.append(f"• {number}. {created:%d.%m %H:%M} {title} — {said}" + (f": «{prompt}»" if prompt else ""))
         job_id = (outputs or {}).get("job_id") if isinstance(outputs, dict) else None
         if isinstance(job_id, int):
-            again.append((t("prj_btn_again", number=number), f"hist:o:{job_id}"))
+            again.append((t("prj_btn_again", number=number), PastJob(job_id).pack()))
     nav = []
     if page > 0:
-        nav.append(("⬅️", f"prj:hist:{project_id}:{page - 1}"))
+        nav.append(("⬅️", ProjectHistory(project_id, page - 1).pack()))
     if (page + 1) * size < total:
-        nav.append(("➡️", f"prj:hist:{project_id}:{page + 1}"))
+        nav.append(("➡️", ProjectHistory(project_id, page + 1).pack()))
     rows_of_again = [again[i:i + 3] for i in range(0, len(again), 3)]
     ctx.reply("\n".join(lines), inline_keyboard(
-        rows_of_again + [nav, [(t("prj_btn_back"), f"prj:open:{project_id}")]]))
+        rows_of_again + [nav, [(t("prj_btn_back"), OpenProject(project_id).pack())]]))
 
 
 def on_callback(ctx, payload: str, settings) -> None:
-    action, _, rest = payload.partition(":")
     ctx.answer_callback()
-    parts = rest.split(":")
-    if action == "list":
-        show_list(ctx, settings)
-        return
-    if action == "new":
-        ctx.app.conversations.set(ctx.user_id, FLOW_NEW)
-        ctx.reply(t("prj_ask_name", limit=settings["name_limit"]))
-        return
-    if action == "save" and len(parts) == 2 and all(p.isdigit() for p in parts):
-        result = ctx.app.generation_result(ctx.user_id, int(parts[0]))
-        saved = result is not None and save_to_project(
-            ctx.app, ctx.user_id, int(parts[1]), result["model_id"], result["inputs"],
-            dict(result["outputs"] or {}, job_id=result["id"]), result["status"])
-        ctx.reply(t("prj_saved") if saved else t("prj_not_found"))
-        return
-    if not parts or not parts[0].isdigit():
-        ctx.reply(t("stale_button"))
-        return
-    project_id = int(parts[0])
-    if action == "open":
-        show_project(ctx, project_id)
-    elif action == "hist":
-        show_history(ctx, settings, project_id, int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0)
-    elif action == "ren":
-        if get_project(ctx.app, ctx.user_id, project_id) is None:
-            ctx.reply(t("prj_not_found"))
-            return
-        ctx.app.conversations.set(ctx.user_id, FLOW_RENAME, {"project_id": project_id})
-        ctx.reply(t("prj_ask_new_name", limit=settings["name_limit"]))
-    elif action == "del":
-        project = get_project(ctx.app, ctx.user_id, project_id)
-        if project is None:
-            ctx.reply(t("prj_not_found"))
-            return
-        ctx.reply(t("prj_confirm_delete", name=project[1], count=project[3]), inline_keyboard([
-            [(t("prj_btn_delete_yes"), f"prj:delok:{project_id}"),
-             (t("prj_btn_cancel"), f"prj:open:{project_id}")]]))
-    elif action == "delok":
-        ctx.reply(t("prj_deleted") if delete_project(ctx.app, ctx.user_id, project_id)
-                  else t("prj_not_found"))
-    else:
-        ctx.reply(t("stale_button"))
+    match unpack_any(f"prj:{payload}", BUTTONS):
+        case ProjectList():
+            show_list(ctx, settings)
+        case NewProject():
+            ctx.app.conversations.set(ctx.user_id, FLOW_NEW)
+            ctx.reply(t("prj_ask_name", limit=settings["name_limit"]))
+        case SaveToProject(job_id=job_id, project_id=project_id):
+            result = ctx.app.generation_result(ctx.user_id, job_id)
+            saved = result is not None and save_to_project(
+                ctx.app, ctx.user_id, project_id, result["model_id"], result["inputs"],
+                dict(result["outputs"] or {}, job_id=result["id"]), result["status"])
+            ctx.reply(t("prj_saved") if saved else t("prj_not_found"))
+        case OpenProject(project_id=project_id):
+            show_project(ctx, project_id)
+        case ProjectHistory(project_id=project_id, page=page):
+            show_history(ctx, settings, project_id, page or 0)
+        case RenameProject(project_id=project_id):
+            if get_project(ctx.app, ctx.user_id, project_id) is None:
+                ctx.reply(t("prj_not_found"))
+                return
+            ctx.app.conversations.set(ctx.user_id, FLOW_RENAME, {"project_id": project_id})
+            ctx.reply(t("prj_ask_new_name", limit=settings["name_limit"]))
+        case DeleteProject(project_id=project_id):
+            project = get_project(ctx.app, ctx.user_id, project_id)
+            if project is None:
+                ctx.reply(t("prj_not_found"))
+                return
+            ctx.reply(t("prj_confirm_delete", name=project[1], count=project[3]), inline_keyboard([
+                [(t("prj_btn_delete_yes"), ConfirmDelete(project_id).pack()),
+                 (t("prj_btn_cancel"), OpenProject(project_id).pack())]]))
+        case ConfirmDelete(project_id=project_id):
+            ctx.reply(t("prj_deleted") if delete_project(ctx.app, ctx.user_id, project_id)
+                      else t("prj_not_found"))
+        case _:
+            ctx.reply(t("stale_button"))
 
 
 def create_from_text(ctx, settings) -> bool:
@@ -311,5 +371,5 @@ def result_buttons(app, settings, result):
     rows = app.db.fetch_all("SELECT id, name FROM projects WHERE user_id = %s "
                             "ORDER BY created_at DESC, id DESC LIMIT 3", (result["user_id"],))
     return [types.InlineKeyboardButton(f"{t('prj_btn_save')}: {name}"[:64],
-                                       callback_data=f"prj:save:{result['id']}:{pid}")
+                                       callback_data=SaveToProject(result["id"], pid).pack())
             for pid, name in rows]

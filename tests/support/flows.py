@@ -6,6 +6,7 @@ import json
 
 import requests
 
+from core.generation.buttons import Confirm, PickChoice, PickModel, SkipInput
 from genbot.testing import updates
 from genbot.testing.app import SECRET, inline_buttons
 
@@ -30,8 +31,9 @@ def find_confirm_token(sent: list[dict]) -> str | None:
     """The token of the last "✅ Запустить" button among ``sent``, if there is one."""
     for message in reversed(sent):
         for data in inline_buttons(message).values():
-            if data and data.startswith("gen:go:"):
-                return data.split(":", 2)[2]
+            button = Confirm.unpack(data)
+            if button is not None:
+                return button.token
     return None
 
 
@@ -53,12 +55,12 @@ def draft(send, user_id: int, model_id: str, *answers) -> str:
 
 def answer(send, user_id: int, model_id: str, *answers) -> list[dict]:
     """Pick a model and answer its inputs; what the bot sent after the last answer."""
-    sent = send(updates.callback(user_id, f"gen:m:{model_id}"))
+    sent = send(updates.callback(user_id, PickModel(model_id).pack()))
     for given in answers:
         if isinstance(given, tuple) and given[0] == "choice":
-            sent = send(updates.callback(user_id, f"gen:c:{given[1]}"))
+            sent = send(updates.callback(user_id, PickChoice(given[1]).pack()))
         elif isinstance(given, tuple) and given[0] == "skip":
-            sent = send(updates.callback(user_id, "gen:s"))
+            sent = send(updates.callback(user_id, SkipInput().pack()))
         elif isinstance(given, tuple) and given[0] == "photo":
             sent = send(updates.photo(user_id, given[1]))
         else:
@@ -73,7 +75,7 @@ def generate(send, user_id: int, model_id: str, *answers) -> list[dict]:
     token = find_confirm_token(sent)
     if token is None:
         return sent
-    return send(updates.callback(user_id, f"gen:go:{token}"))
+    return send(updates.callback(user_id, Confirm(token).pack()))
 
 
 def reply_markup(params: dict) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.generation.buttons import Confirm
 from genbot.testing import updates
 from tests.support.flows import answer, confirm_token
 
@@ -37,7 +38,7 @@ def order(send, user_id: int, model_id: str, answers) -> list[dict]:
     """Pick the model, answer its inputs, confirm (every kie model is paid); what the
     bot sent on confirming."""
     sent = answer(send, user_id, model_id, *answers)
-    return send(updates.callback(user_id, f"gen:go:{confirm_token(sent)}"))
+    return send(updates.callback(user_id, Confirm(confirm_token(sent)).pack()))
 
 
 def add_photos(bot_api) -> None:

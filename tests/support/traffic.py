@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import requests
 
+from core.generation.buttons import Confirm, PickChoice, PickModel, Repeat
 from genbot.testing import updates
 from genbot.testing.app import SECRET, inline_buttons
 from plugins.payments.callback import signature_of
@@ -116,16 +117,16 @@ class Traffic:
         self.send(session, updates.message(user_id, "💰 Баланс"))
 
     def _generate(self, session, user_id, model_id, *answers):
-        self.send(session, updates.callback(user_id, f"gen:m:{model_id}"))
+        self.send(session, updates.callback(user_id, PickModel(model_id).pack()))
         sent = []
         for answer in answers:
             if isinstance(answer, tuple):
-                sent = self.send(session, updates.callback(user_id, f"gen:c:{answer[1]}"))
+                sent = self.send(session, updates.callback(user_id, PickChoice(answer[1]).pack()))
             else:
                 sent = self.send(session, updates.message(user_id, answer))
         token = find_confirm_token(sent)  # none while the database is away: fine
         if token is not None:
-            self.send(session, updates.callback(user_id, f"gen:go:{token}"))
+            self.send(session, updates.callback(user_id, Confirm(token).pack()))
 
     def _free_generation(self, session, rng, user_id):
         self._generate(session, user_id, "demo-text", f"бесплатно {next(self._ids)}")
@@ -179,6 +180,7 @@ def job_endings_told(bot_api) -> Counter:
     told: Counter = Counter()
     for _method, params in list(bot_api.calls):
         for data in inline_buttons(params).values():
-            if data and data.startswith("gen:r:"):
-                told[int(data.split(":")[2])] += 1
+            button = Repeat.unpack(data)
+            if button is not None:
+                told[button.job_id] += 1
     return told
