@@ -7,7 +7,7 @@ a real PostgreSQL, talking to the bot as Telegram users do.
 
 from __future__ import annotations
 
-from core.ops.migrations import Migrator
+from core.migrations import Migrator
 from genbot.testing import Bot
 
 UNAVAILABLE = "⚠️ База временно недоступна"
