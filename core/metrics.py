@@ -10,6 +10,7 @@ states, this worker's pool — are read at scrape time.
 from __future__ import annotations
 
 import os
+from typing import Any, Protocol
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -34,10 +35,19 @@ PAYMENTS = Counter("genbot_payments_total", "Payments by source and result (cred
 PLUGIN_STATES = ("enabled", "disabled", "degraded", "failed")
 
 
+class Reported(Protocol):
+    """What the gauges read of the application (``core.app.App`` is one): each member is
+    an object of a higher floor, so it is only named here."""
+
+    plugins: Any  # core.host.plugin_host.PluginHost: plugins and their states
+    db: Any  # core.db.Database: the pool's busy and max
+    jobs: Any  # core.generation.jobs.JobQueue: the queue's depth
+
+
 class _Live:
     """Gauges read when scraped."""
 
-    def __init__(self, app):
+    def __init__(self, app: Reported):
         self.app = app
 
     def collect(self):
@@ -62,7 +72,7 @@ class _Live:
         yield queue
 
 
-def render(app) -> tuple[bytes, str]:
+def render(app: Reported) -> tuple[bytes, str]:
     """The metrics text and its content type."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()

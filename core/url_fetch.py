@@ -76,7 +76,7 @@ def parse_networks(text: str) -> tuple:
 
 
 def _resolve(host: str, port: int) -> list[str]:
-    return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
 
 
 class UrlFetcher:
@@ -179,6 +179,7 @@ class UrlFetcher:
         parts = urlsplit(url)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         timeout = urllib3.Timeout(connect=min(left, 10.0), read=left)
+        pool: urllib3.HTTPConnectionPool
         if scheme == "https":
             pool = urllib3.HTTPSConnectionPool(address, port, server_hostname=host, assert_hostname=host,
                                                ssl_context=self._tls, retries=False, timeout=timeout)

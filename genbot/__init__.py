@@ -32,11 +32,12 @@ to it), so neither need third-party plugins. ``genbot.testing`` is the test harn
 """
 
 from core.accounts.balances import CENT, BalanceChange, InsufficientFunds, InvalidAmount, to_money
-from core.bot.dispatch import Context
 from core.bot.buttons import ButtonData, flag, unpack_any
+from core.bot.dispatch import Context
 from core.bot.menu import inline_keyboard
 from core.bot.texts import current_language, money, t
 from core.db import DEGRADED_ERRORS, UNAVAILABLE_ERRORS
+from core.generation.buttons import PastJob
 from core.generation.contract import (
     REASONS,
     FinishedElsewhere,
@@ -48,7 +49,6 @@ from core.generation.contract import (
     Usage,
 )
 from core.generation.events import GenerationEvent, PaymentEvent
-from core.generation.buttons import PastJob
 from core.generation.jobs import Ending
 from core.host.hookspecs import Button, Callback, Command, Flow, UpdateHandler, WebRoute, hookimpl
 from core.logs import first_line

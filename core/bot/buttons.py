@@ -50,7 +50,7 @@ class ButtonData:
         if not isinstance(data, str) or not (data == cls.code or data.startswith(cls.code + ":")):
             return None
         rest = data[len(cls.code) + 1:].split(":") if data != cls.code else []
-        values = {}
+        values: dict[str, object] = {}
         fields = dataclasses.fields(cls)  # type: ignore[arg-type]
         flags = {f.metadata["flag"]: f.name for f in fields if "flag" in f.metadata}
         plain = [f for f in fields if "flag" not in f.metadata]

@@ -58,7 +58,7 @@ class Conversations:
         if state is _UNREAD:
             state = self._read(user_id)
             self._know(user_id, state)
-        return copy.deepcopy(state)  # a handler's edits reach the store only through set
+        return copy.deepcopy(state)  # type: ignore[return-value]  # _UNREAD was replaced above
 
     def _read(self, user_id: int) -> tuple[str, dict] | None:
         try:
@@ -91,7 +91,7 @@ class Conversations:
         """Forget the user's flow (only ``flow``, when given). True if there was one."""
         with self._lock:
             state = self._memory.get(user_id)
-            remembered = bool(state) and (flow is None or state[0] == flow)
+            remembered = state is not None and (flow is None or state[0] == flow)
             if remembered:
                 del self._memory[user_id]
         try:

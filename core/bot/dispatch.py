@@ -15,14 +15,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import psycopg2.errors
 from telebot import types, util
 
 from core import logs
+from core.accounts.users import UserCache
+from core.bot.conversations import Conversations
 from core.bot.texts import pick_language, set_language, t
-from core.bot.updates import SENDER_FIELDS, Claim
+from core.bot.updates import SENDER_FIELDS, Claim, UpdateLedger
 from core.db import DEGRADED_ERRORS
+from core.telegram.client import TelegramApi
 
 log = logging.getLogger("genbot.dispatch")
 
@@ -34,11 +38,28 @@ class RedeliveryNeeded(Exception):
     as ``Handled.send_again`` (the webhook answers 503, the poller stays on the update)."""
 
 
+class BotApp(Protocol):
+    """What the bot floor uses of the application (``core.app.App`` is one): handlers on
+    higher floors reach the rest of it through their own floor's view of the same App."""
+
+    telegram: TelegramApi
+    conversations: Conversations
+    router: Router
+    updates: UpdateLedger
+    user_cache: UserCache
+
+    def is_admin(self, user_id: int | None) -> bool: ...
+
+    def main_menu(self) -> types.ReplyKeyboardMarkup: ...
+
+    def ensure_user(self, user: types.User) -> bool: ...
+
+
 @dataclass
 class Context:
     """One update as a handler sees it, with the ways to answer."""
 
-    app: object
+    app: BotApp
     user_id: int | None
     chat_id: int | None
     message: types.Message | None = None
@@ -90,13 +111,15 @@ class Context:
         """The next screen of a flow: the pressed button's message turns into it (one
         message per flow, not one per step); typed input gets a new message. The id of
         the message shown, when known."""
-        if self.can_edit() and self.app.telegram.edit(self.chat_id, self.message_id, text, markup):
+        if self.chat_id is not None and self.message_id is not None and self.can_edit() \
+                and self.app.telegram.edit(self.chat_id, self.message_id, text, markup):
             return self.message_id
         self.reply(text, markup)
         return None
 
     def answer_pre_checkout(self, ok: bool, error: str | None = None) -> None:
         """Telegram waits at most 10 s for this: it travels in the webhook response."""
+        assert self.pre_checkout is not None, "no pre-checkout query to answer"
         self.app.telegram.call_or_defer("answerPreCheckoutQuery", {
             "pre_checkout_query_id": self.pre_checkout.id, "ok": ok,
             "error_message": None if ok else error})
@@ -212,14 +235,14 @@ class Router:
             self._apologise(ctx, t("handler_failed"))
             return
         route = self.flows.get(state[0]) if state is not None else None
-        if route is not None and self.run(route, ctx, state[1]):
+        if route is not None and state is not None and self.run(route, ctx, state[1]):
             return
         if self.fallback is not None and self.run(self.fallback, ctx):
             return
         ctx.reply_with_menu(t("unknown_text"))
 
     def dispatch_callback(self, ctx: Context) -> None:
-        prefix, _, payload = (ctx.callback.data or "").partition(":")
+        prefix, _, payload = ((ctx.callback.data if ctx.callback else None) or "").partition(":")
         route = self.callbacks.get(prefix)
         if route is None:
             ctx.answer_callback(t("stale_button"), alert=True)
@@ -281,7 +304,7 @@ class Router:
             log.exception("could not tell the user about a failed handler")
 
 
-def handle_update(app, update: types.Update, claim: Claim | None) -> str | None:
+def handle_update(app: BotApp, update: types.Update, claim: Claim | None) -> str | None:
     """Write the sender, then route the update; why Telegram must send it again, if it must."""
     part = next((getattr(update, name) for name in SENDER_FIELDS
                  if getattr(update, name, None) is not None), None)
@@ -305,7 +328,7 @@ def handle_update(app, update: types.Update, claim: Claim | None) -> str | None:
     return ctx.redelivery if ctx is not None else None
 
 
-def _write_sender(app, user: types.User, claim: Claim | None) -> dict:
+def _write_sender(app: BotApp, user: types.User, claim: Claim | None) -> dict:
     """The sender's language and row, so no handler meets an unknown user; written here
     only when the claim did not write it. The update's ``data``: ``new_user``, and
     ``db_unavailable`` when the sender could not be written."""

@@ -23,6 +23,7 @@ from telebot import types
 
 from core import logs, metrics
 from core.bot import dispatch
+from core.bot.dispatch import BotApp
 from core.bot.texts import DEFAULT_LANGUAGE, set_language
 from core.bot.updates import sender_of, update_type
 
@@ -46,7 +47,7 @@ class Pipeline:
     """The way in for one App: its update ledger, its Bot API client, its router (through
     ``core.bot.dispatch``, which builds each handler's ``Context`` around ``app``)."""
 
-    def __init__(self, app):
+    def __init__(self, app: BotApp):
         self.app = app
 
     def handle(self, update_id: int, payload: dict) -> Handled:

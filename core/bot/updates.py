@@ -80,7 +80,7 @@ class UpdateLedger:
         """
         try:
             user_id = sender.get("id") if isinstance(sender, dict) else None
-            if type(user_id) is not int:
+            if sender is None or type(user_id) is not int:
                 return Claim(self._claim_alone(update_id))
             names = clean_names(sender.get("username"), sender.get("first_name"),
                                 sender.get("last_name"))

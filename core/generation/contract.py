@@ -83,7 +83,7 @@ class GenerationOutput:
     usage: Usage | None = None
 
     def to_json(self) -> dict:
-        data = {"kind": self.kind, "text": self.text, "urls": list(self.urls),
+        data: dict[str, object] = {"kind": self.kind, "text": self.text, "urls": list(self.urls),
                 "files": [{"name": f.name, "mime": f.mime,
                            "b64": base64.b64encode(f.data).decode()} for f in self.files]}
         if self.usage is not None:

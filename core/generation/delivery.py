@@ -32,9 +32,10 @@ from core.bot.menu import inline_keyboard
 from core.bot.texts import language, money, t
 from core.db import despite_outage
 from core.generation.buttons import Repeat, ToMenu
-from core.generation.catalog import title_of
+from core.generation.catalog import Catalog, title_of
 from core.generation.contract import GenerationOutput
 from core.generation.jobs import Job
+from core.generation.ports import GenerationApp
 from core.generation.result_files import ResultSender, result_files
 from core.telegram.client import TEXT_LIMIT, Refused, Undeliverable, pages
 
@@ -69,7 +70,7 @@ def with_caption(text: str | None, caption: str) -> str:
 class Delivery:
     """What one App says to users about their jobs."""
 
-    def __init__(self, app, catalog):
+    def __init__(self, app: GenerationApp, catalog: Catalog):
         self.app = app
         self.catalog = catalog  # every model whose provider runs: titles for the messages
         self.sender = ResultSender(app.telegram, app.fetcher, app.result_links,
@@ -135,7 +136,7 @@ class Delivery:
         if job.status == "succeeded" and job.refunded_rub is None:
             caption = (t("gen_done_free", model=title) if job.is_free
                        else t("gen_done_paid", model=title, price=money(job.price_rub)))
-            output = GenerationOutput.from_json(job.result)
+            output = GenerationOutput.from_json(job.result or {"kind": "text"})
             if streamed and output.kind == "text":
                 self._finish_stream(job, output.text, caption, streamed, give_up)
                 return None

@@ -21,6 +21,7 @@ from core.generation.buttons import HISTORY_BUTTONS, CancelJob, HistoryPage, Pas
 from core.generation.catalog import title_of
 from core.generation.delivery import Delivery
 from core.generation.offer import Offer
+from core.generation.ports import GenerationApp
 from core.generation.progress import cancel_keyboard
 
 log = logging.getLogger("genbot.history")
@@ -40,7 +41,7 @@ def zone(name: str):
 
 
 class History:
-    def __init__(self, app, offer: Offer, delivery: Delivery, category_keyboard):
+    def __init__(self, app: GenerationApp, offer: Offer, delivery: Delivery, category_keyboard):
         self.app = app
         self.offer = offer
         self.delivery = delivery

@@ -27,6 +27,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from psycopg2.extras import Json
@@ -83,9 +84,9 @@ class Job:
     result: dict | None
     error_code: str | None
     error_message: str | None
-    started_at: object
-    finished_at: object
-    created_at: object
+    started_at: datetime | None
+    finished_at: datetime | None
+    created_at: datetime
     lang: str | None = None
     failure_reason: str | None = None  # one of core.generation.contract.REASONS
     delivered_files: list | None = None  # [{"kind", "file_id"}] as Telegram answered
@@ -149,7 +150,7 @@ class PastJob:
     status: str
     price_rub: Decimal
     is_free: bool
-    created_at: object
+    created_at: datetime
     failure_reason: str | None
     error_code: str | None
     undeliverable: str | None
@@ -182,7 +183,7 @@ ORDER BY f.provider
 """
 
 
-def failing_providers(db) -> list[tuple[str, str, str, object]]:
+def failing_providers(db) -> list[tuple[str, str, str, datetime]]:
     """Providers whose newest account failure (``failure_reason`` 'account') no later job
     of theirs has succeeded after: (provider, error code, message, since)."""
     return [tuple(row) for row in db.fetch_all(_FAILING_PROVIDERS)]
@@ -274,7 +275,7 @@ class JobQueue:
                    "WHERE user_id = %s AND (status IN ('queued', 'running') OR draft_key = %s)",
                    (draft_key, user_id, draft_key))
         active, repeated = tx.fetchone()[:2]
-        if active >= self.max_active and not repeated:
+        if self.max_active is not None and active >= self.max_active and not repeated:
             raise TooManyActiveJobs(self.max_active)
 
     def _use_free_generation(self, tx, user_id: int) -> None:
@@ -409,7 +410,8 @@ class JobQueue:
             if shown:  # what the user read is theirs: kept with the job
                 tx.execute("UPDATE generation_jobs SET result = partial_output WHERE id = %s", (job.id,))
                 job = dataclasses.replace(job, result=job.partial_output)
-            if job.reservation_id is not None:
+            reservation = job.reservation_id
+            if reservation is not None:
                 if status == "succeeded" or shown:
                     cost = (charge(job) if charge is not None else job.price_rub) if not shown \
                         else self._partial_cost(job)
@@ -419,9 +421,9 @@ class JobQueue:
                         job = dataclasses.replace(job, price_rub=cost)
                     # Without the ledger this raises and nothing changes: a paid result is
                     # never given away uncharged (the caller fails the job instead).
-                    self.balances.capture(job.reservation_id, cost, cur=tx)
+                    self.balances.capture(reservation, cost, cur=tx)
                 else:
-                    self.balances.release(job.reservation_id, cur=tx)
+                    self.balances.release(reservation, cur=tx)
             if job.is_free and status != "succeeded" and not shown:
                 # Our failure must not cost the user one of today's free generations.
                 tx.execute("UPDATE free_usage SET used = used - 1 WHERE user_id = %s "
@@ -508,7 +510,7 @@ class JobQueue:
             f"WHERE NOT notified AND status IN ('succeeded', 'failed', 'timeout', 'cancelled') "
             f"AND (delivering_until IS NOT NULL OR finished_at < NOW() - make_interval(secs => %s)) "
             f"ORDER BY id LIMIT %s", (older_than_s, limit))
-        due = []
+        due: list[tuple[Job, str | None]] = []
         for *columns, holder, held in rows:
             if not held:
                 due.append((Job(*columns), None))

@@ -37,6 +37,7 @@ from core.generation.delivery import LEASE_MARGIN_S, Delivery
 from core.generation.events import GenerationEvent
 from core.generation.jobs import Ending, Job
 from core.generation.offer import Offer
+from core.generation.ports import GenerationApp
 from core.generation.progress import Progress
 
 log = logging.getLogger("genbot.generation")
@@ -45,7 +46,7 @@ log = logging.getLogger("genbot.generation")
 class Lifecycle:
     """Running the jobs of one App and ending them: ``end`` is the one way a job ends."""
 
-    def __init__(self, app, offer: Offer, progress: Progress, delivery: Delivery):
+    def __init__(self, app: GenerationApp, offer: Offer, progress: Progress, delivery: Delivery):
         self.app = app
         self.offer = offer
         self.progress = progress

@@ -50,6 +50,7 @@ from core.generation.events import GenerationEvent
 from core.generation.jobs import Ending, FreeQuotaExhausted, TooManyActiveJobs
 from core.generation.lifecycle import Lifecycle
 from core.generation.offer import Offer
+from core.generation.ports import GenerationApp
 from core.generation.progress import cancel_keyboard, progress_text
 from core.url_fetch import UrlRefused
 
@@ -92,7 +93,7 @@ def quoted(text: str) -> str:
 
 
 class Ordering:
-    def __init__(self, app, offer: Offer, lifecycle: Lifecycle):
+    def __init__(self, app: GenerationApp, offer: Offer, lifecycle: Lifecycle):
         self.app = app
         self.offer = offer
         self.lifecycle = lifecycle
@@ -338,11 +339,11 @@ class Ordering:
             case CancelJob(job_id=job_id):
                 self.cancel_job(ctx, job_id)
             case StopDraftJob(token=token):
-                job_id = self.app.jobs.by_draft(ctx.user_id, f"{ctx.user_id}:{token}")
-                if job_id is None:
+                found = self.app.jobs.by_draft(ctx.user_id, f"{ctx.user_id}:{token}")
+                if found is None:
                     ctx.answer_callback(t("gen_cannot_cancel"), alert=True)
                 else:
-                    self.cancel_job(ctx, job_id)
+                    self.cancel_job(ctx, found)
             case None:
                 ctx.answer_callback()
                 ctx.reply(t("stale_button"))

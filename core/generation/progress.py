@@ -35,6 +35,7 @@ from core.bot.texts import language, t
 from core.db import UNAVAILABLE_ERRORS
 from core.generation.buttons import CancelJob
 from core.generation.contract import FinishedElsewhere
+from core.generation.ports import GenerationApp
 from core.telegram.client import pages
 
 log = logging.getLogger("genbot.progress")
@@ -117,7 +118,7 @@ class _Watch:
 class Progress:
     """The progress messages of the jobs this process runs."""
 
-    def __init__(self, app, *, on_ended=None, tick_s: float = 0.5):
+    def __init__(self, app: GenerationApp, *, on_ended=None, tick_s: float = 0.5):
         self.app = app
         self.on_ended = on_ended  # (job id) -> put the ending's words back, if any
         self.tick_s = tick_s
@@ -241,7 +242,8 @@ class Progress:
             watch.messages.append(watch.message_id)
         with language(watch.lang):
             markup = cancel_keyboard(CancelJob(watch.job_id).pack())
-        wanted = pages(watch.text)
+        text = watch.text or ""
+        wanted = pages(text)
         telegram = self.app.telegram
         for index, page in enumerate(wanted):
             last = index == len(wanted) - 1
@@ -256,7 +258,7 @@ class Progress:
                     watch.chat_id, page, reply_markup=markup).message_id)
         watch.shown = wanted
         try:  # what the user has now read is what a cancel charges for
-            self.app.jobs.keep_partial(watch.job_id, watch.text, watch.usage)
+            self.app.jobs.keep_partial(watch.job_id, text, watch.usage)
         except UNAVAILABLE_ERRORS:
             pass
         self._check_ended(watch)

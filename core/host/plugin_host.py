@@ -26,14 +26,16 @@ import logging
 import os
 import threading
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, Protocol
 
 import pluggy
 import psycopg2.errors
 
-from core.bot.dispatch import RedeliveryNeeded
+from core.bot.dispatch import RedeliveryNeeded, Router
 from core.bot.texts import language, languages, register_texts, t
 from core.db import UNAVAILABLE_ERRORS
 from core.host import hookspecs
@@ -56,6 +58,16 @@ CONTRIBUTION_HOOKS = ("generation_providers", "menu_buttons", "bot_commands", "c
                       "flow_handlers", "update_handlers", "web_routes")
 KNOWN_HOOKS = frozenset(name for name, value in vars(hookspecs).items()
                         if hasattr(value, "genbot_spec"))
+
+
+class HostApp(Protocol):
+    """What the plugin host uses of the application (``core.app.App`` is one): its
+    router, to register what plugins add, and its menu."""
+
+    router: Router
+
+    def add_button(self, label: str, handler, *, order: int = 100, owner: str = "core",
+                   needs_db: bool = True, lang: str | None = None) -> None: ...
 
 
 class PluginSettingError(ValueError):
@@ -190,10 +202,10 @@ class PluginHost:
         self.missing_tables: set[str] = set()
         # Called when `users` or `balances` is not the table it was (dropped, recreated):
         # the user cache vouches for rows of the old ones (App: UserCache.forget).
-        self.on_user_tables_recreated = None
+        self.on_user_tables_recreated: Callable[..., None] | None = None
         self._user_tables: dict[str, int | None] | None = None
         self.trace = bool(self.env.get("GENBOT_TRACE_PLUGINS"))
-        self._contributions: list[tuple[Plugin, str, object, str | None]] = []
+        self._contributions: list[tuple[Plugin, str, Any, str | None]] = []
 
     # -- loading and configuring -------------------------------------------------------
 
@@ -411,7 +423,7 @@ class PluginHost:
             log.info("trace: %s.%s(%s) -> %r", plugin.name, hook_name, shown, result)
         return result
 
-    def call(self, hook_name: str, *, include_degraded: bool = False, **kwargs) -> list[tuple[Plugin, object]]:
+    def call(self, hook_name: str, *, include_degraded: bool = False, **kwargs) -> list[tuple[Plugin, Any]]:
         """Call one hook on every enabled plugin, each isolated; (plugin, result) pairs
         of the answers that are not None. A ``firstresult`` hook stops at the first."""
         first_only = getattr(self.pm.hook, hook_name).spec.opts.get("firstresult", False)
@@ -452,7 +464,7 @@ class PluginHost:
         guarded.__name__ = getattr(handler, "__name__", "handler")
         return guarded
 
-    def collect(self, app) -> None:
+    def collect(self, app: HostApp) -> None:
         """Ask every active plugin what it adds (``CONTRIBUTION_HOOKS``), all of it
         before any of it is used: a plugin whose answer raises or is not a list fails
         whole, leaving no button or route behind.
@@ -475,7 +487,7 @@ class PluginHost:
                 continue
             self._contributions += [(plugin, *entry) for entry in found]
 
-    def _contribution(self, plugin: Plugin, hook_name: str, app) -> list:
+    def _contribution(self, plugin: Plugin, hook_name: str, app: HostApp) -> list:
         impl = self._impl(plugin, hook_name)
         if impl is None:
             return []
@@ -487,12 +499,12 @@ class PluginHost:
             raise HookRaised(f"{hook_name} raised {first_line(exc, with_type=True)}") from exc
         return list(items or [])
 
-    def contributions(self, hook_name: str) -> list[tuple[Plugin, object]]:
+    def contributions(self, hook_name: str) -> list[tuple[Plugin, Any]]:
         """(plugin, item) that active plugins added through ``hook_name`` (after ``collect``)."""
         return [(plugin, item) for plugin, hook, item, _lang in self._contributions
                 if hook == hook_name and plugin.active]
 
-    def install(self, app) -> None:
+    def install(self, app: HostApp) -> None:
         """Register every active plugin's buttons, commands, callbacks and flows. A
         plugin claiming a flow another one handles fails before any of it is registered."""
         for plugin in list(self.plugins.values()):
@@ -509,7 +521,7 @@ class PluginHost:
             for hook_name, item, lang in mine:
                 self._install_one(app, plugin, hook_name, item, lang)
 
-    def _install_one(self, app, plugin: Plugin, hook_name: str, item, lang: str | None = None) -> None:
+    def _install_one(self, app: HostApp, plugin: Plugin, hook_name: str, item, lang: str | None = None) -> None:
         if hook_name == "menu_buttons":
             app.add_button(item.label, self.guard(plugin, item.handler), order=item.order,
                            owner=plugin.name, lang=lang)

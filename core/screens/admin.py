@@ -13,6 +13,7 @@ import re
 from core.accounts.balances import InsufficientFunds, InvalidAmount, to_money
 from core.bot.texts import money, t
 from core.db import DEGRADED_ERRORS
+from core.generation.ports import GenerationApp
 
 _ADJUST = re.compile(r"^(\d{1,19})\s+([+-]?)(\S+)\s+(.{3,200})$", re.S)
 
@@ -77,7 +78,7 @@ def adjust(ctx, args: str) -> None:
                 change=money(-amount if sign == "-" else amount, signed=True), balance=money(balance)))
 
 
-def register(app) -> None:
+def register(app: GenerationApp) -> None:
     app.router.command("health", health, admin_only=True, needs_db=False)
     app.router.command("user", user_card, admin_only=True)
     app.router.command("adjust", adjust, admin_only=True)

@@ -17,6 +17,7 @@ from core.bot.texts import money, t
 from core.db import DEGRADED_ERRORS
 from core.generation.buttons import CancelJob, HistoryPage
 from core.generation.catalog import title_of
+from core.generation.ports import GenerationApp
 from core.generation.progress import cancel_keyboard
 from core.screens import admin
 
@@ -33,7 +34,7 @@ def start(ctx, payload: str = "") -> None:
     ctx.reply_with_menu(t("welcome", name=name))
 
 
-def _support(app) -> str:
+def _support(app: GenerationApp) -> str:
     return app.config.support_contact or t("support_none")
 
 
@@ -128,7 +129,7 @@ def terms(ctx, *_args) -> None:
                                quota=ctx.app.jobs.free_quota))
 
 
-def register(app) -> None:
+def register(app: GenerationApp) -> None:
     admin.register(app)
     app.router.command("start", start, needs_db=False)
     app.router.command("help", help_, needs_db=False)

@@ -18,11 +18,13 @@ import threading
 import time
 from pathlib import Path
 
+from core.app import App
+
 PROMPT = "вы> "
 
 
 class Console:
-    def __init__(self, app, files_dir: Path, user_id: int = 100_000_001, out=sys.stdout):
+    def __init__(self, app: App, files_dir: Path, user_id: int = 100_000_001, out=sys.stdout):
         self.app = app
         self.files_dir = Path(files_dir)
         self.files_dir.mkdir(parents=True, exist_ok=True)

@@ -14,12 +14,13 @@ import threading
 from telebot import apihelper
 
 from core import logs
+from core.app import App
 
 log = logging.getLogger("genbot.polling")
 
 
 class Poller:
-    def __init__(self, app, long_poll_s: int = 25):
+    def __init__(self, app: App, long_poll_s: int = 25):
         self.app = app
         self.long_poll_s = long_poll_s
         self._stop = threading.Event()

@@ -62,8 +62,8 @@ def request_state(data: bytes, max_head: int, max_body: int):
     if _CHUNKED.search(head):
         state = _chunked_state(data, body, max_body)
     else:
-        length = _CONTENT_LENGTH.search(head)
-        length = int(length[1]) if length else 0
+        declared = _CONTENT_LENGTH.search(head)
+        length = int(declared[1]) if declared else 0
         if length > max_body:
             return BODY_TOO_LARGE
         state = ARRIVED if len(data) - body >= length else PARTIAL

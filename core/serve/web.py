@@ -19,12 +19,14 @@ import hmac
 import json
 import logging
 import re
+from typing import Any
 from urllib.parse import quote
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from core import logs, metrics
+from core.app import App
 from core.db import CORE_TABLES, DEGRADED_ERRORS, UNAVAILABLE_ERRORS
 from core.generation.contract import GenerationOutput
 from core.generation.jobs import failing_providers
@@ -43,26 +45,27 @@ def _json(body: dict, status: int = 200) -> Response:
                     mimetype="application/json")
 
 
-def readiness(app) -> tuple[dict, int]:
+def readiness(app: App) -> tuple[dict, int]:
     """What /readyz reports to the operator: 503 when the database or the users table is
     not there."""
-    report = {"database": "ok", "schema": {"missing": []}}
+    missing: list[str] = []
+    report: dict[str, Any] = {"database": "ok", "schema": {"missing": missing}}
     try:
         rows = app.db.fetch_all(
             "SELECT name FROM unnest(%s::text[]) AS name "
             "WHERE to_regclass('public.' || name) IS NULL", (list(CORE_TABLES),))
-        report["schema"]["missing"] = [r[0] for r in rows]
+        missing += [r[0] for r in rows]
     except UNAVAILABLE_ERRORS as exc:
         report["database"] = "unreachable"
         report["error"] = logs.first_line(exc)
     report["plugins"] = {p["name"]: {"state": p["state"], "reason": p["reason"]}
                          for p in app.plugins.as_json()}
-    ready = report["database"] == "ok" and "users" not in report["schema"]["missing"]
+    ready = report["database"] == "ok" and "users" not in missing
     report["status"] = "ready" if ready else "unavailable"
     return report, (200 if ready else 503)
 
 
-def providers_report(app) -> dict:
+def providers_report(app: App) -> dict:
     """Each running provider: "ok", or "failing" with why and since when (its account
     could not be used, and none of its jobs succeeded since)."""
     report = {name: {"state": "ok"} for name in app.offer.providers}
@@ -97,7 +100,7 @@ def _guarded_view(plugin, view):
     return guarded
 
 
-def create_web_app(app) -> Flask:
+def create_web_app(app: App) -> Flask:
     web = Flask("genbot")
     web.config["MAX_CONTENT_LENGTH"] = app.config.webhook_max_bytes
     secret = (app.config.webhook_secret or "").encode()

@@ -202,7 +202,7 @@ def _too_large(exc: Exception) -> bool:
 def chat_unreachable(exc: Exception) -> bool:
     """Telegram refused because of the chat (403 Forbidden: blocked, kicked, deactivated;
     400 chat not found), so no message, in any form, will reach it."""
-    if not is_permanent(exc):
+    if not isinstance(exc, ApiTelegramException) or not is_permanent(exc):
         return False
     return exc.error_code == 403 or any(words in str(exc.description).lower() for words in _CHAT_GONE)
 
@@ -219,9 +219,10 @@ class TelegramApi:
         self._thread = threading.local()
         self._message_ids = iter(range(1, 1 << 62))
         self._ids_lock = threading.Lock()
-        apihelper.API_URL = self.api_url + "/bot{0}/{1}"
-        apihelper.FILE_URL = self.api_url + "/file/bot{0}/{1}"
-        apihelper.CUSTOM_REQUEST_SENDER = self._send
+        # pyTelegramBotAPI's module settings (typed None there): where it sends, and how.
+        apihelper.API_URL = self.api_url + "/bot{0}/{1}"  # type: ignore[assignment]
+        apihelper.FILE_URL = self.api_url + "/file/bot{0}/{1}"  # type: ignore[assignment]
+        apihelper.CUSTOM_REQUEST_SENDER = self._send  # type: ignore[assignment]
         # Only for calls out: updates are routed by core.bot.dispatch, not by TeleBot.
         self.bot = telebot.TeleBot(token or LOCAL_TOKEN, threaded=False, validate_token=False)
         self._later: queue.Queue = queue.Queue(maxsize=10_000)

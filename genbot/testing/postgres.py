@@ -42,11 +42,15 @@ class TestPostgres:
         return self
 
     def settings(self, dbname: str) -> DatabaseSettings:
-        return DatabaseSettings(host=self.admin.host, port=self.admin.port, dbname=dbname,
-                                user=self.admin.user)
+        admin = self._started()
+        return DatabaseSettings(host=admin.host, port=admin.port, dbname=dbname, user=admin.user)
+
+    def _started(self) -> DatabaseSettings:
+        assert self.admin is not None, "TestPostgres.start() first"
+        return self.admin
 
     def _admin(self, sql: str) -> None:
-        query_once(self.admin, sql)
+        query_once(self._started(), sql)
 
     def create(self, template: str | None = None, name: str | None = None) -> DatabaseSettings:
         name = name or f"t{os.getpid()}_{next(_names)}"
@@ -64,4 +68,4 @@ class TestPostgres:
 def url_for(settings: DatabaseSettings) -> str:
     """A DATABASE_URL for a unix-socket database, as an operator would write it."""
     return (f"postgresql://{settings.user}@/{settings.dbname}"
-            f"?host={quote(settings.host)}&port={settings.port}")
+            f"?host={quote(settings.host or '')}&port={settings.port}")
