@@ -193,8 +193,6 @@ def parse_database_url(url: str) -> DatabaseSettings:
 
 
 DB_PARTS = ("DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD")
-# libpq's own variables (https://www.postgresql.org/docs/current/libpq-envars.html).
-PG_VARIABLES = ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")
 
 
 def _database(env) -> DatabaseSettings | None:

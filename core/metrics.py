@@ -32,8 +32,6 @@ GENERATIONS = Counter("genbot_generations_total", "Finished generations by model
 PAYMENTS = Counter("genbot_payments_total", "Payments by source and result (credited, duplicate)",
                    ["source", "result"])
 
-PLUGIN_STATES = ("enabled", "disabled", "degraded", "failed")
-
 
 class Reported(Protocol):
     """What the gauges read of the application (``core.app.App`` is one): each member is
@@ -55,7 +53,7 @@ class _Live:
         plugins = GaugeMetricFamily("genbot_plugin_state", "1 for each plugin's current state",
                                     labels=["plugin", "state"])
         for plugin in app.plugins.plugins.values():
-            for state in PLUGIN_STATES:
+            for state in app.plugins.STATES:
                 plugins.add_metric([plugin.name, state], 1 if plugin.state == state else 0)
         yield plugins
         pool = GaugeMetricFamily("genbot_db_pool_connections", "This worker's pool: busy and max",

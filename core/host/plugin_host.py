@@ -48,6 +48,7 @@ BUILTIN_PLUGINS = ("plugins.generation_events", "plugins.projects", "plugins.ref
                    "plugins.providers.openai", "plugins.providers.replicate", "plugins.providers.fal")
 ENTRY_POINT_GROUP = "genbot.plugins"
 ENABLED, DISABLED, DEGRADED, FAILED = "enabled", "disabled", "degraded", "failed"
+STATES = (ENABLED, DISABLED, DEGRADED, FAILED)
 # Tables whose rows the user cache vouches for: a user it knows has both rows.
 USER_TABLES = ("balances", "users")
 
@@ -188,6 +189,8 @@ def _coerce_text(name: str, default, text: str):
 
 
 class PluginHost:
+    STATES = STATES  # a plugin's states, for whoever reports them (the metrics)
+
     def __init__(self, plugins_file: Path | None = None, env=None):
         self.env = os.environ if env is None else env
         self.plugins_file = Path(plugins_file or "plugins.toml")
@@ -199,7 +202,6 @@ class PluginHost:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._db = None
-        self.missing_tables: set[str] = set()
         # Called when `users` or `balances` is not the table it was (dropped, recreated):
         # the user cache vouches for rows of the old ones (App: UserCache.forget).
         self.on_user_tables_recreated: Callable[..., None] | None = None
@@ -351,7 +353,6 @@ class PluginHost:
                 if self.on_user_tables_recreated:
                     self.on_user_tables_recreated()
             self._user_tables = identity
-            self.missing_tables = missing
             for plugin in self.plugins.values():
                 if not plugin.active:
                     continue
@@ -545,7 +546,7 @@ class PluginHost:
 
     def summary(self) -> str:
         counts = {state: [p for p in self.plugins.values() if p.state == state]
-                  for state in (ENABLED, DISABLED, DEGRADED, FAILED)}
+                  for state in STATES}
         parts = [f"{len(self.plugins)} loaded"] + [f"{len(v)} {k}" for k, v in counts.items() if v]
         details = [f"{p.name}: {p.reason}" for k in (DEGRADED, FAILED) for p in counts[k]]
         return "plugins: " + ", ".join(parts) + (f" ({'; '.join(details)})" if details else "")

@@ -97,8 +97,3 @@ def settle_by_refund(app, charge_id: str) -> str:
                    "WHERE external_id = %s AND status = 'review'", (charge_id,))
     return "manual"
 
-
-def awaiting_review(db, limit: int = 50) -> list:
-    return db.fetch_all("SELECT source, external_id, user_id, currency, total_amount, review_reason, "
-                        "created_at FROM payments WHERE status = 'review' ORDER BY id LIMIT %s",
-                        (limit,))
