@@ -16,11 +16,14 @@ thing twice:
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from core import logs
-from core.app import App
 from core.db import UNAVAILABLE_ERRORS
 from core.generation.jobs import Ending
+
+if TYPE_CHECKING:  # the App is built later than this module is imported (serve's metrics)
+    from core.app import App
 
 log = logging.getLogger("genbot.cleanup")
 

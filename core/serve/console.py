@@ -17,8 +17,11 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from core.app import App
+if TYPE_CHECKING:  # the App is built later than this module is imported (serve's metrics)
+    from core.app import App
+
 
 PROMPT = "вы> "
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from telebot import apihelper
 
 from core import logs
-from core.app import App
+
+if TYPE_CHECKING:  # the App is built later than this module is imported (serve's metrics)
+    from core.app import App
 
 log = logging.getLogger("genbot.polling")
 

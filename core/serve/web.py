@@ -19,19 +19,21 @@ import hmac
 import json
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from core import logs, metrics
-from core.app import App
 from core.db import CORE_TABLES, DEGRADED_ERRORS, UNAVAILABLE_ERRORS
 from core.generation.contract import GenerationOutput
 from core.generation.jobs import failing_providers
 from core.generation.result_files import result_files
 from core.url_fetch import UrlRefused
+
+if TYPE_CHECKING:  # the App is built later than this module is imported (serve's metrics)
+    from core.app import App
 
 log = logging.getLogger("genbot.web")
 
