@@ -25,7 +25,7 @@ from pathlib import Path
 from bench.harness import BenchPostgres, machine
 from core.app import App
 from core.config import load_config
-from core.generation.jobs import JobRunner
+from core.generation.workers import JobRunner
 from core.host.plugin_host import PluginHost
 from core.serve.web import create_web_app
 from genbot.testing import updates

@@ -24,8 +24,9 @@ from core.bot.updates import Claim, UpdateLedger, sender_of, update_type
 from core.config import Config, DatabaseSettings
 from core.db import Database
 from core.generation.catalog import load_catalog
-from core.generation.jobs import Job, JobQueue, JobRunner
+from core.generation.jobs import Job, JobQueue
 from core.generation.lifecycle import Generation
+from core.generation.workers import JobRunner
 from core.host.plugin_host import ENABLED, PluginHost
 from core.screens import handlers
 from core.telegram.client import RateLimits, TelegramApi
@@ -99,7 +100,7 @@ class App:
         self.runner = JobRunner(
             self.jobs, self.generation.run_job, threads=self.config.job_workers,
             heartbeat_s=self.config.job_heartbeat_s, sweep_s=self.config.job_sweep_s,
-            on_lost=self.generation.end_lost,
+            listen=self.config.job_listen, on_lost=self.generation.end_lost,
             on_untold=lambda job, dead_holder: self.generation.delivery.tell(job, steal_from=dead_holder))
         return self.runner.start()
 
