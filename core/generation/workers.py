@@ -104,7 +104,7 @@ class JobListener:
                         self.queue.wake_workers()
                     last_look = now
             except Exception:
-                log.exception("job listener failed; it goes on")
+                log.exception("job listener: unexpected error; it goes on")
                 self._drop()
                 self._stop.wait(1.0)
         self._drop()
@@ -126,7 +126,7 @@ class JobListener:
             self._conn.poll()
         except UNAVAILABLE_ERRORS as exc:
             # One that worked may have been the only one closed: try again at once.
-            self._failed("lost its connection", exc, time.monotonic(), at_once=self.listening)
+            self._failed("lost its connection to", exc, time.monotonic(), at_once=self.listening)
             return 0
         heard, jobs = self._conn.notifies[:], 0
         self._conn.notifies.clear()
@@ -147,7 +147,7 @@ class JobListener:
             # test never arrives.
             self.queue.db.execute("SELECT pg_notify(%s, %s)", (CHANNEL, CHECK_PREFIX + token))
         except psycopg2.Error as exc:
-            self._failed("cannot connect", exc, now)
+            self._failed("cannot listen on", exc, now)
             return
         self._check, self._check_until = token, now + CHECK_WAIT_S
 
@@ -185,10 +185,11 @@ class JobListener:
             self._delay = min(self._delay * 2, RETRY_MAX_S)
         if self._down_since is None:
             self._down_since = now
-            log.warning("job listener %s (%s): idle workers look at the queue every %g s until "
-                        "it is back", what, logs.first_line(exc, with_type=True), self.poll_s)
+            log.warning("job listener: %s %s (%s): idle workers look at the queue every %g s "
+                        "until it is back", what, self.settings.describe(),
+                        logs.first_line(exc, with_type=True), self.poll_s)
         else:
-            log.debug("job listener %s again (%s)", what, logs.first_line(exc))
+            log.debug("job listener: still not listening (%s)", logs.first_line(exc))
 
     def _drop(self) -> None:
         self.listening = False
