@@ -8,8 +8,12 @@ Three figures, in one run against one PostgreSQL:
 2. full jobs — jobs/s with the demo provider rendering a PNG and the result sent to a
    Bot API stand-in (answering at once), as in production;
 3. idle latency — for single jobs on an idle system: queue pickup (commit of the
-   job to a worker holding it), the queue's own time (pickup + finish), and confirm
-   (the webhook update) to the result arriving at the Bot API stand-in.
+   job to a worker holding it) when this process queued it (it rings its own workers)
+   and when another did (only the NOTIFY wakes them), the queue's own time (pickup +
+   finish), and confirm (the webhook update) to the result arriving at the Bot API
+   stand-in;
+4. idle cost — statements the idle process sends in 10 s, listening for jobs and with
+   JOB_LISTEN=0 (polling every 0.5 s).
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from bench.harness import BenchPostgres, machine
 from core.app import App
 from core.config import load_config
 from core.generation.contract import GenerationOutput
-from core.generation.jobs import Ending, JobRunner
+from core.generation.jobs import Ending
+from core.generation.workers import JobRunner
 from core.host.plugin_host import PluginHost
 from core.serve.web import create_web_app
 from genbot.testing import updates
@@ -78,6 +83,14 @@ def run_until_done(app: App, execute, count: int, threads: int) -> float:
     return elapsed
 
 
+def wait_listening(runner: JobRunner, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not runner.listener.listening:
+        if time.monotonic() > deadline:
+            raise SystemExit("the job listener never heard its own test notification")
+        time.sleep(0.01)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2000)
@@ -104,27 +117,46 @@ def main() -> None:
         enqueue(app, args.jobs)
         full = run_until_done(app, app.lifecycle.run_job, args.jobs, args.threads)
 
-        # 3. idle latency, one job at a time
-        pickups, queue_times = [], []
+        # 3. idle latency, one job at a time: queued here (rung at once), then elsewhere
+        # (the NOTIFY alone wakes the worker)
+        pickups, notified_pickups, queue_times = [], [], []
         committed = {}
 
         def timed(job):
+            while job.id not in committed:  # the NOTIFY can beat the enqueuer's own clock
+                time.sleep(0)
             pickup = time.perf_counter() - committed[job.id]
             started = time.perf_counter()
             app.jobs.settle(job.id, Ending.succeeded(GenerationOutput("text", text="")))
-            pickups.append(pickup * 1000)
+            (pickups if ring_here else notified_pickups).append(pickup * 1000)
             queue_times.append((pickup + time.perf_counter() - started) * 1000)
             done.set()
 
         done = threading.Event()
-        runner = JobRunner(app.jobs, timed, threads=args.threads, poll_s=0.5, heartbeat_s=1.0,
+        runner = JobRunner(app.jobs, timed, threads=args.threads, heartbeat_s=1.0,
                            sweep_s=3600).start()
-        for _ in range(args.samples):
-            done.clear()
-            [job_id] = enqueue(app, 1)
-            committed[job_id] = time.perf_counter()
-            app.jobs.wake_workers()
-            done.wait(10)
+        wait_listening(runner)
+        for ring_here in (True, False):
+            for _ in range(args.samples):
+                done.clear()
+                [job_id] = enqueue(app, 1)
+                committed[job_id] = time.perf_counter()
+                if ring_here:
+                    app.jobs.wake_workers()
+                done.wait(10)
+                time.sleep(0.05)  # idle again: the worker is back waiting
+
+        # 4. idle cost: statements in 10 s with nothing queued
+        idle = {}
+        for listen in (True, False):
+            if not listen:
+                runner.stop()
+                runner = JobRunner(app.jobs, timed, threads=args.threads, heartbeat_s=1.0,
+                                   sweep_s=3600, listen=False).start()
+            time.sleep(1.0)  # past the start's claims
+            pg.reset_statements()
+            time.sleep(10)
+            idle[listen] = pg.statements("bench_jobs")
         runner.stop()
 
         runner = JobRunner(app.jobs, app.lifecycle.run_job, threads=args.threads, poll_s=0.5,
@@ -160,9 +192,12 @@ def main() -> None:
     print(f"queue only (claim + finish with money):  {args.jobs / queue_only:7.0f} jobs/s   "
           f"{statements:.1f} statements/job")
     print(f"full jobs (demo PNG + sendPhoto):        {args.jobs / full:7.0f} jobs/s")
-    print(f"idle pickup (commit -> worker):          {describe(pickups)}")
+    print(f"idle pickup, queued here (commit -> worker):      {describe(pickups)}")
+    print(f"idle pickup, queued elsewhere (NOTIFY -> worker): {describe(notified_pickups)}")
     print(f"idle queue time (pickup + finish):       {describe(queue_times)}")
     print(f"idle confirm -> result at Bot API:       {describe(confirm_to_result)}")
+    print(f"idle for 10 s, {args.threads} workers: {idle[True]} statements listening, "
+          f"{idle[False]} polling (JOB_LISTEN=0)")
 
 
 if __name__ == "__main__":

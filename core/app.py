@@ -27,11 +27,12 @@ from core.db import Database
 from core.generation.catalog import load_catalog
 from core.generation.delivery import Delivery
 from core.generation.history import History
-from core.generation.jobs import Ending, Job, JobQueue, JobRunner
+from core.generation.jobs import Ending, Job, JobQueue
 from core.generation.lifecycle import Lifecycle
 from core.generation.offer import Offer
 from core.generation.ordering import Ordering
 from core.generation.progress import Progress
+from core.generation.workers import JobRunner
 from core.host.plugin_host import ENABLED, PluginHost
 from core.screens import handlers
 from core.telegram.client import RateLimits, TelegramApi
@@ -110,6 +111,7 @@ class App:
         self.runner = JobRunner(
             self.jobs, self.lifecycle.run_job, threads=self.config.job_workers,
             heartbeat_s=self.config.job_heartbeat_s, sweep_s=self.config.job_sweep_s,
+            listen=self.config.job_listen,
             on_lost=lambda job_id, status: self.lifecycle.end(job_id, Ending.found_lost(status)),
             on_untold=lambda job, dead_holder: self.delivery.deliver(job, steal_from=dead_holder))
         return self.runner.start()

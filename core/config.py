@@ -91,6 +91,8 @@ class Config:
     job_lock_ttl_s: float = 60.0
     job_heartbeat_s: float = 5.0
     job_sweep_s: float = 15.0
+    # Idle workers wake on LISTEN/NOTIFY; off (PgBouncer in transaction mode): they poll.
+    job_listen: bool = True
     log_level: str = "INFO"
     bot_mode: str = "webhook"
     show_demo_models: bool = False
@@ -347,6 +349,7 @@ def load_config(env=None) -> Config:
         job_lock_ttl_s=_float(env, "JOB_LOCK_TTL", 60.0, 1.0, 86_400.0),
         job_heartbeat_s=_float(env, "JOB_HEARTBEAT", 5.0, 0.1, 3600.0),
         job_sweep_s=_float(env, "JOB_SWEEP_INTERVAL", 15.0, 0.1, 3600.0),
+        job_listen=_bool(env, "JOB_LISTEN", True),
         log_level=log_level,
         bot_mode=bot_mode,
         show_demo_models=_bool(env, "SHOW_DEMO_MODELS", False),

@@ -19,6 +19,7 @@ import psycopg2
 import psycopg2.errors
 import psycopg2.extensions
 import psycopg2.pool
+import psycopg2.sql
 
 from core import logs
 from core.config import DatabaseSettings
@@ -74,6 +75,10 @@ class _KeepAlivePool(psycopg2.pool.ThreadedConnectionPool):
                 close = True
             elif status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
                 conn.rollback()
+        # Behind PgBouncer in transaction mode a server connection may carry another
+        # client's LISTEN (the job listener's, before it finds out): psycopg2 keeps every
+        # notification it delivers, so a pooled connection would collect them forever.
+        del conn.notifies[:]
         if close or conn.closed:
             self._idle_since.pop(id(conn), None)
             return super()._putconn(conn, key, close=True)
@@ -238,6 +243,25 @@ def connect_once(settings: DatabaseSettings, **extra):
     kwargs.update(extra)
     conn = psycopg2.connect(**kwargs)
     conn.autocommit = True
+    return conn
+
+
+def listening_connection(settings: DatabaseSettings, channel: str, *, application_name: str):
+    """A connection of its own, outside the pool, that has run ``LISTEN channel``.
+
+    Its owner waits on it with ``select()``, then calls ``conn.poll()`` and takes
+    ``conn.notifies``. No ``options`` (a PgBouncer refuses them; a listener runs no
+    query to time out), and TCP keepalives, so a server gone without a word shows up as
+    an error within about a minute rather than as silence.
+    """
+    conn = connect_once(settings, application_name=application_name, keepalives=1,
+                        keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(psycopg2.sql.SQL("LISTEN {}").format(psycopg2.sql.Identifier(channel)))
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 

@@ -291,7 +291,7 @@ def test_a_ledger_lost_while_a_paid_job_runs_fails_the_job_uncharged(db_settings
 def test_two_processes_share_the_queue_without_running_a_job_twice(db_settings, bot_api, tmp_path):
     from collections import Counter
 
-    from core.generation.jobs import JobRunner
+    from core.generation.workers import JobRunner
     first, _ = make_app(db_settings, bot_api, tmp_path=tmp_path)
     second, _ = make_app(db_settings, bot_api, tmp_path=tmp_path)
     runs, lock = Counter(), threading.Lock()

@@ -1,4 +1,4 @@
-"""The generation job queue in PostgreSQL, and the worker threads that run it.
+"""The generation job queue in PostgreSQL (its worker threads: core/generation/workers.py).
 
 A job is created in the same transaction that holds its price (paid) or uses one of
 the day's free generations (free). Workers in every serve process claim queued jobs
@@ -11,20 +11,20 @@ stopped (its process died) is failed by the sweeper and its hold released. Telli
 the user is tracked apart (``claim_delivery`` … ``delivered``): a job counts as told
 only once the Bot API accepted the message.
 
-Whoever queues a job rings the queue (``wake_workers``) and idle workers of this process
-wait on it (``wait_for_work``): the queue is what both sides already hold, so the code
-that queues jobs needs no reference to the runner.
+Queuing a job sends ``NOTIFY genbot_jobs`` in its transaction, which each process's
+listener (core/generation/workers.py) hears; the process that queued it also rings the
+queue at once (``wake_workers``). Idle workers wait on the queue (``wait_for_work``)
+and claim only when rung: the queue is what both sides already hold, so the code that
+queues jobs needs no reference to the runner.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,12 +33,11 @@ from decimal import Decimal
 from psycopg2.extras import Json
 
 from core.accounts.balances import MONEY_TABLES_COLUMNS, Balances
-from core.db import UNAVAILABLE_ERRORS, Database
+from core.db import Database
 from core.generation.contract import GenerationFailed, GenerationOutput, GenerationTimeout
 
-log = logging.getLogger("genbot.jobs")
-
 TERMINAL = ("succeeded", "failed", "timeout", "cancelled")
+CHANNEL = "genbot_jobs"  # NOTIFY'd in the transaction that queues a job
 _ACTIVE_LOCK_CLASS = 0x6A6F62  # pg_advisory_xact_lock's first key for "a user's jobs"
 _COLUMNS = ("id, user_id, chat_id, model_id, category, provider, inputs, price_rub, is_free, "
             "reservation_id, status, timeout_s, task_id, progress_message_id, request_id, "
@@ -203,23 +202,40 @@ class JobQueue:
         self.lock_ttl_s = lock_ttl_s
         self.max_active = max_active  # per user, queued + running; None: no cap
         self._new_work = threading.Condition()
-        self._signals = 0  # jobs queued here that no idle worker has woken for yet
+        self._signals = 0  # rings no idle worker has answered yet
+        self._waiting = 0  # workers inside wait_for_work
 
     # -- waking this process's workers -----------------------------------------------------
 
     def wake_workers(self) -> None:
-        """A job was queued by this process: let an idle worker take it now."""
+        """A job may be there to take (queued here or anywhere, or the idle poll's turn):
+        one idle worker claims now.
+
+        A ring already waiting for an answer guarantees a claim after this one's job was
+        committed, and a worker that gets a job rings again, so rings beyond the waiting
+        workers (at least one) are dropped: after a burst, no idle worker claims in vain
+        once for every job of it.
+        """
         with self._new_work:
-            self._signals += 1
+            self._signals = min(self._signals + 1, max(1, self._waiting))
             self._new_work.notify()
 
-    def wait_for_work(self, timeout_s: float, stop: threading.Event) -> None:
-        """An idle worker's pause: until a job is queued here, ``stop`` is set (and
+    def wait_for_work(self, stop: threading.Event, timeout_s: float | None = None) -> None:
+        """An idle worker's pause: until the queue is rung, ``stop`` is set (and
         ``release_waiting`` called) or ``timeout_s`` passes."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
         with self._new_work:
-            if self._signals == 0 and not stop.is_set():
-                self._new_work.wait(timeout_s)
-            self._signals = max(0, self._signals - 1)
+            self._waiting += 1
+            try:
+                while self._signals == 0 and not stop.is_set():
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        return
+                    self._new_work.wait(left)
+                if self._signals:
+                    self._signals -= 1
+            finally:
+                self._waiting -= 1
 
     def release_waiting(self) -> None:
         with self._new_work:
@@ -260,7 +276,7 @@ class JobQueue:
                                              key=f"job:{job_id}")
             tx.execute("UPDATE generation_jobs SET reservation_id = %s WHERE id = %s",
                        (reservation.id, job_id))
-        tx.execute("NOTIFY genbot_jobs")
+        tx.execute(f"NOTIFY {CHANNEL}")  # every process's listener wakes an idle worker
         return job_id, True
 
     def _check_active(self, tx, user_id: int, draft_key: str, *, paid: bool) -> None:
@@ -334,10 +350,6 @@ class JobQueue:
     def set_task_id(self, job_id: int, task_id: str) -> None:
         self.db.execute("UPDATE generation_jobs SET task_id = %s, updated_at = NOW() WHERE id = %s",
                         (task_id, job_id))
-
-    def set_progress_message(self, job_id: int, message_id: int) -> None:
-        self.db.execute("UPDATE generation_jobs SET progress_message_id = %s WHERE id = %s",
-                        (message_id, job_id))
 
     def keep_partial(self, job_id: int, text: str, usage: dict | None = None) -> None:
         """The streamed answer as far as its user has been shown it: a cancel, in any
@@ -541,98 +553,3 @@ def _dead_local_worker(locked_by: str | None) -> bool:
     except PermissionError:
         return False
     return False
-
-
-class JobRunner:
-    """Worker threads of one serve process, plus one housekeeping thread."""
-
-    def __init__(self, queue: JobQueue, execute, *, threads: int = 4, poll_s: float = 0.5,
-                 heartbeat_s: float = 5.0, sweep_s: float = 15.0, on_lost=None,
-                 on_untold=None):
-        self.queue = queue
-        self.execute = execute
-        self.threads = threads
-        self.poll_s = poll_s
-        self.heartbeat_s = heartbeat_s
-        self.sweep_s = sweep_s
-        self.on_lost = on_lost  # (job id, status): end it
-        self.on_untold = on_untold  # (job, dead holder of its delivery or None): tell its user
-        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self._running: set[int] = set()
-        self._running_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-
-    def start(self) -> JobRunner:
-        # Jobs left running by a process that died are settled before new work; with the
-        # database away, the housekeeping thread does it once it is back (a worker
-        # process must come up during an outage, not fail to boot and take serve down).
-        try:
-            self.sweep()
-        except UNAVAILABLE_ERRORS as exc:
-            log.warning("job sweep at start skipped: database unavailable (%s)", exc.__class__.__name__)
-        except Exception:
-            log.exception("job sweep at start failed")
-        for i in range(self.threads):
-            thread = threading.Thread(target=self._work, name=f"job-worker-{i}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
-        keeper = threading.Thread(target=self._housekeeping, name="job-housekeeping", daemon=True)
-        keeper.start()
-        self._threads.append(keeper)
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self.queue.release_waiting()
-        for thread in self._threads:
-            thread.join(timeout)
-
-    def running(self) -> list[int]:
-        with self._running_lock:
-            return list(self._running)
-
-    def _work(self) -> None:
-        while not self._stop.is_set():
-            try:
-                job = self.queue.claim(self.name)
-            except UNAVAILABLE_ERRORS:
-                job = None
-                self._stop.wait(1.0)
-            except Exception:
-                log.exception("claiming a job failed")
-                job = None
-                self._stop.wait(1.0)
-            if job is None:
-                self.queue.wait_for_work(self.poll_s, self._stop)
-                continue
-            with self._running_lock:
-                self._running.add(job.id)
-            try:
-                self.execute(job)
-            except Exception:
-                log.exception("job %s: execution failed", job.id)
-            finally:
-                with self._running_lock:
-                    self._running.discard(job.id)
-
-    def _housekeeping(self) -> None:
-        last_sweep = 0.0
-        while not self._stop.wait(self.heartbeat_s):
-            try:
-                self.queue.heartbeat(self.running())
-                if time.monotonic() - last_sweep >= self.sweep_s:
-                    last_sweep = time.monotonic()
-                    self.sweep()
-            except UNAVAILABLE_ERRORS:
-                pass
-            except Exception:
-                log.exception("job housekeeping failed")
-
-    def sweep(self) -> None:
-        if self.on_lost is not None:
-            for job_id, status in self.queue.lost():
-                self.on_lost(job_id, status)
-        if self.on_untold is not None:
-            for job, dead_holder in self.queue.untold():
-                self.on_untold(job, dead_holder)
