@@ -80,7 +80,7 @@ def _commit(root: Path) -> str:
 class Release:
     """The previous release's own pieces, imported from its checkout."""
 
-    def __init__(self):
+    def __init__(self, root: Path):
         from core.balances import ledger_differences
         from core.embedded import EmbeddedPostgres, pg_bin_dir
         from core.plugins import BUILTIN_PLUGINS, PluginHost
@@ -98,6 +98,13 @@ class Release:
         self.signature_of = signature_of
         # Built-in plugins only: a third-party plugin installed here is not the release's.
         self.plugin_env = {"GENBOT_LOAD_PLUGINS": ",".join(m.rsplit(".", 1)[-1] for m in BUILTIN_PLUGINS)}
+        # An editable install elsewhere can lend a module the checkout lacks: none may.
+        strays = sorted(name for name, module in sys.modules.items()
+                        if name.partition(".")[0] in ("core", "genbot", "plugins")
+                        and getattr(module, "__file__", None)
+                        and not Path(module.__file__).resolve().is_relative_to(root))
+        if strays:
+            raise ImportError(f"{', '.join(strays[:5])} imported from outside {root}")
 
 
 class Chat:
@@ -308,7 +315,7 @@ def check_used(release: Release, db) -> dict[str, int]:
     # yoyo_lock has a row only while a migrator runs.
     empty = [t for t, n in counts.items() if n == 0 and t != "yoyo_lock"]
     if empty:
-        raise SystemExit(f"tables left empty: {', '.join(empty)}")
+        raise SystemExit(f"tables left empty: {', '.join(empty)}; have use_the_bot fill them")
     statuses = {r[0] for r in db.fetch_all("SELECT DISTINCT status FROM generation_jobs")}
     wanted = {"queued", "running", "succeeded", "failed", "timeout", "cancelled"}
     if statuses != wanted:
@@ -337,7 +344,11 @@ def main(argv=None) -> int:
     parser.add_argument("--release", help="the release's checkout (default: the current directory)")
     args = parser.parse_args(argv)
     root = _release_root(args.release)
-    release = Release()
+    try:
+        release = Release(root)
+    except ImportError as exc:
+        raise SystemExit(f"{root} is not a release this script knows ({exc}): it drives the flat "
+                         f"core/ layout of c6c796f; a newer release needs these imports updated") from None
     commit = _commit(root)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="genbot-previous-") as folder:
