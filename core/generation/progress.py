@@ -232,14 +232,10 @@ class Progress:
         edit the pages that changed, send the pages that are new."""
         watch.last_stream_edit = time.monotonic()
         if not watch.messages:
-            if watch.message_id is None:
-                try:
-                    watch.message_id = self.app.jobs.progress_message(watch.job_id)
-                except UNAVAILABLE_ERRORS:
-                    return
-            if watch.message_id is None:
+            message_id = self._message_of(watch)
+            if message_id is None:
                 return
-            watch.messages.append(watch.message_id)
+            watch.messages.append(message_id)
         with language(watch.lang):
             markup = cancel_keyboard(CancelJob(watch.job_id).pack())
         text = watch.text or ""
@@ -280,18 +276,24 @@ class Progress:
                 with language(watch.lang):
                     self.on_ended(watch.job_id)
 
+    def _message_of(self, watch: _Watch) -> int | None:
+        """The job's progress message, if known (the request that queued the job may not
+        have said it yet when the worker took the job: it is read from the job then)."""
+        if watch.message_id is None:
+            try:
+                watch.message_id = self.app.jobs.progress_message(watch.job_id)
+            except UNAVAILABLE_ERRORS:
+                return None
+        return watch.message_id
+
     def _edit(self, watch: _Watch, elapsed: float) -> None:
         if not watch.estimated:  # asked here, off the worker's way
             watch.estimated = True
             watch.estimate_s = self.estimate(watch.model_id)
-        if watch.message_id is None:  # the request that queued the job may not have said yet
-            try:
-                watch.message_id = self.app.jobs.progress_message(watch.job_id)
-            except UNAVAILABLE_ERRORS:
-                return
-            if watch.message_id is None:
-                return
+        message_id = self._message_of(watch)
+        if message_id is None:
+            return
         with language(watch.lang):
             text = progress_text(watch.title, elapsed_s=elapsed, estimate_s=watch.estimate_s)
             markup = cancel_keyboard(CancelJob(watch.job_id).pack())
-        self.app.telegram.edit(watch.chat_id, watch.message_id, text, markup)
+        self.app.telegram.edit(watch.chat_id, message_id, text, markup)
