@@ -7,11 +7,11 @@ on 127.0.0.1 with a free port per host of the service (``listen``), every reques
 in ``log`` (a ``Request``: host, method, path, query, headers, body, arrival time), an
 answer written in one piece (``Reply.send``: JSON unless given bytes) or streamed
 (``Reply.stream``), ``start``/``stop``, and ``wait_for`` a condition, woken by each
-request. A stand-in says what its service answers in ``serve(request, reply)``::
+request. A stand-in says what its service answers in ``serve(request, reply)``, and its
+docstring which pages of the service's documentation say so (docs/plugins.md, "Testing
+your plugin")::
 
     class WeatherStandIn(HttpStandIn):
-        \"\"\"api.weather.example as its reference (https://…) documents it.\"\"\"
-
         def __init__(self):
             super().__init__()
             self.url = self.listen()
