@@ -27,7 +27,8 @@ USER = 830
 def served(db_settings, bot_api, tmp_path):
     db = Database(db_settings, minconn=0, maxconn=2)
     Balances(db, UserCache()).credit(USER, "50.00")
-    server = ServeProcess(serve_env(db_settings, bot_api, QUICK_JOBS, DELIVERY_DEADLINE="20"), cwd=tmp_path)
+    server = ServeProcess(serve_env(db_settings, bot_api, QUICK_JOBS, DELIVERY_DEADLINE="20"),
+                          cwd=tmp_path)
     server.wait_ready()
     yield server, db
     server.stop()

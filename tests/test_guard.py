@@ -129,7 +129,8 @@ def test_a_package_with_its_own_core_config_in_the_same_virtualenv_makes_genbot_
 
     assert genbot("--version").stdout.strip() == "genbot 0.1.0"
     pip(bin_dir, "install", "--no-deps", "--no-index", str(other))  # pip warns of nothing
-    site = Path(subprocess.run([str(bin_dir / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+    site = Path(subprocess.run([str(bin_dir / "python"), "-c",
+                                "import sysconfig; print(sysconfig.get_path('purelib'))"],
                                capture_output=True, text=True, env=env, check=True).stdout.strip())
     # What genbot met before: its core/config.py is the other's now, and it cannot start.
     broken = subprocess.run([str(bin_dir / "python"), "-c", "import core.ops.cli"], env=env, cwd=tmp_path,

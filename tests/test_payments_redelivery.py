@@ -28,9 +28,9 @@ USER = 4242
 def serve(settings, bot_api, tmp_path, **extra) -> ServeProcess:
     plugins = tmp_path / "plugins.toml"
     plugins.write_text('[payments]\nprovider_token = "test-provider-token"\n')
-    env = serve_env(settings, bot_api, {"WEB_CONCURRENCY": None, "DB_POOL_MIN": None, "PLUGINS_FILE": plugins,
-                                        "JOB_WORKERS": 0, "DB_POOL_WAIT": "1", "PLUGIN_PROBE_INTERVAL": "0.5"},
-                    **extra)
+    env = serve_env(settings, bot_api, {
+        "WEB_CONCURRENCY": None, "DB_POOL_MIN": None, "PLUGINS_FILE": plugins, "JOB_WORKERS": 0,
+        "DB_POOL_WAIT": "1", "PLUGIN_PROBE_INTERVAL": "0.5"}, **extra)
     server = ServeProcess(env, cwd=tmp_path)
     server.wait_ready()
     return server

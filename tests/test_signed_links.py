@@ -21,7 +21,8 @@ BAD = [
 
 @pytest.fixture
 def served(db_settings, bot_api, tmp_path):
-    server = ServeProcess(serve_env(db_settings, bot_api, QUICK_JOBS, WEBHOOK_URL="https://bot.example.test"),
+    server = ServeProcess(serve_env(db_settings, bot_api, QUICK_JOBS,
+                                    WEBHOOK_URL="https://bot.example.test"),
                           cwd=tmp_path)
     server.wait_ready()
     yield server

@@ -127,8 +127,9 @@ class OpenAIStandIn(HttpStandIn):
         if self.lag_s:
             time.sleep(self.lag_s)
         if call.header("Authorization") != f"Bearer {self.key}":
-            reply.send(401, error(401, f"Incorrect API key provided: {call.header('Authorization', '')[-4:]}. "
-                                       f"You can find your API key at https://platform.openai.com/account/api-keys."))
+            given = call.header("Authorization", "")[-4:]
+            reply.send(401, error(401, f"Incorrect API key provided: {given}. You can find your API key "
+                                       f"at https://platform.openai.com/account/api-keys."))
             return
         routes = {("GET", "/v1/models"): ("models", self._models),
                   ("POST", "/v1/chat/completions"): ("chat", self._chat),

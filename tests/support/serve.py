@@ -36,7 +36,8 @@ def base_env(**extra) -> dict:
 
 # Two job workers, a heartbeat and a sweep fast enough that a lost job is found within a
 # second: for tests that run jobs through the served process.
-QUICK_JOBS = {"WEB_THREADS": 8, "JOB_WORKERS": 2, "JOB_HEARTBEAT": "0.3", "JOB_SWEEP_INTERVAL": "0.5"}
+QUICK_JOBS = {"WEB_THREADS": 8, "JOB_WORKERS": 2, "JOB_HEARTBEAT": "0.3",
+              "JOB_SWEEP_INTERVAL": "0.5"}
 
 
 def serve_env(database, bot_api, *presets: dict, **settings) -> dict:

@@ -46,7 +46,8 @@ def small_wheel(folder: Path, name: str, version: str, files: dict[str, str]) ->
     info = f"{name}-{version}.dist-info"
     contents = dict(files)
     contents[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-    contents[f"{info}/WHEEL"] = "Wheel-Version: 1.0\nGenerator: genbot-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    contents[f"{info}/WHEEL"] = ("Wheel-Version: 1.0\nGenerator: genbot-tests\nRoot-Is-Purelib: true\n"
+                                 "Tag: py3-none-any\n")
     record = []
     for path, text in contents.items():
         data = text.encode()
