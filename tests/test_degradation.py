@@ -16,20 +16,11 @@ import requests
 
 from core.db import connect_once
 from genbot.testing import updates
-from genbot.testing.app import SECRET, TOKEN
-from genbot.testing.postgres import url_for
-from tests.support.serve import ServeProcess, base_env, run_cli
+from tests.support.serve import ServeProcess, run_cli, serve_env
 
 pytestmark = pytest.mark.slow
 UNAVAILABLE = "⚠️ База временно недоступна"
 METRICS_TOKEN = "degradation-metrics-token"
-
-
-def post(server, update):
-    response = requests.post(server.url + "/webhook", json=update, timeout=10,
-                             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
-    assert response.status_code == 200
-    return response.json()["text"]
 
 
 def plugin_state(server, name):
@@ -48,10 +39,8 @@ def test_missing_table_degrades_then_migrate_brings_it_back(db_settings, bot_api
     with conn.cursor() as cur:
         cur.execute(f"DROP TABLE {table} CASCADE")
     conn.close()
-    env = base_env(DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-                   TELEGRAM_API_URL=bot_api.url, WEB_CONCURRENCY=1, WEB_THREADS=4,
-                   DB_POOL_MIN=1, PLUGIN_PROBE_INTERVAL="0.5", ADMIN_IDS="42",
-                   METRICS_TOKEN=METRICS_TOKEN)
+    env = serve_env(db_settings, bot_api, WEB_THREADS=4, PLUGIN_PROBE_INTERVAL="0.5", ADMIN_IDS="42",
+                    METRICS_TOKEN=METRICS_TOKEN)
     server = ServeProcess(env, cwd=tmp_path)
     try:
         server.wait_ready()
@@ -61,10 +50,10 @@ def test_missing_table_degrades_then_migrate_brings_it_back(db_settings, bot_api
         assert listed[plugin]["state"] == "degraded"
         assert listed[plugin]["reason"] == f"table {table} missing"
 
-        assert post(server, updates.message(42, press)) == UNAVAILABLE
-        assert "Привет" in post(server, updates.message(42, "/start"))
-        assert "Ваш баланс" in post(server, updates.message(42, "💰 Баланс"))
-        assert "/start" in post(server, updates.message(42, "🆘 Помощь"))
+        assert server.reply(updates.message(42, press))["text"] == UNAVAILABLE
+        assert "Привет" in server.reply(updates.message(42, "/start"))["text"]
+        assert "Ваш баланс" in server.reply(updates.message(42, "💰 Баланс"))["text"]
+        assert "/start" in server.reply(updates.message(42, "🆘 Помощь"))["text"]
 
         migrate = run_cli("migrate", env=env, cwd=tmp_path)
         assert migrate.returncode == 0, migrate.stderr
@@ -72,7 +61,7 @@ def test_missing_table_degrades_then_migrate_brings_it_back(db_settings, bot_api
         while plugin_state(server, plugin)["state"] != "enabled":
             assert time.monotonic() < deadline, "the plugin did not come back"
             time.sleep(0.2)
-        assert post(server, updates.message(42, press)) != UNAVAILABLE
+        assert server.reply(updates.message(42, press))["text"] != UNAVAILABLE
     finally:
         assert server.stop() == 0
 
@@ -92,9 +81,8 @@ def test_without_balances_no_top_up_is_sold_and_the_ledger_rebuilds_every_balanc
     from tests.support.flows import generate, http_sender
     from tests.test_payments import pre_checkout, successful_payment
 
-    env = base_env(DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-                   TELEGRAM_API_URL=bot_api.url, WEB_CONCURRENCY=2, WEB_THREADS=4, DB_POOL_MIN=1,
-                   PLUGIN_PROBE_INTERVAL=3600, JOB_WORKERS=0, PAYMENT_CALLBACK_SECRET="cb-secret")
+    env = serve_env(db_settings, bot_api, WEB_CONCURRENCY=2, WEB_THREADS=4, PLUGIN_PROBE_INTERVAL=3600,
+                    JOB_WORKERS=0, PAYMENT_CALLBACK_SECRET="cb-secret")
     server = ServeProcess(env, cwd=tmp_path)
     db = Database(db_settings, minconn=0, maxconn=2)
     balances = Balances(db, UserCache())
@@ -124,7 +112,7 @@ def test_without_balances_no_top_up_is_sold_and_the_ledger_rebuilds_every_balanc
 
         db.execute("DROP TABLE balances")
         for user in (601, 602, 603):  # whichever worker answers: the seed's words, no invoice
-            assert post(server, updates.message(user, "💳 Пополнить")) == UNAVAILABLE
+            assert server.reply(updates.message(user, "💳 Пополнить"))["text"] == UNAVAILABLE
             read = [m.get("text") for m in send(updates.callback(user, "pay:a:500"))]
             assert UNAVAILABLE in read, read
         assert len(bot_api.calls_to("sendInvoice")) == invoices

@@ -17,8 +17,7 @@ from core.db import Database
 from genbot.testing import updates
 from genbot.testing.waiting import wait_until
 from tests.support.flows import generate, http_sender
-from tests.support.serve import ServeProcess
-from tests.test_generation_e2e import serve_env
+from tests.support.serve import QUICK_JOBS, ServeProcess, serve_env
 
 pytestmark = pytest.mark.slow
 USER = 830
@@ -28,7 +27,8 @@ USER = 830
 def served(db_settings, bot_api, tmp_path):
     db = Database(db_settings, minconn=0, maxconn=2)
     Balances(db, UserCache()).credit(USER, "50.00")
-    server = ServeProcess(serve_env(db_settings, bot_api, DELIVERY_DEADLINE="20"), cwd=tmp_path)
+    server = ServeProcess(serve_env(db_settings, bot_api, QUICK_JOBS, DELIVERY_DEADLINE="20"),
+                          cwd=tmp_path)
     server.wait_ready()
     yield server, db
     server.stop()
@@ -76,7 +76,7 @@ def test_a_result_the_bot_api_keeps_failing_is_delivered_by_a_later_sweep(db_set
     db = Database(db_settings, minconn=0, maxconn=2)
     Balances(db, UserCache()).credit(USER, "50.00")
     # Attempts give up after 1 s; the sweeper tries again after its retry pause.
-    server = ServeProcess(serve_env(db_settings, bot_api, DELIVERY_DEADLINE="1",
+    server = ServeProcess(serve_env(db_settings, bot_api, QUICK_JOBS, DELIVERY_DEADLINE="1",
                                     DELIVERY_RETRY="1"), cwd=tmp_path)
     try:
         server.wait_ready()

@@ -18,11 +18,11 @@ from core.accounts.balances import Balances, ledger_differences
 from core.accounts.users import UserCache
 from core.db import Database, connect_once
 from genbot.testing import updates
-from genbot.testing.app import SECRET, TOKEN
-from genbot.testing.postgres import migrated_server_of_its_own, url_for
+from genbot.testing.app import SECRET
+from genbot.testing.postgres import migrated_server_of_its_own
 from genbot.testing.waiting import wait_until
 from tests.support.flows import generate, http_sender
-from tests.support.serve import ServeProcess, base_env, free_port
+from tests.support.serve import QUICK_JOBS, ServeProcess, free_port, serve_env
 from tests.support.traffic import UNAVAILABLE, Traffic, job_endings_told
 
 pytestmark = pytest.mark.drill
@@ -30,14 +30,8 @@ CALLBACK_SECRET = "drill-callback-secret"
 USERS = list(range(9101, 9113))
 NEWCOMER = 9199  # not one of the traffic's users: the fair queue serves them next
 UNFINISHED = "SELECT count(*) FROM generation_jobs WHERE status IN ('queued', 'running')"
-
-
-def serve_env(settings, bot_api, **extra):
-    return base_env(DATABASE_URL=url_for(settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-                    TELEGRAM_API_URL=bot_api.url, PAYMENT_CALLBACK_SECRET=CALLBACK_SECRET,
-                    WEB_CONCURRENCY=2, WEB_THREADS=8, DB_POOL_MIN=1, DB_POOL_WAIT="1",
-                    JOB_WORKERS=2, JOB_HEARTBEAT="0.3", JOB_SWEEP_INTERVAL="0.5",
-                    PLUGIN_PROBE_INTERVAL="0.5", ADMIN_IDS=str(USERS[0]), **extra)
+DRILL = {**QUICK_JOBS, "PAYMENT_CALLBACK_SECRET": CALLBACK_SECRET, "WEB_CONCURRENCY": 2,
+         "DB_POOL_WAIT": "1", "PLUGIN_PROBE_INTERVAL": "0.5", "ADMIN_IDS": str(USERS[0])}
 
 
 def fund(settings) -> Database:
@@ -83,7 +77,7 @@ def assert_money_and_jobs_settled(db, traffic: Traffic, bot_api):
 def test_database_restart_mid_traffic(bot_api, tmp_path):
     embedded, settings = migrated_server_of_its_own(tmp_path / "pgdata")
     db = fund(settings)
-    server = ServeProcess(serve_env(settings, bot_api), cwd=tmp_path)
+    server = ServeProcess(serve_env(settings, bot_api, DRILL), cwd=tmp_path)
     traffic = None
     try:
         server.wait_ready()
@@ -116,7 +110,7 @@ def test_database_restart_mid_traffic(bot_api, tmp_path):
 
 def test_kill_9_mid_traffic_then_restart(db_settings, bot_api, tmp_path):
     db = fund(db_settings)
-    env = serve_env(db_settings, bot_api, PORT=free_port())
+    env = serve_env(db_settings, bot_api, DRILL, PORT=free_port())
     crashed = ServeProcess(env, cwd=tmp_path, log_path=tmp_path / "crashed.log")
     restarted = None
     traffic = None
@@ -156,7 +150,7 @@ def test_kill_9_mid_traffic_then_restart(db_settings, bot_api, tmp_path):
 ])
 def test_optional_table_dropped_mid_traffic(db_settings, bot_api, tmp_path, table, press):
     db = fund(db_settings)
-    server = ServeProcess(serve_env(db_settings, bot_api), cwd=tmp_path)
+    server = ServeProcess(serve_env(db_settings, bot_api, DRILL), cwd=tmp_path)
     traffic = None
     try:
         server.wait_ready()

@@ -27,7 +27,7 @@ from plugins.providers.fal import KEY_FORMAT, provider_for
 from plugins.providers.fal.provider import FalProvider
 from plugins.providers.fal.signatures import WebhookVerifier
 from tests.support.fal_standin import KEY, MP4, PNG, WAV, FalStandIn
-from tests.support.flows import answer, confirm_token
+from tests.support.flows import order
 
 USER = 830
 START = Decimal("500.00")
@@ -326,11 +326,6 @@ def kit(db_settings, bot_api, tmp_path, standin, request):
     app.close()
 
 
-def order(send, model_id="flux-dev", answers=FLUX_ANSWERS):
-    sent = answer(send, USER, model_id, *answers)
-    return send(updates.callback(USER, f"gen:go:{confirm_token(sent)}"))
-
-
 def finished_job(app, timeout=20.0):
     row = wait_until(lambda: app.db.fetch_one(
         "SELECT id FROM generation_jobs WHERE user_id = %s AND notified ORDER BY id DESC LIMIT 1", (USER,)),
@@ -347,7 +342,7 @@ def charged_once(app, price: Decimal) -> None:
 
 def test_an_order_finished_by_polling(kit, standin, bot_api):
     app, _client, send = kit
-    order(send)
+    order(send, USER, "flux-dev", *FLUX_ANSWERS)
     job = finished_job(app)
     assert (job.status, job.error_code) == ("succeeded", None)
     [submit] = standin.submits()
@@ -362,7 +357,7 @@ def test_an_order_finished_by_polling(kit, standin, bot_api):
 
 def test_a_photo_order_sends_the_photo_never_the_token(kit, standin, bot_api):
     app, _client, send = kit
-    order(send, "kontext", [("photo", "ph-1"), "сделай фон синим"])
+    order(send, USER, "kontext", ("photo", "ph-1"), "сделай фон синим")
     assert finished_job(app).status == "succeeded"
     assert standin.submits()[0].json()["image_url"].endswith(base64.b64encode(PHOTO).decode())
     secret = TOKEN.split(":")[1]
@@ -374,7 +369,7 @@ def test_a_photo_order_sends_the_photo_never_the_token(kit, standin, bot_api):
 def test_an_order_finished_by_the_signed_webhook_once(kit, standin, bot_api):
     app, client, send = kit
     standin.poll_lag_s = 3600  # polls never see the end: only the webhook can
-    order(send)
+    order(send, USER, "flux-dev", *FLUX_ANSWERS)
     job = finished_job(app)
     assert job.status == "succeeded", (job.error_code, job.error_message)
     [submit] = standin.submits()
@@ -418,7 +413,7 @@ def test_an_error_webhook_fails_the_job_and_releases(kit, standin, bot_api):
     app, _client, send = kit
     standin.poll_lag_s = 3600
     standin.script("fail")
-    order(send)
+    order(send, USER, "flux-dev", *FLUX_ANSWERS)
     job = finished_job(app)
     assert (job.status, job.error_code) == ("failed", "fal_422"), job.error_message
     assert "content checker" in job.error_message
@@ -430,7 +425,7 @@ def test_an_error_webhook_fails_the_job_and_releases(kit, standin, bot_api):
 def test_a_users_cancel_reaches_fal_and_a_late_result_is_never_charged(kit, standin, bot_api):
     app, client, send = kit
     standin.script("hang")
-    order(send)
+    order(send, USER, "flux-dev", *FLUX_ANSWERS)
     job_id, request_id = wait_until(lambda: app.db.fetch_one(
         "SELECT id, task_id FROM generation_jobs WHERE task_id IS NOT NULL"))
     send(updates.callback(USER, f"gen:cancel:{job_id}"))

@@ -13,29 +13,21 @@ from core.accounts.balances import Balances, ledger_differences
 from core.accounts.users import UserCache
 from core.db import Database
 from genbot.testing import updates
-from genbot.testing.app import SECRET, TOKEN
-from genbot.testing.postgres import migrated_server_of_its_own, url_for
+from genbot.testing.postgres import migrated_server_of_its_own
 from genbot.testing.waiting import wait_until
 from tests.support.flows import generate, http_sender
-from tests.support.serve import ServeProcess, base_env
+from tests.support.serve import QUICK_JOBS, ServeProcess, serve_env
 
 pytestmark = pytest.mark.slow
 USER = 820
 UNAVAILABLE = "⚠️ База временно недоступна"
 
 
-def serve_env(database, bot_api, **extra):
-    return base_env(DATABASE_URL=url_for(database), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-                    TELEGRAM_API_URL=bot_api.url, WEB_CONCURRENCY=1, WEB_THREADS=8,
-                    DB_POOL_MIN=1, JOB_WORKERS=2, JOB_HEARTBEAT="0.3", JOB_SWEEP_INTERVAL="0.5",
-                    **extra)
-
-
 def test_free_and_paid_generation_end_to_end(db_settings, bot_api, tmp_path):
     db = Database(db_settings, minconn=0, maxconn=2)
     balances = Balances(db, UserCache())
     balances.credit(USER, "50.00")
-    server = ServeProcess(serve_env(db_settings, bot_api), cwd=tmp_path)
+    server = ServeProcess(serve_env(db_settings, bot_api, QUICK_JOBS), cwd=tmp_path)
     try:
         server.wait_ready()
         send = http_sender(server.url, bot_api)
@@ -69,7 +61,7 @@ def test_kill_9_during_a_paid_generation_then_restart(db_settings, bot_api, tmp_
     db = Database(db_settings, minconn=0, maxconn=2)
     balances = Balances(db, UserCache())
     balances.credit(USER, "100.00")
-    env = serve_env(db_settings, bot_api, CATALOG_FILE=str(catalog))
+    env = serve_env(db_settings, bot_api, QUICK_JOBS, CATALOG_FILE=str(catalog))
     crashed = ServeProcess(env, cwd=tmp_path, log_path=tmp_path / "crashed.log")
     crashed.wait_ready()
     generate(http_sender(crashed.url, bot_api), USER, "long", "!slow")
@@ -97,7 +89,7 @@ def test_kill_9_during_a_paid_generation_then_restart(db_settings, bot_api, tmp_
 
 def test_database_outage_free_demo_still_answers_and_all_returns(bot_api, tmp_path):
     embedded, settings = migrated_server_of_its_own(tmp_path / "outage")
-    server = ServeProcess(serve_env(settings, bot_api, PLUGIN_PROBE_INTERVAL="0.5",
+    server = ServeProcess(serve_env(settings, bot_api, QUICK_JOBS, PLUGIN_PROBE_INTERVAL="0.5",
                                     DB_POOL_WAIT="1"), cwd=tmp_path)
     try:
         server.wait_ready()
@@ -132,7 +124,7 @@ def test_a_worker_that_boots_while_the_database_is_down_comes_up(bot_api, tmp_pa
     worker must still boot (its start-up job sweep waits for the database), or serve
     would stop altogether."""
     embedded, settings = migrated_server_of_its_own(tmp_path / "boot")
-    server = ServeProcess(serve_env(settings, bot_api, DB_POOL_WAIT="1"), cwd=tmp_path)
+    server = ServeProcess(serve_env(settings, bot_api, QUICK_JOBS, DB_POOL_WAIT="1"), cwd=tmp_path)
     try:
         server.wait_ready()
         embedded.stop()

@@ -17,12 +17,12 @@ import pytest
 
 from core.accounts.balances import ledger_differences
 from genbot.testing import updates
-from genbot.testing.app import SECRET, TOKEN, exchange, inline_buttons, make_app, shown
+from genbot.testing.app import SECRET, exchange, inline_buttons, make_app, shown
 from genbot.testing.waiting import wait_until
 from tests.support.flows import reply_markup
 from tests.support.kie_flows import kie_toml
 from tests.support.kie_standin import KieStandIn
-from tests.support.serve import ServeProcess, base_env
+from tests.support.serve import ServeProcess, serve_env
 
 USER, ADMIN = 4100, 4199
 CYRILLIC = re.compile("[А-Яа-яЁё]")
@@ -402,11 +402,8 @@ def test_cancel_offers_to_stop_a_running_generation(bot, bot_api):
 
 @pytest.mark.slow
 def test_commands_are_registered_at_start_and_paysupport_and_terms_answer(db_settings, bot_api, tmp_path):
-    from genbot.testing.postgres import url_for
-    env = base_env(DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-                   TELEGRAM_API_URL=bot_api.url, WEB_CONCURRENCY=1, WEB_THREADS=4, DB_POOL_MIN=1,
-                   JOB_WORKERS=1, SUPPORT_CONTACT="@genbot_help",
-                   TERMS_TEXT="Условия оператора. Вопросы: {support}")
+    env = serve_env(db_settings, bot_api, WEB_THREADS=4, JOB_WORKERS=1, SUPPORT_CONTACT="@genbot_help",
+                    TERMS_TEXT="Условия оператора. Вопросы: {support}")
     server = ServeProcess(env, cwd=tmp_path)
     try:
         server.wait_ready()

@@ -20,7 +20,8 @@ from genbot.testing.waiting import wait_until
 from plugins.providers.kie import callback_signature, provider_for
 from plugins.providers.kie.client import WindowLimiter, retry_after_seconds
 from plugins.providers.kie.webhook import sign
-from tests.support.kie_flows import PHOTO, SHIPPED, add_photos, kie_toml, order
+from tests.support.flows import order
+from tests.support.kie_flows import PHOTO, SHIPPED, add_photos, kie_toml
 from tests.support.kie_standin import KieStandIn, callback_bodies, result_urls
 
 USER = 810
@@ -40,7 +41,7 @@ class Kit:
         return exchange(self.client, self.bot_api, update)
 
     def order(self, model_id: str, user_id: int = USER, answers=None):
-        return order(self.send, user_id, model_id, answers or SHIPPED[model_id][0])
+        return order(self.send, user_id, model_id, *(answers or SHIPPED[model_id][0]))
 
     def job(self, user_id: int = USER, timeout: float = 20.0):
         """The user's last job once its user has been told how it ended."""

@@ -14,9 +14,7 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ import requests
 from core.config import DEFAULT_CATALOG
 from core.generation.catalog import load_catalog, parse_catalog
 from core.generation.contract import GenerationFailed, GenerationRequest
+from genbot.testing.standin import HttpStandIn, Reply, Request
 from plugins.providers import kie
 from plugins.providers.kie.families import FAMILIES, MalformedAnswer, TaskInputs, family_of
 from plugins.providers.kie.webhook import WebhookRefused, signed_task_id, verify
@@ -38,42 +37,26 @@ def example(name: str) -> dict:
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 
-class Replay:
+class Replay(HttpStandIn):
     """Answers each path with a documented body and keeps what genbot sent."""
 
     def __init__(self, answers: dict[str, dict]):
+        super().__init__()
         self.answers = answers
-        self.received: list[tuple[str, str, bytes, dict]] = []
-        replay = self
+        self.url = self.listen()
+        self.start()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *_args):
-                pass
-
-            def _serve(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                path = self.path.split("?", 1)[0]
-                replay.received.append((self.command, self.path, body, dict(self.headers.items())))
-                data = json.dumps(replay.answers[path]).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = _serve
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+    def serve(self, request: Request, reply: Reply) -> None:
+        reply.send(200, self.answers[request.path])
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.stop()
+
+    @property
+    def received(self) -> list[tuple[str, str, bytes, dict]]:
+        """(method, path with its query, body, headers) of every request."""
+        return [(r.method, r.path + ("?" + r.query_string if r.query_string else ""), r.body, r.headers)
+                for r in self.log]
 
     def sent_json(self, method: str, path: str) -> dict:
         [body] = [json.loads(b) for m, p, b, _h in self.received if m == method and p.split("?")[0] == path]

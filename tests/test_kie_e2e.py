@@ -16,14 +16,13 @@ from core.accounts.users import UserCache
 from core.config import DEFAULT_CATALOG
 from core.db import Database
 from core.generation.catalog import load_catalog
-from genbot.testing.app import SECRET, TOKEN
-from genbot.testing.postgres import url_for
+from genbot.testing.app import TOKEN
 from genbot.testing.waiting import wait_until
 from plugins.providers.kie.webhook import sign
-from tests.support.flows import http_sender
-from tests.support.kie_flows import PHOTO, SHIPPED, add_photos, kie_toml, order
+from tests.support.flows import http_sender, order
+from tests.support.kie_flows import PHOTO, SHIPPED, add_photos, kie_toml
 from tests.support.kie_standin import KieStandIn, callback_bodies, result_urls
-from tests.support.serve import ServeProcess, base_env, free_port
+from tests.support.serve import QUICK_JOBS, ServeProcess, free_port, serve_env
 
 pytestmark = pytest.mark.slow
 START = Decimal("500.00")
@@ -45,10 +44,8 @@ def stack(db_settings, bot_api, tmp_path, request):
     plugins = tmp_path / "plugins.toml"
     signed = {"webhook_hmac_key": '{ env = "KIE_WEBHOOK_HMAC_KEY" }'} if hmac_key else {}
     plugins.write_text(kie_toml(standin, callback_base_url=f'"http://127.0.0.1:{port}"', **signed))
-    env = base_env(DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-                   TELEGRAM_API_URL=bot_api.url, PLUGINS_FILE=str(plugins), PORT=port,
-                   WEB_CONCURRENCY=1, WEB_THREADS=8, DB_POOL_MIN=1, JOB_WORKERS=6,
-                   JOB_HEARTBEAT="0.3", JOB_SWEEP_INTERVAL="0.5", KIE_WEBHOOK_HMAC_KEY=hmac_key)
+    env = serve_env(db_settings, bot_api, QUICK_JOBS, PLUGINS_FILE=str(plugins), PORT=port,
+                    JOB_WORKERS=6, KIE_WEBHOOK_HMAC_KEY=hmac_key)
     db = Database(db_settings, minconn=0, maxconn=2)
     add_photos(bot_api)
     server = ServeProcess(env, cwd=tmp_path)
@@ -77,7 +74,7 @@ def run_all(send, bot_api, db, balances, standin, first_user: int, models) -> di
     users = {model_id: first_user + i for i, model_id in enumerate(models)}
     for model_id, user_id in users.items():
         balances.credit(user_id, str(START))
-        order(send, user_id, model_id, SHIPPED[model_id][0])
+        order(send, user_id, model_id, *SHIPPED[model_id][0])
     for model_id, user_id in users.items():
         method = SHIPPED[model_id][2]
         calls = bot_api.wait_for(method, 2 if model_id == "suno-music" else 1, chat_id=user_id,
@@ -138,7 +135,7 @@ def test_in_body_errors_over_http(stack, bot_api):
     # 402: the job fails, the hold goes back, the operator reads why in the log.
     balances.credit(950, str(START))
     standin.refuse("create", 402)
-    order(send, 950, "veo3-fast", SHIPPED["veo3-fast"][0])
+    order(send, 950, "veo3-fast", *SHIPPED["veo3-fast"][0])
     told = bot_api.wait_for_text("Деньги не списаны", 950, timeout=30)["text"]
     assert "сервис генерации сейчас недоступен" in told
     assert job_of(db, 950)[0::2] == ("failed", "kie_402")
@@ -148,7 +145,7 @@ def test_in_body_errors_over_http(stack, bot_api):
     # 429, then 455 (maintenance): retried with backoff, then the job succeeds.
     balances.credit(951, str(START))
     standin.refuse("create", 429, 455)
-    order(send, 951, "veo3-fast", SHIPPED["veo3-fast"][0])
+    order(send, 951, "veo3-fast", *SHIPPED["veo3-fast"][0])
     bot_api.wait_for("sendVideo", chat_id=951, timeout=30)
     assert job_of(db, 951)[0] == "succeeded"
     assert_charged_once(db, balances, 951, "veo3-fast")
@@ -165,7 +162,7 @@ def test_with_the_hmac_key_only_a_callback_kie_signed_ends_a_job(stack, bot_api)
     user, model_id = 970, "gpt-image"
     price = PRICES[model_id]
     balances.credit(user, str(START))
-    order(send, user, model_id, SHIPPED[model_id][0])
+    order(send, user, model_id, *SHIPPED[model_id][0])
     job_id, task_id = wait_until(lambda: db.fetch_one(
         "SELECT id, task_id FROM generation_jobs WHERE user_id = %s AND task_id IS NOT NULL", (user,)), 30)
     task = standin.wait_for(lambda: time.monotonic() > standin.tasks[task_id].finished_at

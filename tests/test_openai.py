@@ -21,7 +21,7 @@ from genbot.testing.conformance import ProviderConformance, Scenario
 from genbot.testing.postgres import url_for
 from genbot.testing.waiting import wait_until
 from plugins.providers import openai
-from tests.support.flows import answer, confirm_token, http_sender
+from tests.support.flows import answer, confirm_token, http_sender, order
 from tests.support.openai_standin import WORDS, OpenAIStandIn, token
 from tests.support.serve import ServeProcess, base_env, openai_env, run_cli
 
@@ -150,11 +150,6 @@ def bot(db_settings, bot_api, tmp_path, standin):
     bot.close()
 
 
-def order(bot, model_id: str, *answers) -> list[dict]:
-    sent = answer(bot.send, USER, model_id, *answers)
-    return sent, bot.tap(USER, f"gen:go:{confirm_token(sent)}")
-
-
 def finished_job(bot, after: int = 0):
     """The user's last job (newer than job ``after``) once the user has been told."""
     row = wait_until(lambda: bot.app.db.fetch_one(
@@ -166,7 +161,8 @@ def finished_job(bot, after: int = 0):
 def test_a_text_answer_streams_into_one_message_and_is_charged_for_its_usage(bot, bot_api, standin):
     standin.answer_tokens, standin.tokens_per_s = 300, 100.0  # 3 s of writing
     standin.prompt_tokens = 400
-    confirm, _started = order(bot, "chat", "Расскажи про море")
+    confirm = answer(bot.send, USER, "chat", "Расскажи про море")
+    bot.tap(USER, f"gen:go:{confirm_token(confirm)}")
     # Before confirming: the most it can cost — 34 bytes of prompt, 16 of the chat's framing
     # and 100 overhead tokens at 1 ₽ per 1000, and 1500 tokens of answer at 2 ₽ per 1000.
     assert "до 3,15 ₽" in confirm[-1]["text"]
@@ -197,7 +193,7 @@ def test_a_text_answer_streams_into_one_message_and_is_charged_for_its_usage(bot
 
 def test_an_answer_longer_than_a_message_goes_on_in_the_next(bot, bot_api, standin):
     standin.answer_tokens, standin.tokens_per_s = 1100, 2000.0  # about 8,000 characters
-    order(bot, "flat-chat", "Напиши длинный рассказ")
+    order(bot.send, USER, "flat-chat", "Напиши длинный рассказ")
     job = finished_job(bot)
     assert job.status == "succeeded"
     wait_until(lambda: len(bot_api.calls_to("sendMessage", USER)) >= 1)
@@ -217,14 +213,14 @@ def test_an_answer_longer_than_a_message_goes_on_in_the_next(bot, bot_api, stand
 
 
 def test_an_image_is_drawn_and_a_users_photo_edited(bot, bot_api, standin):
-    order(bot, "picture", ("skip",), "кот в космосе", ("choice", 1))
+    order(bot.send, USER, "picture", ("skip",), "кот в космосе", ("choice", 1))
     job = finished_job(bot)
     assert job.status == "succeeded", (job.error_code, job.error_message)
     [generation] = standin.requests_to("/v1/images/generations")
     assert generation.json() == {"model": "gpt-image-1", "prompt": "кот в космосе", "size": "1536x1024"}
     bot_api.wait_for("sendPhoto", 1, USER)
 
-    order(bot, "picture", ("photo", "ph-1"), "сделай фон синим", ("choice", 0))
+    order(bot.send, USER, "picture", ("photo", "ph-1"), "сделай фон синим", ("choice", 0))
     edited = finished_job(bot, after=job.id)
     assert edited.status == "succeeded", (edited.error_code, edited.error_message)
     [edit] = standin.edits()
@@ -247,7 +243,7 @@ def expected_charge(model, prompt: str, shown: str) -> Decimal:
 
 def test_a_stream_cancelled_after_most_of_it_was_shown_is_charged_for_what_was_shown(bot, bot_api, standin):
     standin.answer_tokens, standin.tokens_per_s = 400, 60.0
-    order(bot, "chat", "Расскажи всё")
+    order(bot.send, USER, "chat", "Расскажи всё")
     job_id = wait_until(lambda: bot.app.db.fetch_one(
         "SELECT id FROM generation_jobs WHERE user_id = %s AND status = 'running'", (USER,)))[0]
     message_id = wait_until(lambda: bot.app.jobs.progress_message(job_id))
@@ -270,7 +266,7 @@ def test_a_stream_cancelled_after_most_of_it_was_shown_is_charged_for_what_was_s
 
 def test_a_stream_cancelled_before_its_first_word_costs_nothing(bot, bot_api, standin):
     standin.lag_s = 30  # the service takes its time to start
-    order(bot, "chat", "Расскажи всё")
+    order(bot.send, USER, "chat", "Расскажи всё")
     job_id = wait_until(lambda: bot.app.db.fetch_one(
         "SELECT id FROM generation_jobs WHERE user_id = %s AND status = 'running'", (USER,)))[0]
     message_id = wait_until(lambda: bot.app.jobs.progress_message(job_id))
@@ -295,7 +291,7 @@ def served(request, db_settings, bot_api, tmp_path, standin):
     send = http_sender(server.url, bot_api)
 
     def ask(question: str) -> None:
-        send(updates.callback(USER, f"gen:go:{confirm_token(answer(send, USER, 'chat', question))}"))
+        order(send, USER, "chat", question)
 
     yield server, db, send, ask
     server.stop()
@@ -348,7 +344,7 @@ def is_answer(text: str) -> bool:
 
 def test_a_cancel_from_another_process_mid_stream_takes_its_pages_away(bot, bot_api, standin):
     standin.answer_tokens, standin.tokens_per_s = 3000, 400.0  # a second page within 2 s
-    order(bot, "flat-chat", "Напиши длинный рассказ")
+    order(bot.send, USER, "flat-chat", "Напиши длинный рассказ")
     wait_until(lambda: [p for p in bot_api.calls_to("sendMessage", USER) if is_answer(p["text"])], 20)
     job_id = bot.app.db.fetch_one("SELECT id FROM generation_jobs WHERE user_id = %s", (USER,))[0]
     # Another process's ⛔: the job ends in the database; this process only sees it there.
@@ -448,8 +444,7 @@ def test_a_system_prompt_and_choices_are_held_for_so_the_whole_usage_is_charged(
         bot.app.balances.credit(USER, str(START))
         # The most a request can cost: a token a byte of all it sends, and the longest answer.
         standin.prompt_tokens, standin.answer_tokens = "bytes", 1500
-        sent = answer(bot.send, USER, "guide", "Что посмотреть за один день?", ("choice", 1))
-        bot.tap(USER, f"gen:go:{confirm_token(sent)}")
+        order(bot.send, USER, "guide", "Что посмотреть за один день?", ("choice", 1))
         job = finished_job(bot)
         assert job.status == "succeeded", (job.error_code, job.error_message)
         [call] = standin.requests_to("/v1/chat/completions")

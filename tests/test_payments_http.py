@@ -14,10 +14,8 @@ import requests
 from core.accounts.balances import Balances, ledger_differences
 from core.accounts.users import UserCache
 from core.db import Database
-from genbot.testing.app import SECRET, TOKEN
-from genbot.testing.postgres import url_for
 from plugins.payments.callback import signature_of
-from tests.support.serve import ServeProcess, base_env
+from tests.support.serve import ServeProcess, serve_env
 
 pytestmark = pytest.mark.slow
 CALLBACK_SECRET = "provider-callback-secret"
@@ -25,9 +23,8 @@ CALLBACK_SECRET = "provider-callback-secret"
 
 @pytest.fixture
 def served(db_settings, bot_api, tmp_path):
-    env = base_env(DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-                   TELEGRAM_API_URL=bot_api.url, WEB_CONCURRENCY=2, WEB_THREADS=16,
-                   PAYMENT_CALLBACK_SECRET=CALLBACK_SECRET, JOB_WORKERS=0)
+    env = serve_env(db_settings, bot_api, WEB_CONCURRENCY=2, WEB_THREADS=16, DB_POOL_MIN=None,
+                    PAYMENT_CALLBACK_SECRET=CALLBACK_SECRET, JOB_WORKERS=0)
     server = ServeProcess(env, cwd=tmp_path)
     server.wait_ready()
     db = Database(db_settings, minconn=0, maxconn=4)

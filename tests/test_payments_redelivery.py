@@ -12,15 +12,13 @@ import time
 from decimal import Decimal
 
 import pytest
-import requests
 
 from core.accounts.balances import ledger_differences
 from core.db import Database, connect_once
 from genbot.testing import updates
-from genbot.testing.app import SECRET, TOKEN
-from genbot.testing.postgres import migrated_server_of_its_own, url_for
+from genbot.testing.postgres import migrated_server_of_its_own
 from genbot.testing.waiting import wait_until
-from tests.support.serve import ServeProcess, base_env
+from tests.support.serve import ServeProcess, serve_env
 from tests.test_payments import successful_payment
 
 pytestmark = pytest.mark.slow
@@ -30,29 +28,16 @@ USER = 4242
 def serve(settings, bot_api, tmp_path, **extra) -> ServeProcess:
     plugins = tmp_path / "plugins.toml"
     plugins.write_text('[payments]\nprovider_token = "test-provider-token"\n')
-    env = base_env(DATABASE_URL=url_for(settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-                   TELEGRAM_API_URL=bot_api.url, PLUGINS_FILE=plugins, JOB_WORKERS=0,
-                   DB_POOL_WAIT="1", PLUGIN_PROBE_INTERVAL="0.5", **extra)
+    env = serve_env(settings, bot_api, {
+        "WEB_CONCURRENCY": None, "DB_POOL_MIN": None, "PLUGINS_FILE": plugins, "JOB_WORKERS": 0,
+        "DB_POOL_WAIT": "1", "PLUGIN_PROBE_INTERVAL": "0.5"}, **extra)
     server = ServeProcess(env, cwd=tmp_path)
     server.wait_ready()
     return server
 
 
-def answer(server, update) -> requests.Response:
-    try:
-        return requests.post(server.url + "/webhook", json=update, timeout=30,
-                             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
-    except requests.ConnectionError:
-        raise AssertionError(f"serve is not answering (exit code {server.proc.poll()}):\n"
-                             f"{server.log()[-4000:]}") from None
-
-
-def post(server, update) -> int:
-    return answer(server, update).status_code
-
-
 def invoice(server, bot_api, amount: int) -> str:
-    assert post(server, updates.callback(USER, f"pay:m:card:{amount}")) == 200
+    assert server.webhook(updates.callback(USER, f"pay:m:card:{amount}")).status_code == 200
     return bot_api.wait_for("sendInvoice", chat_id=USER)[-1]["payload"]
 
 
@@ -73,15 +58,15 @@ def test_a_payment_blocked_past_the_statement_timeout_is_credited_when_resent(
             cur.execute("SELECT 1 FROM balances WHERE user_id = %s FOR UPDATE", (USER,))
         try:
             # Telegram sends it, and sends it again while the webhook says no.
-            assert [post(server, paid) for _ in range(3)] == [503, 503, 503]
+            assert [server.webhook(paid).status_code for _ in range(3)] == [503, 503, 503]
             assert credited(db) == []
         finally:
             locker.rollback()
             locker.close()
-        accepted = answer(server, paid)
+        accepted = server.webhook(paid)
         assert accepted.status_code == 200
         assert "Баланс пополнен на 250 ₽" in accepted.json()["text"]
-        assert post(server, paid) == 200  # a late duplicate of the same update
+        assert server.webhook(paid).status_code == 200  # a late duplicate of the same update
         assert credited(db) == [(Decimal("250.00"), "topup")]
         assert db.fetch_one("SELECT balance_rub FROM balances WHERE user_id = %s", (USER,)) \
             == (Decimal("250.00"),)
@@ -101,11 +86,11 @@ def test_a_payment_sent_while_the_database_restarts_is_credited_once_it_is_back(
         paid = successful_payment(USER, payload, "RUB", 10000, "charge-outage", update_id=77002)
         embedded.stop()
         # The same update, re-sent: the in-memory dedupe of the outage must not swallow it.
-        assert [post(server, paid) for _ in range(3)] == [503, 503, 503]
+        assert [server.webhook(paid).status_code for _ in range(3)] == [503, 503, 503]
         settings = embedded.start()
         for _ in range(2):  # Telegram re-sends until it gets a 200; then a late duplicate
             deadline = time.monotonic() + 30
-            while post(server, paid) != 200:  # a pooled connection may still be a dead one
+            while server.webhook(paid).status_code != 200:  # a pooled connection may still be a dead one
                 assert time.monotonic() < deadline, "never credited after the database came back"
                 time.sleep(0.5)
         db = Database(settings, minconn=0, maxconn=2)

@@ -18,9 +18,8 @@ import requests
 from core.accounts.balances import Balances, ledger_differences
 from core.accounts.users import UserCache
 from core.db import Database
-from genbot.testing import updates
 from genbot.testing.waiting import wait_until
-from tests.support.flows import answer, confirm_token, http_sender
+from tests.support.flows import http_sender, order
 from tests.support.openai_standin import OpenAIStandIn
 from tests.support.serve import ServeProcess, openai_env, run_cli
 from tests.test_openai import CATALOG
@@ -47,8 +46,7 @@ def served(db_settings, bot_api, tmp_path):
 
 def ask(server, bot_api, question: str) -> None:
     send = http_sender(server.url, bot_api)
-    sent = answer(send, USER, "chat", question)
-    send(updates.callback(USER, f"gen:go:{confirm_token(sent)}"))
+    order(send, USER, "chat", question)
 
 
 def last_job(db, after: int = 0):

@@ -18,15 +18,15 @@ from core.generation.catalog import InputField, Model
 from core.generation.contract import GenerationFailed, GenerationRequest
 from core.host.plugin_host import PluginHost
 from genbot.testing import loopback_fetch
-from genbot.testing.app import SECRET, TOKEN, make_app
+from genbot.testing.app import make_app
 from genbot.testing.conformance import ProviderConformance, Scenario
 from genbot.testing.waiting import wait_until
 from plugins.providers.replicate import plugin_settings, provider_for
 from plugins.providers.replicate.provider import ReplicateProvider
 from plugins.providers.replicate.webhooks import signature_problem
-from tests.support.flows import answer, confirm_token, http_sender
+from tests.support.flows import http_sender, order
 from tests.support.replicate_standin import ReplicateStandIn
-from tests.support.serve import ServeProcess, base_env, free_port
+from tests.support.serve import QUICK_JOBS, ServeProcess, free_port, serve_env
 
 USER = 1610
 START = Decimal("500.00")
@@ -356,9 +356,7 @@ class Kit:
         return exchange(self.client, self.bot_api, update)
 
     def order(self, model_id, *answers, user_id=USER):
-        from genbot.testing import updates
-        sent = answer(self.send, user_id, model_id, *answers)
-        return self.send(updates.callback(user_id, f"gen:go:{confirm_token(sent)}"))
+        return order(self.send, user_id, model_id, *answers)
 
     def job_row(self, timeout=15.0):
         return wait_until(lambda: self.app.db.fetch_one(
@@ -530,18 +528,14 @@ def test_served_app_is_ended_by_replicates_webhook_over_http(db_settings, bot_ap
     from core.accounts.balances import Balances
     from core.accounts.users import UserCache
     from core.db import Database
-    from genbot.testing import updates
-    from genbot.testing.postgres import url_for
 
     port = free_port()
     catalog = tmp_path / "catalog.toml"
     catalog.write_text(CATALOG)
     plugins = tmp_path / "plugins.toml"
     plugins.write_text(toml_for(standin))
-    env = base_env(DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-                   TELEGRAM_API_URL=bot_api.url, PLUGINS_FILE=str(plugins), CATALOG_FILE=str(catalog),
-                   WEBHOOK_URL=f"http://127.0.0.1:{port}", PORT=port, WEB_CONCURRENCY=1, WEB_THREADS=8,
-                   DB_POOL_MIN=1, JOB_WORKERS=2, JOB_HEARTBEAT="0.3", JOB_SWEEP_INTERVAL="0.5")
+    env = serve_env(db_settings, bot_api, QUICK_JOBS, PLUGINS_FILE=str(plugins), CATALOG_FILE=str(catalog),
+                    WEBHOOK_URL=f"http://127.0.0.1:{port}", PORT=port)
     db = Database(db_settings, minconn=0, maxconn=2)
     balances = Balances(db, UserCache())
     server = ServeProcess(env, cwd=tmp_path)
@@ -550,8 +544,7 @@ def test_served_app_is_ended_by_replicates_webhook_over_http(db_settings, bot_ap
         standin.poll_lag_s = 3600  # only the webhook, over HTTP to serve, can end the job
         balances.credit(USER, str(START))
         send = http_sender(server.url, bot_api)
-        sent = answer(send, USER, "flux-schnell", "космос", ("choice", 0))
-        send(updates.callback(USER, f"gen:go:{confirm_token(sent)}"))
+        order(send, USER, "flux-schnell", "космос", ("choice", 0))
         bot_api.wait_for("sendPhoto", chat_id=USER, timeout=20)
         status = wait_until(lambda: (row := db.fetch_one(
             "SELECT status FROM generation_jobs WHERE user_id = %s", (USER,))) and row[0] != "running"

@@ -28,13 +28,13 @@ from core.accounts.users import UserCache
 from core.bot.texts import money
 from core.db import Database, query_once
 from genbot.testing import updates
-from genbot.testing.app import SECRET, TOKEN
+from genbot.testing.app import SECRET
 from genbot.testing.postgres import url_for
 from genbot.testing.waiting import wait_until
 from plugins.payments.callback import signature_of
 from tests.support.balancer import HAProxy, PgBouncer
 from tests.support.flows import confirm_token
-from tests.support.serve import ServeProcess, base_env, run_cli
+from tests.support.serve import QUICK_JOBS, ServeProcess, base_env, run_cli, serve_env
 
 pytestmark = pytest.mark.drill
 CALLBACK_SECRET = "provider-callback-secret"
@@ -42,15 +42,8 @@ METRICS_TOKEN = "scaleout-metrics-token"
 COPIES = 3  # each update and each payment callback arrives this many times at once
 PAYMENTS = ("100.00", "25.50")  # each user tops up twice before the paid generation
 PAID_PRICE = Decimal("15.00")  # demo-image-hd in catalog.toml
-
-
-def serve_env(database_url: str, bot_api, **extra) -> dict:
-    settings = dict(DATABASE_URL=database_url, BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-                    TELEGRAM_API_URL=bot_api.url, PAYMENT_CALLBACK_SECRET=CALLBACK_SECRET,
-                    WEB_CONCURRENCY=1, WEB_THREADS=8, DB_POOL_MIN=1, DB_POOL_MAX=10,
-                    JOB_WORKERS=2, JOB_HEARTBEAT="0.3", JOB_SWEEP_INTERVAL="0.5",
-                    PLUGIN_PROBE_INTERVAL="0", METRICS_TOKEN=METRICS_TOKEN)
-    return base_env(**{**settings, **extra})
+CLUSTER = {**QUICK_JOBS, "PAYMENT_CALLBACK_SECRET": CALLBACK_SECRET, "DB_POOL_MAX": 10,
+           "PLUGIN_PROBE_INTERVAL": "0", "METRICS_TOKEN": METRICS_TOKEN}
 
 
 class Cluster:
@@ -222,7 +215,7 @@ def test_three_processes_behind_haproxy_answer_pay_and_run_each_thing_once(
     extra_payments = [(f"pay-extra-{i}", 9200 + i % 7, f"{(i * 37) % 900 + 1}.{i % 100:02d}")
                       for i in range(40)]
     started = time.monotonic()
-    cluster = Cluster(serve_env(url_for(db_settings), bot_api), 3, tmp_path)
+    cluster = Cluster(serve_env(url_for(db_settings), bot_api, CLUSTER), 3, tmp_path)
     try:
         copier = ThreadPoolExecutor(len(users) * COPIES * len(PAYMENTS))
         # The baseline: one user whose every update and payment arrives exactly once.
@@ -319,7 +312,7 @@ def test_behind_pgbouncer_in_transaction_mode(pg, empty_db_settings, bot_api, tm
         migrated = run_cli("migrate", env=base_env(DATABASE_URL=url), cwd=tmp_path)
         assert migrated.returncode == 0, migrated.stderr
         assert "0004_generation" in migrated.stdout
-        cluster = Cluster(serve_env(url, bot_api, DB_POOL_MIN=4), 2, tmp_path)
+        cluster = Cluster(serve_env(url, bot_api, CLUSTER, DB_POOL_MIN=4), 2, tmp_path)
     except BaseException:
         bouncer.stop()
         db.close()

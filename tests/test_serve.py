@@ -9,38 +9,26 @@ from core.config import derived_webhook_secret
 from genbot.testing import updates
 from genbot.testing.app import SECRET, TOKEN
 from genbot.testing.postgres import url_for
-from tests.support.serve import ServeProcess, base_env, run_cli
+from tests.support.serve import ServeProcess, base_env, run_cli, serve_env
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def serve_env(db_settings, bot_api):
-    return base_env(DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-                    TELEGRAM_API_URL=bot_api.url, WEB_CONCURRENCY=1, WEB_THREADS=4,
-                    DB_POOL_MIN=1)
-
-
-def post(url, update, secret=SECRET, **kwargs):
-    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
-    return requests.post(url + "/webhook", json=update, headers=headers, timeout=10, **kwargs)
-
-
-def test_serve_answers_start_once_and_guards_the_webhook(serve_env, tmp_path, bot_api):
-    server = ServeProcess(serve_env, cwd=tmp_path)
+def test_serve_answers_start_once_and_guards_the_webhook(db_settings, bot_api, tmp_path):
+    server = ServeProcess(serve_env(db_settings, bot_api, WEB_THREADS=4), cwd=tmp_path)
     try:
         server.wait_ready()
         update = updates.message(601, "/start", first_name="Вера")
-        first = post(server.url, update)
+        first = server.webhook(update)
         assert first.status_code == 200
         body = first.json()
         assert body["method"] == "sendMessage" and body["chat_id"] == 601
         assert "Вера" in body["text"]
         assert "💰 Баланс" in [b["text"] for row in body["reply_markup"]["keyboard"] for b in row]
-        again = post(server.url, update)
+        again = server.webhook(update)
         assert again.status_code == 200 and again.content == b""
-        assert post(server.url, updates.message(602, "/start"), secret="wrong").status_code == 403
-        assert post(server.url, updates.message(602, "/start"), secret=None).status_code == 403
+        assert server.webhook(updates.message(602, "/start"), secret="wrong").status_code == 403
+        assert server.webhook(updates.message(602, "/start"), secret=None).status_code == 403
         malformed = requests.post(server.url + "/webhook", data=b"{not json",
                                   headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}, timeout=10)
         assert malformed.status_code == 400
@@ -51,9 +39,7 @@ def test_serve_answers_start_once_and_guards_the_webhook(serve_env, tmp_path, bo
 
 
 def test_serve_sets_the_webhook_with_its_secret_and_keeps_pending_updates(db_settings, bot_api, tmp_path):
-    env = base_env(DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN,
-                   TELEGRAM_API_URL=bot_api.url, WEBHOOK_URL="https://bot.example.com/",
-                   WEB_CONCURRENCY=1, DB_POOL_MIN=1)
+    env = serve_env(db_settings, bot_api, WEBHOOK_SECRET=None, WEBHOOK_URL="https://bot.example.com/")
     server = ServeProcess(env, cwd=tmp_path)
     try:
         server.wait_ready()
@@ -62,7 +48,7 @@ def test_serve_sets_the_webhook_with_its_secret_and_keeps_pending_updates(db_set
         assert call["secret_token"] == derived_webhook_secret(TOKEN)
         assert call.get("drop_pending_updates") in (None, "False", "false")
         # and the webhook accepts exactly that secret
-        assert post(server.url, updates.message(603, "/help"),
+        assert server.webhook(updates.message(603, "/help"),
                     secret=derived_webhook_secret(TOKEN)).status_code == 200
     finally:
         server.stop()

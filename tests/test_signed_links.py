@@ -7,8 +7,7 @@ import pytest
 import requests
 
 from core.telegram.links import InputFiles, ResultLinks
-from tests.support.serve import ServeProcess
-from tests.test_generation_e2e import serve_env
+from tests.support.serve import QUICK_JOBS, ServeProcess, serve_env
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +21,8 @@ BAD = [
 
 @pytest.fixture
 def served(db_settings, bot_api, tmp_path):
-    server = ServeProcess(serve_env(db_settings, bot_api, WEBHOOK_URL="https://bot.example.test"),
+    server = ServeProcess(serve_env(db_settings, bot_api, QUICK_JOBS,
+                                    WEBHOOK_URL="https://bot.example.test"),
                           cwd=tmp_path)
     server.wait_ready()
     yield server

@@ -36,15 +36,17 @@ from core.serve.server import (
     request_state,
 )
 from genbot.testing import updates
-from genbot.testing.app import SECRET, TOKEN
-from genbot.testing.postgres import url_for
+from genbot.testing.app import SECRET
 from genbot.testing.waiting import wait_until
 from tests.support.balancer import HAProxy, shipped_timeout
-from tests.support.serve import ServeProcess, base_env
+from tests.support.serve import ServeProcess, serve_env
 
 pytestmark = pytest.mark.drill
 SLOW = 64
 METRICS_TOKEN = "slowloris-metrics-token"
+# WEB_CONCURRENCY unset: genbot's default of 2 worker processes, unless a test says otherwise
+GUARDED = {"WEB_CONCURRENCY": None, "METRICS_TOKEN": METRICS_TOKEN, "JOB_WORKERS": 1,
+           "PLUGIN_PROBE_INTERVAL": 0}
 
 
 class _Slow:
@@ -119,12 +121,6 @@ class SlowClients:
             conn.sock.close()
 
 
-def serve_env(db_settings, bot_api, **extra) -> dict:
-    return base_env(DATABASE_URL=url_for(db_settings), BOT_TOKEN=TOKEN, WEBHOOK_SECRET=SECRET,
-                    TELEGRAM_API_URL=bot_api.url, METRICS_TOKEN=METRICS_TOKEN, DB_POOL_MIN=1,
-                    JOB_WORKERS=1, PLUGIN_PROBE_INTERVAL=0, **extra)
-
-
 def webhook_under_attack(url: str, slow: SlowClients, user_id: int, posts: int = 3) -> list[float]:
     """Real webhook POSTs while every slow connection is open: their latencies in seconds."""
     wait_until(lambda: min(c.lines for c in slow.conns) >= 3,  # a header line trickled since
@@ -166,7 +162,7 @@ def report(where: str, latencies: list[float], closed: list[float], said: set[by
 @pytest.mark.parametrize("workers,threads", [(2, 16), (1, 2)])
 def test_gunicorn_alone_answers_the_webhook_past_64_slow_heads(db_settings, bot_api, tmp_path,
                                                                workers, threads):
-    server = ServeProcess(serve_env(db_settings, bot_api, WEB_CONCURRENCY=workers,
+    server = ServeProcess(serve_env(db_settings, bot_api, GUARDED, WEB_CONCURRENCY=workers,
                                     WEB_THREADS=threads), cwd=tmp_path)
     slow = None
     try:
@@ -187,7 +183,7 @@ def test_gunicorn_alone_answers_the_webhook_past_64_slow_heads(db_settings, bot_
 
 
 def test_haproxy_in_front_answers_the_webhook_past_64_slow_heads(db_settings, bot_api, tmp_path):
-    server = ServeProcess(serve_env(db_settings, bot_api), cwd=tmp_path)
+    server = ServeProcess(serve_env(db_settings, bot_api, GUARDED), cwd=tmp_path)
     balancer = slow = None
     try:
         server.wait_ready(timeout=60)
@@ -221,7 +217,7 @@ def test_haproxy_in_front_answers_the_webhook_past_64_slow_heads(db_settings, bo
 def test_clients_that_never_close_do_not_stall_the_worker(db_settings, bot_api, tmp_path):
     """gunicorn's own close after a ``Connection: close`` answer lingers up to 2 s for the
     client, on the worker's main loop: ten clients that never close stalled it ~20 s."""
-    server = ServeProcess(serve_env(db_settings, bot_api, WEB_CONCURRENCY=1, WEB_THREADS=2),
+    server = ServeProcess(serve_env(db_settings, bot_api, GUARDED, WEB_CONCURRENCY=1, WEB_THREADS=2),
                           cwd=tmp_path)
     stubborn = []
     try:

@@ -21,10 +21,9 @@ from core.accounts.balances import Balances, ledger_differences
 from core.accounts.users import UserCache
 from core.db import Database
 from core.url_fetch import UrlFetcher, UrlRefused, parse_networks
-from genbot.testing import updates
 from genbot.testing.waiting import wait_until
 from plugins.providers import media
-from tests.support.flows import answer, confirm_token, http_sender
+from tests.support.flows import answer, http_sender, order
 from tests.support.openai_standin import OpenAIStandIn
 from tests.support.serve import ServeProcess, openai_env
 
@@ -237,8 +236,7 @@ def test_links_into_the_network_never_reach_the_provider(served, bot_api, public
     # Taken as a link (the site is public), but it redirects inside, or never ends: the
     # job fails on the photo, the hold goes back, and the provider is never called.
     for url in (f"{public.url}/redirect?to=http://127.0.0.1:{port}/secret.png", f"{public.url}/endless"):
-        sent = answer(send, USER, "retouch", url, "сделай ярче")
-        send(updates.callback(USER, f"gen:go:{confirm_token(sent)}"))
+        order(send, USER, "retouch", url, "сделай ярче")
     wait_until(lambda: db.fetch_one("SELECT count(*) FROM generation_jobs WHERE notified")[0] == 2, 60,
                lambda: db.fetch_all("SELECT status, error_code FROM generation_jobs"))
     assert db.fetch_all("SELECT status, failure_reason, error_code FROM generation_jobs ORDER BY id") == [
@@ -250,8 +248,7 @@ def test_links_into_the_network_never_reach_the_provider(served, bot_api, public
     assert balances.summary(USER) == (Decimal("100.00"), Decimal("0"))
 
     # A public photo link does reach the provider: the refusals above were the rule at work.
-    sent = answer(send, USER, "retouch", f"{public.url}/photo.png", "сделай ярче")
-    send(updates.callback(USER, f"gen:go:{confirm_token(sent)}"))
+    order(send, USER, "retouch", f"{public.url}/photo.png", "сделай ярче")
     bot_api.wait_for("sendPhoto", chat_id=USER, timeout=60)
     [edit] = standin.edits()
     assert edit["image"][1] == PHOTO

@@ -46,11 +46,11 @@ import bisect
 import json
 import re
 import struct
-import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
+
+from genbot.testing.standin import HttpStandIn, Reply, Request
 
 _MEDIA = {"sendPhoto": "photo", "sendVideo": "video", "sendAnimation": "animation",
           "sendAudio": "audio", "sendDocument": "document"}
@@ -60,20 +60,19 @@ _SHAPES = {"photo": {"width": 64, "height": 64}, "video": {"width": 64, "height"
            "document": {}}
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 1024  # benchmarks open many connections at once
-    daemon_threads = True
+class BotApiStandIn(HttpStandIn):
+    backlog = 1024  # benchmarks open many connections at once
+    # ``calls`` is its record (what Telegram accepted, an upload by its size): benchmarks
+    # send hundreds of thousands of calls and files, which a log of bodies would keep.
+    keep_log = False
 
-
-class BotApiStandIn:
     def __init__(self, delay_s: float = 0.0, fetch_urls: bool = False):
+        super().__init__()
         self.delay_s = delay_s
         self.fetch_urls = fetch_urls
         self.refusals: dict[str, tuple] = {}  # method -> the answer every call gets
         self.calls: list[tuple[str, dict]] = []
         self.call_times: list[float] = []  # when each of ``calls`` arrived (time.monotonic)
-        self._lock = threading.Lock()
-        self._cond = threading.Condition(self._lock)
         self._next_id = 1000
         self.pending_updates: list[dict] = []  # served by getUpdates (polling mode)
         self.failures: dict[str, list] = {}  # method -> answers to give before succeeding
@@ -82,80 +81,48 @@ class BotApiStandIn:
         self.stars = _StarRecord()
         self.files: dict[str, bytes] = {}  # file_path -> bytes
         self.file_downloads: list[tuple[str, str]] = []
-        standin = self
+        self.url = self.listen()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # One write per response: separate header and body writes meet Nagle's
-            # algorithm and the client's delayed ACK, a 40 ms stall per call.
-            wbufsize = 1 << 16
+    def serve(self, request: Request, reply: Reply) -> None:
+        if request.path.startswith("/file/bot"):
+            self._file(request, reply)
+            return
+        method = request.path.rsplit("/", 1)[-1]
+        params = {name: values[-1] for name, values in request.query.items()}
+        body, ctype = request.body, request.header("Content-Type", "")
+        uploads = {}
+        if body and ctype.startswith("application/x-www-form-urlencoded"):
+            params.update(parse_qsl(body.decode(), keep_blank_values=True))
+        elif body and ctype.startswith("application/json"):
+            params.update(json.loads(body))
+        elif body:
+            params["_multipart_bytes"] = len(body)
+            uploads = _multipart_files(body, ctype)
+            # What was uploaded, by size: the bytes themselves are not kept.
+            params.update({f"{name}_bytes": len(data) for name, data in uploads.items()})
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        status, answer = self.answer(method, params, uploads)
+        if self.slow_methods.get(method):
+            time.sleep(self.slow_methods[method])
+        # bytes: a gateway's HTML error page
+        reply.send(status, answer, "text/html" if isinstance(answer, bytes) else "application/json")
 
-            def log_message(self, *_args):
-                pass
-
-            def do_GET(self):
-                self._handle()
-
-            def do_POST(self):
-                self._handle()
-
-            def _handle(self):
-                parts = urlsplit(self.path)
-                if parts.path.startswith("/file/bot"):
-                    self._file(parts.path.split("/", 3)[-1])
-                    return
-                method = parts.path.rsplit("/", 1)[-1]
-                params = dict(parse_qsl(parts.query, keep_blank_values=True))
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                ctype = self.headers.get("Content-Type", "")
-                uploads = {}
-                if body and ctype.startswith("application/x-www-form-urlencoded"):
-                    params.update(parse_qsl(body.decode(), keep_blank_values=True))
-                elif body and ctype.startswith("application/json"):
-                    params.update(json.loads(body))
-                elif body:
-                    params["_multipart_bytes"] = len(body)
-                    uploads = _multipart_files(body, ctype)
-                    # What was uploaded, by size: the bytes themselves are not kept.
-                    params.update({f"{name}_bytes": len(data) for name, data in uploads.items()})
-                if standin.delay_s:
-                    time.sleep(standin.delay_s)
-                status, answer = standin.answer(method, params, uploads)
-                if standin.slow_methods.get(method):
-                    time.sleep(standin.slow_methods[method])
-                if isinstance(answer, bytes):  # a gateway's HTML error page
-                    payload, ctype = answer, "text/html"
-                else:
-                    payload, ctype = json.dumps(answer).encode(), "application/json"
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def _file(self, file_path: str):
-                data = standin.files.get(file_path)
-                self.send_response(200 if data is not None else 404)
-                self.send_header("Content-Length", str(len(data or b"")))
-                self.end_headers()
-                self.wfile.write(data or b"")
-                standin.file_downloads.append((self.path, file_path))
-
-        self.server = _Server(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+    def _file(self, request: Request, reply: Reply) -> None:
+        file_path = request.path.split("/", 3)[-1]
+        data = self.files.get(file_path)
+        reply.send(200 if data is not None else 404, data or b"", content_type=None)
+        self.file_downloads.append((request.path, file_path))
 
     def push_update(self, update: dict) -> None:
-        with self._cond:
+        with self.lock:
             self.pending_updates.append(update)
 
     def _get_updates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset") or 0)
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), 0.5)
         while True:
-            with self._cond:
+            with self.lock:
                 self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
                 if self.pending_updates or time.monotonic() >= deadline:
                     return list(self.pending_updates)
@@ -167,12 +134,12 @@ class BotApiStandIn:
         """The next calls of ``method`` fail, one answer each, in order: ``429`` (with
         ``retry_after`` 1), ``(429, seconds)``, ``502`` (an HTML page), or
         ``(code, description)`` such as ``(403, "Forbidden: bot was blocked by the user")``."""
-        with self._cond:
+        with self.lock:
             self.failures.setdefault(method, []).extend(answers)
 
     def refuse(self, method: str, answer: tuple | None) -> None:
         """Every later call of ``method`` answers ``(code, description)``; None: no more."""
-        with self._cond:
+        with self.lock:
             if answer is None:
                 self.refusals.pop(method, None)
             else:
@@ -183,7 +150,7 @@ class BotApiStandIn:
 
     def star_payment(self, user_id: int, charge_id: str, stars: int) -> None:
         """A user paid the bot ``stars``: Telegram's record gets the incoming transaction."""
-        with self._cond:
+        with self.lock:
             self.stars.append({"id": charge_id, "amount": stars, "date": int(time.time()),
                                "source": _partner(user_id)})
 
@@ -191,7 +158,7 @@ class BotApiStandIn:
                               user_id: int = 555) -> None:
         """``count`` payments of 1 star by ``user_id`` (charge ids ``bulk-<offset>``), the
         first at ``first_date`` (unix time), then one every ``seconds_apart`` s."""
-        with self._cond:
+        with self.lock:
             self.stars.extend(count, lambda offset, i: {
                 "id": f"bulk-{offset}", "amount": 1, "date": int(first_date + i * seconds_apart),
                 "source": _partner(user_id)}, first_date=int(first_date))
@@ -203,16 +170,16 @@ class BotApiStandIn:
         return [t["id"] for t in self.stars.single if "receiver" in t]
 
     def answer(self, method: str, params: dict, uploads: dict | None = None) -> tuple[int, object]:
-        with self._cond:
+        with self.lock:
             pending = self.failures.get(method)
             failure = pending.pop(0) if pending else None
             failure = failure or self.refusals.get(method)
         failure = failure or self._file_refusal(method, params, uploads or {})
         if failure is None:
             return self._stars(method, params) or (200, {"ok": True, "result": self.record(method, params)})
-        with self._cond:  # ``calls`` holds what Telegram accepted; this, what it refused
+        with self.lock:  # ``calls`` holds what Telegram accepted; this, what it refused
             self.refused.append((method, dict(params, refused_with=failure)))
-            self._cond.notify_all()
+            self.lock.notify_all()
         if failure == 502:
             return 502, b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
         if failure == 429 or isinstance(failure, tuple) and failure[0] == 429:
@@ -249,13 +216,13 @@ class BotApiStandIn:
             self.record(method, params)
             offset = max(_td_integer(params.get("offset"), 0), 0)
             limit = min(max(_td_integer(params.get("limit"), 100), 1), 100)
-            with self._cond:
+            with self.lock:
                 page = self.stars.page(offset, limit)
             return 200, {"ok": True, "result": {"transactions": page}}
         if method != "refundStarPayment":
             return None
         charge, user_id = params.get("telegram_payment_charge_id"), int(params.get("user_id", 0))
-        with self._cond:
+        with self.lock:
             paid = [t for t in self.stars.single if t["id"] == charge and "source" in t
                     and t["source"]["user"]["id"] == user_id]
             refunded = any(t["id"] == charge and "receiver" in t for t in self.stars.single)
@@ -273,12 +240,12 @@ class BotApiStandIn:
     def record(self, method: str, params: dict):
         if method == "getUpdates":
             return self._get_updates(params)
-        with self._cond:
+        with self.lock:
             self.calls.append((method, params))
             self.call_times.append(time.monotonic())
             self._next_id += 1
             message_id = self._next_id
-            self._cond.notify_all()
+            self.lock.notify_all()
         if method.startswith("send") or method.startswith("edit"):
             chat = params.get("chat_id", "0")
             if method.startswith("edit") and str(params.get("message_id", "")).isdigit():
@@ -303,34 +270,13 @@ class BotApiStandIn:
             return {"id": 1, "is_bot": True, "first_name": "genbot", "username": "genbot_test_bot"}
         return True
 
-    def start(self) -> BotApiStandIn:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
     def calls_to(self, method: str, chat_id=None) -> list[dict]:
-        with self._lock:
+        with self.lock:
             return self._matching(method, chat_id)
 
     def _matching(self, method: str, chat_id) -> list[dict]:
         return [p for m, p in self.calls if m == method
                 and (chat_id is None or str(p.get("chat_id")) == str(chat_id))]
-
-    def _wait(self, found, explain, timeout: float):
-        """Wait until ``found()`` gives something truthy; fail with ``explain()``."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                result = found()
-                if result:
-                    return result
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(explain())
-                self._cond.wait(left)
 
     def wait_for(self, method: str, count: int = 1, chat_id=None, timeout: float = 10.0) -> list[dict]:
         """At least ``count`` calls of ``method`` (to ``chat_id``): all of them."""
@@ -338,16 +284,15 @@ class BotApiStandIn:
             calls = self._matching(method, chat_id)
             return calls if len(calls) >= count else None
 
-        return self._wait(enough, lambda: f"expected {count} {method} call(s): "
-                                          f"{[m for m, _ in self.calls]}", timeout)
+        return super().wait_for(enough, timeout, lambda: f"expected {count} {method} call(s): "
+                                                         f"{[m for m, _ in self.calls]}")
 
     def wait_for_text(self, fragment: str, chat_id=None, timeout: float = 10.0) -> dict:
         """The first sendMessage to ``chat_id`` whose text holds ``fragment``."""
-        return self._wait(
+        return super().wait_for(
             lambda: next((p for p in self._matching("sendMessage", chat_id)
-                          if fragment in str(p.get("text", ""))), None),
-            lambda: f"no message with {fragment!r}: {[p.get('text') for p in self._matching('sendMessage', None)]}",
-            timeout)
+                          if fragment in str(p.get("text", ""))), None), timeout,
+            lambda: f"no message with {fragment!r}: {[p.get('text') for p in self._matching('sendMessage', None)]}")
 
 
 _MB = 1024 * 1024

@@ -66,14 +66,13 @@ import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from dataclasses import dataclass
 
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from genbot.testing.standin import HttpStandIn, Reply, Request
 from plugins.providers.media import diagonal_gradient_png, wav
 
 KEY = "3f2b1c9e-7d4a-4e1b-9c2d-5a6b7c8d9e0f:0123456789abcdef0123456789abcdef"
@@ -102,27 +101,6 @@ ENDPOINTS = {
     "fal-ai/stable-audio": ({"prompt"}, {"seconds_total": None, "steps": None}, "audio"),
     "fal-ai/any-llm": ({"prompt"}, {"model": None, "system_prompt": None}, "text"),
 }
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
-
-    def handle_error(self, request, client_address):
-        pass
-
-
-@dataclass
-class Call:
-    method: str
-    path: str
-    query: dict
-    headers: dict
-    body: bytes
-    at: float = field(default_factory=time.monotonic)
-
-    def json(self):
-        return json.loads(self.body)
 
 
 @dataclass
@@ -157,8 +135,11 @@ def signed_message(request_id: str, user_id: str, timestamp: str, body: bytes) -
     return "\n".join([request_id, user_id, timestamp, hashlib.sha256(body).hexdigest()]).encode()
 
 
-class FalStandIn:
+class FalStandIn(HttpStandIn):
+    methods = ("GET", "POST", "PUT")
+
     def __init__(self, key: str = KEY, *, stage_s: float = 0.15):
+        super().__init__()
         self.key = key
         self.stage_s = stage_s
         self.poll_lag_s = 0.0
@@ -172,29 +153,23 @@ class FalStandIn:
         self.user_id = USER_ID
         self.send_webhooks = True
         self.webhook_sender = self._post_webhook
-        self.log: list[Call] = []
         self.requests: dict[str, FalRequest] = {}
         self.webhooks: list[dict] = []  # url, body (bytes), headers, status
         self.cancels: list[tuple[str, int]] = []  # (request id, HTTP status answered)
         self.faults: deque = deque()  # (status, retry_after): the next calls, one each
         self.files: dict[str, tuple[bytes, str]] = {}
-        self.lock = threading.Condition()
-        self.server = _Server(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = self.listen()
         self.jwks_url = self.url + "/.well-known/jwks.json"
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True),
-                         threading.Thread(target=self._deliver_webhooks, daemon=True)]
+        self._webhook_thread = threading.Thread(target=self._deliver_webhooks, daemon=True)
 
     def start(self) -> FalStandIn:
-        for thread in self._threads:
-            thread.start()
-        return self
+        self._webhook_thread.start()
+        return super().start()
 
     def stop(self) -> None:
         self._stop.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().stop()
 
     # -- knobs ------------------------------------------------------------------------
 
@@ -217,11 +192,11 @@ class FalStandIn:
         with self.lock:
             return any(status == 202 for _rid, status in self.cancels)
 
-    def calls(self, method: str | None = None, contains: str = "") -> list[Call]:
+    def calls(self, method: str | None = None, contains: str = "") -> list[Request]:
         with self.lock:
             return [c for c in self.log if (method is None or c.method == method) and contains in c.path]
 
-    def submits(self) -> list[Call]:
+    def submits(self) -> list[Request]:
         return [c for c in self.calls("POST") if "/requests/" not in c.path]
 
     def jwks(self) -> dict:
@@ -248,15 +223,6 @@ class FalStandIn:
             body = {"request_id": request.request_id, "gateway_request_id": request.request_id,
                     "status": "OK", "payload": self.result(request)}
         return json.dumps(body).encode()
-
-    def wait_for(self, check, timeout: float = 15.0, explain=""):
-        deadline = time.monotonic() + timeout
-        with self.lock:
-            while not (result := check()):
-                left = deadline - time.monotonic()
-                assert left > 0, explain() if callable(explain) else explain
-                self.lock.wait(min(left, 0.1))
-        return result
 
     # -- results ----------------------------------------------------------------------
 
@@ -285,46 +251,12 @@ class FalStandIn:
 
     # -- HTTP -------------------------------------------------------------------------
 
-    def _handler(self):
-        standin = self
+    def serve(self, request: Request, reply: Reply) -> None:
+        status, answer, headers = self._route(request)
+        headers = dict(headers)
+        reply.send(status, answer, headers.pop("Content-Type", "application/json"), headers)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 1 << 16
-
-            def log_message(self, *_args):
-                pass
-
-            def do_GET(self):
-                self._serve("GET")
-
-            def do_POST(self):
-                self._serve("POST")
-
-            def do_PUT(self):
-                self._serve("PUT")
-
-            def _serve(self, method):
-                parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                call = Call(method, parts.path, parse_qs(parts.query), dict(self.headers.items()), body)
-                with standin.lock:
-                    standin.log.append(call)
-                    standin.lock.notify_all()
-                status, answer, headers = standin._route(call)
-                data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
-                self.send_response(status)
-                headers = {"Content-Type": "application/json", **headers}
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        return Handler
-
-    def _route(self, call: Call):
+    def _route(self, call: Request):
         if call.method == "GET" and call.path == "/.well-known/jwks.json":
             return 200, self.jwks(), {}
         if call.method == "GET" and call.path.startswith("/files/"):
@@ -362,7 +294,7 @@ class FalStandIn:
         base = f"{self.url}/{request.app_path}/requests/{request.request_id}"
         return {"response_url": base, "status_url": base + "/status", "cancel_url": base + "/cancel"}
 
-    def _submit(self, call: Call):
+    def _submit(self, call: Request):
         endpoint = call.path.strip("/")
         try:
             body = json.loads(call.body or b"null")
@@ -414,7 +346,7 @@ class FalStandIn:
             state = "IN_PROGRESS"
         return state
 
-    def _status(self, request: FalRequest, call: Call):
+    def _status(self, request: FalRequest, call: Request):
         state = self._state(request, polling=True)
         answer = {"status": state, "request_id": request.request_id, **self._urls(request)}
         if state == "IN_QUEUE":

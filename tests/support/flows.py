@@ -68,6 +68,13 @@ def answer(send, user_id: int, model_id: str, *answers) -> list[dict]:
     return sent
 
 
+def order(send, user_id: int, model_id: str, *answers) -> list[dict]:
+    """Pick a paid model (or one with choices), answer its inputs and press "✅ Запустить";
+    what the bot sent on the press."""
+    sent = answer(send, user_id, model_id, *answers)
+    return send(updates.callback(user_id, Confirm(confirm_token(sent)).pack()))
+
+
 def generate(send, user_id: int, model_id: str, *answers) -> list[dict]:
     """Order a generation as a user does: answer, then press "Запустить" — unless the
     model is free with no choices, which starts on its last answer."""

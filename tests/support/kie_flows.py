@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from core.generation.buttons import Confirm
-from genbot.testing import updates
-from tests.support.flows import answer, confirm_token
-
 PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF a user's photo"
 KIE_SETTINGS = {"poll_initial_s": "0.3", "poll_max_s": "0.6", "max_retries": "2",
                 "request_timeout_s": "5.0"}
@@ -32,13 +28,6 @@ def kie_toml(standin, **extra) -> str:
                 "upload_base_url": f'"{standin.upload_url}"',
                 **KIE_SETTINGS, **extra}
     return "[kie]\n" + "".join(f"{k} = {v}\n" for k, v in settings.items())
-
-
-def order(send, user_id: int, model_id: str, answers) -> list[dict]:
-    """Pick the model, answer its inputs, confirm (every kie model is paid); what the
-    bot sent on confirming."""
-    sent = answer(send, user_id, model_id, *answers)
-    return send(updates.callback(user_id, Confirm(confirm_token(sent)).pack()))
 
 
 def add_photos(bot_api) -> None:

@@ -94,21 +94,13 @@ import re
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from dataclasses import dataclass
 
 import requests
 
+from genbot.testing.standin import HttpStandIn, Reply, Request
+
 FILES = "https://tempfile.kie.test"  # where results "live"; nothing fetches them
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
-
-    def handle_error(self, request, client_address):
-        pass  # a client that gave up mid-answer
 
 
 @dataclass
@@ -367,24 +359,9 @@ def chat_answer(model: str, body: dict) -> str:
     return f"{model} answers: {content}"
 
 
-@dataclass
-class Call:
-    host: str  # api or upload
-    method: str
-    path: str
-    query: str
-    headers: dict
-    body: bytes
-    at: float = field(default_factory=time.monotonic)
-
-    def text(self) -> str:
-        """Everything the request carried, for a search (the bot token must not be in it)."""
-        return " ".join([self.method, self.path, self.query, json.dumps(self.headers),
-                         self.body.decode("latin-1")])
-
-
-class KieStandIn:
+class KieStandIn(HttpStandIn):
     def __init__(self, key: str = "kie-test-key", *, stage_s: float = 0.15):
+        super().__init__()
         self.key = key
         self.stage_s = stage_s
         self.send_callbacks = True
@@ -394,7 +371,6 @@ class KieStandIn:
         self.poll_limit = (10, 1.0)  # "10 requests per second per API key"
         self.webhook_hmac_key: str | None = None  # the account's, when switched on at Kie
         self.callback_sender = self._post_callback  # (url, body, headers) -> HTTP status
-        self.log: list[Call] = []
         self.tasks: dict[str, Task] = {}
         self.uploads: dict[str, dict] = {}
         self.callbacks: list[dict] = []  # url, body, status
@@ -404,23 +380,8 @@ class KieStandIn:
         self._polls: deque = deque()
         self._task_polls: dict[str, deque] = {}
         self._counter = 0
-        self.lock = threading.Condition()
-        self.api = _Server(("127.0.0.1", 0), self._handler("api"))
-        self.upload = _Server(("127.0.0.1", 0), self._handler("upload"))
-        self.api_url = f"http://127.0.0.1:{self.api.server_address[1]}"
-        self.upload_url = f"http://127.0.0.1:{self.upload.server_address[1]}"
-        self._threads = [threading.Thread(target=s.serve_forever, args=(0.05,), daemon=True)
-                         for s in (self.api, self.upload)]
-
-    def start(self) -> KieStandIn:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def stop(self) -> None:
-        for server in (self.api, self.upload):
-            server.shutdown()
-            server.server_close()
+        self.api_url = self.listen("api")
+        self.upload_url = self.listen("upload")
 
     # -- knobs ------------------------------------------------------------------------
 
@@ -431,56 +392,16 @@ class KieStandIn:
         with self.lock:
             self.refusals.setdefault(route, deque()).extend(codes)
 
-    def requests_to(self, path: str) -> list[Call]:
+    def requests_to(self, path: str) -> list[Request]:
         with self.lock:
             return [c for c in self.log if c.path == path]
 
-    def wait_for(self, check, timeout: float = 15.0, explain=""):
-        deadline = time.monotonic() + timeout
-        with self.lock:
-            while not (result := check()):
-                left = deadline - time.monotonic()
-                assert left > 0, explain() if callable(explain) else explain
-                self.lock.wait(min(left, 0.1))
-        return result
-
     # -- HTTP -------------------------------------------------------------------------
 
-    def _handler(self, host: str):
-        standin = self
+    def serve(self, request: Request, reply: Reply) -> None:
+        reply.send(*self._route(request))
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 1 << 16  # one write per answer (see the Bot API stand-in)
-
-            def log_message(self, *_args):
-                pass
-
-            def do_GET(self):
-                self._serve("GET")
-
-            def do_POST(self):
-                self._serve("POST")
-
-            def _serve(self, method):
-                parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                call = Call(host, method, parts.path, parts.query, dict(self.headers.items()), body)
-                with standin.lock:
-                    standin.log.append(call)
-                    standin.lock.notify_all()
-                status, answer, ctype = standin._route(call, self.headers)
-                data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        return Handler
-
-    def _route(self, call: Call, headers):
+    def _route(self, call: Request):
         json_type = "application/json"
         if call.host == "upload":
             if call.method == "GET" and call.path.startswith("/files/"):
@@ -488,13 +409,13 @@ class KieStandIn:
                 if upload is None:
                     return 404, b"", "text/plain"
                 return 200, upload["data"], upload["mime"]
-            if headers.get("Authorization") != f"Bearer {self.key}":
+            if call.header("Authorization") != f"Bearer {self.key}":
                 return 401, {"success": False, "code": 401,
                              "msg": "Authentication failed: Invalid API Key"}, json_type
             if call.method == "POST" and call.path == "/api/file-stream-upload":
-                return self._upload(call, headers)
+                return self._upload(call)
             return 404, {"success": False, "code": 404, "msg": "Not found"}, json_type
-        if headers.get("Authorization") != f"Bearer {self.key}":
+        if call.header("Authorization") != f"Bearer {self.key}":
             return 401, {"code": 401, "msg": "You do not have access permissions"}, json_type
         try:
             body = json.loads(call.body) if call.body else None
@@ -506,7 +427,7 @@ class KieStandIn:
         if call.method == "POST" and call.path in CREATE_PATHS:
             return self._create(CREATE_PATHS[call.path], body)
         if call.method == "GET" and call.path in POLL_PATHS:
-            return self._poll(POLL_PATHS[call.path], parse_qs(call.query).get("taskId", [""])[0])
+            return self._poll(POLL_PATHS[call.path], call.query.get("taskId", [""])[0])
         return 404, {"code": 404, "msg": "Not Found"}, json_type
 
     def _refusal(self, route: str):
@@ -656,12 +577,12 @@ class KieStandIn:
                      "usage": {"prompt_tokens": 10, "completion_tokens": 50, "total_tokens": 60}}, \
             "application/json"
 
-    def _upload(self, call: Call, headers):
+    def _upload(self, call: Request):
         refused = self._refusal("upload")
         if refused:
             return refused
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            b"Content-Type: " + headers.get("Content-Type", "").encode() + b"\r\n\r\n" + call.body)
+            b"Content-Type: " + call.header("Content-Type", "").encode() + b"\r\n\r\n" + call.body)
         fields, upload = {}, None
         for part in message.iter_parts() if message.is_multipart() else ():
             name = part.get_param("name", header="content-disposition")

@@ -50,13 +50,10 @@ import base64
 import email.parser
 import email.policy
 import json
-import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
+from genbot.testing.standin import HttpStandIn, Reply, Request
 from plugins.providers import media
 
 IMAGE_SIZES = ("1024x1024", "1536x1024", "1024x1536", "auto")
@@ -87,29 +84,10 @@ def token(index: int) -> str:
     return WORDS[index % len(WORDS)] + " "
 
 
-@dataclass
-class Call:
-    method: str
-    path: str
-    headers: dict
-    body: bytes
-    at: float = field(default_factory=time.monotonic)
-
-    def json(self):
-        return json.loads(self.body)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
-
-    def handle_error(self, request, client_address):
-        pass  # a client that let go of a stream mid-answer
-
-
-class OpenAIStandIn:
+class OpenAIStandIn(HttpStandIn):
     def __init__(self, key: str = "sk-test-key", *, answer_tokens: int = 30,
                  tokens_per_s: float = 500.0):
+        super().__init__()
         self.key = key
         self.answer_tokens = answer_tokens
         self.tokens_per_s = tokens_per_s
@@ -118,98 +96,40 @@ class OpenAIStandIn:
         # message and 3 around each (the most any tokenizer counts), as for a prompt
         # written to cost the most.
         self.prompt_tokens: int | str | None = None
-        self.log: list[Call] = []
         self.first_token_at: list[float] = []  # when each streamed answer's first token left
         self.abandoned = 0  # streams the client closed before their end
         self.refusals: dict[str, deque] = {}
         self.url_image_bytes = 0  # 0: the drawn PNG itself; else a PNG padded to this size
         self.url_downloads = 0
-        self.lock = threading.Lock()
-        self.server = _Server(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    def start(self) -> OpenAIStandIn:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._api_calls = 0  # requests but the files': numbers answers, as ids
+        self.url = self.listen() + "/v1"
 
     def refuse(self, route: str, *statuses: int) -> None:
         """The next calls to ``route`` (chat, images, edits, models) answer these statuses."""
         with self.lock:
             self.refusals.setdefault(route, deque()).extend(statuses)
 
-    def requests_to(self, path: str) -> list[Call]:
+    def requests_to(self, path: str) -> list[Request]:
         with self.lock:
             return [c for c in self.log if c.path == path]
 
     # -- HTTP -------------------------------------------------------------------------
 
-    def _handler(self):
-        standin = self
+    def serve(self, request: Request, reply: Reply) -> None:
+        if request.method == "GET" and request.path.startswith("/files/"):
+            self._file(reply)
+            return
+        with self.lock:
+            self._api_calls += 1
+        self._route(reply, request)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *_args):
-                pass
-
-            def do_GET(self):
-                self._serve("GET")
-
-            def do_POST(self):
-                self._serve("POST")
-
-            def _serve(self, method):
-                if method == "GET" and self.path.startswith("/files/"):
-                    standin._file(self)
-                    return
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                call = Call(method, urlsplit(self.path).path, dict(self.headers.items()), body)
-                with standin.lock:
-                    standin.log.append(call)
-                standin._route(self, call)
-
-            def answer(self, status: int, body: dict, headers: dict | None = None):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def stream(self, events):
-                """``text/event-stream``, chunked, each event flushed as it is made."""
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-                self.send_header("Transfer-Encoding", "chunked")
-                self.send_header("Cache-Control", "no-cache")
-                self.end_headers()
-                try:
-                    for data in events:
-                        payload = f"data: {data}\n\n".encode()
-                        self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
-                        self.wfile.flush()
-                    self.wfile.write(b"0\r\n\r\n")
-                except (BrokenPipeError, ConnectionResetError):
-                    self.close_connection = True  # the client let go: stop writing
-                    with standin.lock:
-                        standin.abandoned += 1
-
-        return Handler
-
-    def _route(self, handler, call: Call) -> None:
+    def _route(self, reply: Reply, call: Request) -> None:
         if self.lag_s:
             time.sleep(self.lag_s)
-        if call.headers.get("Authorization") != f"Bearer {self.key}":
-            handler.answer(401, error(401, f"Incorrect API key provided: {call.headers.get('Authorization', '')[-4:]}. "
-                                           f"You can find your API key at https://platform.openai.com/account/api-keys."))
+        if call.header("Authorization") != f"Bearer {self.key}":
+            given = call.header("Authorization", "")[-4:]
+            reply.send(401, error(401, f"Incorrect API key provided: {given}. You can find your API key "
+                                       f"at https://platform.openai.com/account/api-keys."))
             return
         routes = {("GET", "/v1/models"): ("models", self._models),
                   ("POST", "/v1/chat/completions"): ("chat", self._chat),
@@ -217,7 +137,7 @@ class OpenAIStandIn:
                   ("POST", "/v1/images/edits"): ("edits", self._edits)}
         found = routes.get((call.method, call.path))
         if found is None:
-            handler.answer(404, error(404, f"Invalid URL ({call.method} {call.path})"))
+            reply.send(404, error(404, f"Invalid URL ({call.method} {call.path})"))
             return
         route, serve = found
         with self.lock:
@@ -225,38 +145,38 @@ class OpenAIStandIn:
             status = pending.popleft() if pending else None
         if isinstance(status, tuple):  # (status, code): an account that cannot be used
             message, kind, code = _MESSAGES[status]
-            handler.answer(status[0], error(status[0], message, kind, code))
+            reply.send(status[0], error(status[0], message, kind, code))
             return
         if status is not None:
             headers = {"retry-after": "1", "x-ratelimit-limit-requests": "500",
                        "x-ratelimit-remaining-requests": "0",
                        "x-ratelimit-reset-requests": "1s"} if status == 429 else {}
-            handler.answer(status, error(status), headers)
+            reply.send(status, error(status), headers=headers)
             return
-        serve(handler, call)
+        serve(reply, call)
 
-    def _models(self, handler, call: Call) -> None:
-        handler.answer(200, {"object": "list", "data": [
+    def _models(self, reply: Reply, call: Request) -> None:
+        reply.send(200, {"object": "list", "data": [
             {"id": name, "object": "model", "created": 1715367049, "owned_by": "system"}
             for name in ("gpt-4o-mini", "gpt-image-1")]})
 
-    def _chat(self, handler, call: Call) -> None:
+    def _chat(self, reply: Reply, call: Request) -> None:
         try:
             body = call.json()
         except ValueError:
-            handler.answer(400, error(400, "We could not parse the JSON body of your request.",
-                                      "invalid_request_error", None))
+            reply.send(400, error(400, "We could not parse the JSON body of your request.",
+                                  "invalid_request_error", None))
             return
         messages = body.get("messages") if isinstance(body, dict) else None
         if not isinstance(body.get("model"), str) or not isinstance(messages, list) or not messages \
                 or not all(isinstance(m, dict) and m.get("role") in ("system", "developer", "user", "assistant")
                            and isinstance(m.get("content"), str | list) for m in messages):
-            handler.answer(400, error(400, "'messages' must be a non-empty array of messages with a "
-                                           "role and content", "invalid_request_error", None))
+            reply.send(400, error(400, "'messages' must be a non-empty array of messages with a "
+                                       "role and content", "invalid_request_error", None))
             return
         limit = body.get("max_completion_tokens", body.get("max_tokens"))
         if limit is not None and (not isinstance(limit, int) or limit < 1):
-            handler.answer(400, error(400, f"Invalid 'max_tokens': {limit!r}", "invalid_request_error", None))
+            reply.send(400, error(400, f"Invalid 'max_tokens': {limit!r}", "invalid_request_error", None))
             return
         count = min(self.answer_tokens, limit or self.answer_tokens)
         finish = "length" if count < self.answer_tokens else "stop"
@@ -267,9 +187,9 @@ class OpenAIStandIn:
         else:
             prompt = 8 + sum(len(str(m["content"]).split()) * 2 for m in messages)
         usage = {"prompt_tokens": prompt, "completion_tokens": count, "total_tokens": prompt + count}
-        ident, created = f"chatcmpl-{len(self.log)}", int(time.time())
+        ident, created = f"chatcmpl-{self._api_calls}", int(time.time())
         if not body.get("stream"):
-            handler.answer(200, {
+            reply.send(200, {
                 "id": ident, "object": "chat.completion", "created": created, "model": body["model"],
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(
                     token(i) for i in range(count)).strip(), "refusal": None},
@@ -301,7 +221,10 @@ class OpenAIStandIn:
                                   "model": body["model"], "choices": [], "usage": usage})
             yield "[DONE]"
 
-        handler.stream(events())
+        if not reply.stream((f"data: {data}\n\n".encode() for data in events()),
+                            "text/event-stream; charset=utf-8", {"Cache-Control": "no-cache"}):
+            with self.lock:
+                self.abandoned += 1  # the client let go: the model stops writing
 
     def picture(self, prompt: str, size: str = "auto") -> bytes:
         width, height = (64, 64) if size == "auto" else (int(size.split("x")[0]) // 16,
@@ -314,50 +237,41 @@ class OpenAIStandIn:
         picture = self.picture("url")
         return picture + bytes(max(0, self.url_image_bytes - len(picture)))
 
-    def _file(self, handler) -> None:
-        data = self.url_file()
-        handler.send_response(200)
-        handler.send_header("Content-Type", "image/png")
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        try:
-            for start in range(0, len(data), 1 << 20):
-                handler.wfile.write(data[start:start + (1 << 20)])
-        except (BrokenPipeError, ConnectionResetError):
-            handler.close_connection = True  # only the size was wanted
-            return
-        with self.lock:
-            self.url_downloads += 1
+    def _file(self, reply: Reply) -> None:
+        if reply.send(200, self.url_file(), "image/png"):  # else only the size was wanted
+            with self.lock:
+                self.url_downloads += 1
 
-    def _image_answer(self, handler, prompt: str, size: str, response_format: str = "b64_json") -> None:
+    def _image_answer(self, reply: Reply, call: Request, prompt: str, size: str,
+                      response_format: str = "b64_json") -> None:
         if response_format == "url":
-            host = handler.headers.get("Host", "")
-            handler.answer(200, {"created": int(time.time()), "data": [
-                {"url": f"http://{host}/files/img-{len(self.log)}.png", "revised_prompt": prompt}]})
+            host = call.header("Host", "")
+            reply.send(200, {"created": int(time.time()), "data": [
+                {"url": f"http://{host}/files/img-{self._api_calls}.png", "revised_prompt": prompt}]})
             return
         picture = self.picture(prompt, size)
-        handler.answer(200, {"created": int(time.time()), "data": [
+        reply.send(200, {"created": int(time.time()), "data": [
             {"b64_json": base64.b64encode(picture).decode()}],
             "usage": {"total_tokens": 100, "input_tokens": 50, "output_tokens": 50,
                       "input_tokens_details": {"text_tokens": 10, "image_tokens": 40}}})
 
-    def _images(self, handler, call: Call) -> None:
+    def _images(self, reply: Reply, call: Request) -> None:
         try:
             body = call.json()
         except ValueError:
             body = None
         problem = _image_problem(body)
         if problem:
-            handler.answer(400, error(400, problem, "invalid_request_error", None))
+            reply.send(400, error(400, problem, "invalid_request_error", None))
             return
-        self._image_answer(handler, body["prompt"], body.get("size", "auto"),
+        self._image_answer(reply, call, body["prompt"], body.get("size", "auto"),
                            body.get("response_format", "b64_json"))
 
-    def _edits(self, handler, call: Call) -> None:
-        kind = call.headers.get("Content-Type", "")
+    def _edits(self, reply: Reply, call: Request) -> None:
+        kind = call.header("Content-Type", "")
         if not kind.startswith("multipart/form-data"):
-            handler.answer(400, error(400, "Invalid Content-Type header (application/json), expected "
-                                           "multipart/form-data.", "invalid_request_error", None))
+            reply.send(400, error(400, "Invalid Content-Type header (application/json), expected "
+                                       "multipart/form-data.", "invalid_request_error", None))
             return
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
             b"Content-Type: " + kind.encode() + b"\r\n\r\n" + call.body)
@@ -370,25 +284,25 @@ class OpenAIStandIn:
                 fields[name] = part.get_payload(decode=True).decode()
         image = files.get("image") or files.get("image[]")
         if image is None:
-            handler.answer(400, error(400, "Missing required parameter: 'image'.", "invalid_request_error", None))
+            reply.send(400, error(400, "Missing required parameter: 'image'.", "invalid_request_error", None))
             return
         if image[1] not in ("image/png", "image/jpeg", "image/webp"):
-            handler.answer(400, error(400, f"Invalid file 'image': unsupported mimetype ('{image[1]}'). "
-                                           f"Supported file formats are 'image/jpeg', 'image/png', and "
-                                           f"'image/webp'.", "invalid_request_error", None))
+            reply.send(400, error(400, f"Invalid file 'image': unsupported mimetype ('{image[1]}'). "
+                                       f"Supported file formats are 'image/jpeg', 'image/png', and "
+                                       f"'image/webp'.", "invalid_request_error", None))
             return
         problem = _image_problem(fields)
         if problem:
-            handler.answer(400, error(400, problem, "invalid_request_error", None))
+            reply.send(400, error(400, problem, "invalid_request_error", None))
             return
-        self._image_answer(handler, fields["prompt"], fields.get("size", "auto"))
+        self._image_answer(reply, call, fields["prompt"], fields.get("size", "auto"))
 
     def edits(self) -> list[dict]:
         """What each image edit request carried: its fields and its image's name and type."""
         found = []
         for call in self.requests_to("/v1/images/edits"):
             message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-                b"Content-Type: " + call.headers["Content-Type"].encode() + b"\r\n\r\n" + call.body)
+                b"Content-Type: " + call.header("Content-Type").encode() + b"\r\n\r\n" + call.body)
             entry = {}
             for part in message.iter_parts():
                 name = part.get_param("name", header="content-disposition")

@@ -81,10 +81,10 @@ import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
 import requests
+
+from genbot.testing.standin import HttpStandIn, Reply, Request
 
 PROBLEM = "application/problem+json"
 TERMINAL = ("succeeded", "failed", "canceled", "aborted")
@@ -244,37 +244,14 @@ def iso(at: float | None) -> str | None:
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-@dataclass
-class Call:
-    host: str
-    method: str
-    path: str
-    headers: dict
-    body: bytes
-    at: float = field(default_factory=time.monotonic)
-
-    def json(self):
-        return json.loads(self.body) if self.body else None
-
-    def text(self) -> str:
-        return " ".join([self.method, self.path, json.dumps(self.headers), self.body.decode("latin-1")])
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-
-    def handle_error(self, request, client_address):
-        pass
-
-
 _MODEL_CREATE = re.compile(r"^/v1/models/([^/]+)/([^/]+)/predictions$")
 _GET = re.compile(r"^/v1/predictions/([a-z0-9]+)$")
 _CANCEL = re.compile(r"^/v1/predictions/([a-z0-9]+)/cancel$")
 
 
-class ReplicateStandIn:
+class ReplicateStandIn(HttpStandIn):
     def __init__(self, key: str = "r8_test-key", *, stage_s: float = 0.15):
+        super().__init__()
         self.key = key
         self.stage_s = stage_s
         self.webhook_key = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
@@ -287,32 +264,19 @@ class ReplicateStandIn:
         self.webhook_attempts = 3
         self.webhook_retry_s = 0.2
         self.webhook_sender = self._post_webhook  # (url, body bytes, headers) -> status
-        self.log: list[Call] = []
         self.predictions: dict[str, Prediction] = {}
         self.files: dict[str, tuple[bytes, str]] = {}  # delivery path -> (data, mime)
         self.webhooks: list[dict] = []  # url, event, status, headers, body
         self.cancelled: list[str] = []
         self.refusals: dict[str, deque] = {}
-        self.lock = threading.Condition()
-        self.api = _Server(("127.0.0.1", 0), self._handler("api"))
-        self.delivery = _Server(("127.0.0.1", 0), self._handler("delivery"))
-        self.url = f"http://127.0.0.1:{self.api.server_address[1]}"
-        self.delivery_url = f"http://127.0.0.1:{self.delivery.server_address[1]}"
-        self._threads = [threading.Thread(target=s.serve_forever, args=(0.05,), daemon=True)
-                         for s in (self.api, self.delivery)]
         self._timers: list[threading.Timer] = []
-
-    def start(self) -> ReplicateStandIn:
-        for thread in self._threads:
-            thread.start()
-        return self
+        self.url = self.listen("api")
+        self.delivery_url = self.listen("delivery")
 
     def stop(self) -> None:
         for timer in self._timers:
             timer.cancel()
-        for server in (self.api, self.delivery):
-            server.shutdown()
-            server.server_close()
+        super().stop()
 
     # -- knobs ------------------------------------------------------------------------
 
@@ -337,23 +301,14 @@ class ReplicateStandIn:
         with self.lock:
             return bool(self.cancelled)
 
-    def requests_to(self, method: str, path_start: str) -> list[Call]:
+    def requests_to(self, method: str, path_start: str) -> list[Request]:
         with self.lock:
             return [c for c in self.log if c.method == method and c.path.startswith(path_start)]
 
-    def creates(self) -> list[Call]:
+    def creates(self) -> list[Request]:
         with self.lock:
             return [c for c in self.log if c.method == "POST" and c.path.endswith("/predictions")
                     and c.host == "api"]
-
-    def wait_for(self, check, timeout: float = 15.0, explain=""):
-        deadline = time.monotonic() + timeout
-        with self.lock:
-            while not (result := check()):
-                left = deadline - time.monotonic()
-                assert left > 0, explain() if callable(explain) else explain
-                self.lock.wait(min(left, 0.1))
-        return result
 
     def sign(self, webhook_id: str, timestamp: int, body: bytes, key: str | None = None) -> str:
         """``webhook-signature`` as Replicate writes it."""
@@ -363,48 +318,17 @@ class ReplicateStandIn:
 
     # -- HTTP -------------------------------------------------------------------------
 
-    def _handler(self, host: str):
-        standin = self
+    def serve(self, request: Request, reply: Reply) -> None:
+        status, answer, content_type, headers = self._route(request)
+        reply.send(status, answer, content_type, headers)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 1 << 16
-
-            def log_message(self, *_args):
-                pass
-
-            def do_GET(self):
-                self._serve("GET")
-
-            def do_POST(self):
-                self._serve("POST")
-
-            def _serve(self, method):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                call = Call(host, method, urlsplit(self.path).path, dict(self.headers.items()), body)
-                with standin.lock:
-                    standin.log.append(call)
-                    standin.lock.notify_all()
-                status, answer, ctype, extra = standin._route(call)
-                data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in extra.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-        return Handler
-
-    def _route(self, call: Call):
+    def _route(self, call: Request):
         if call.host == "delivery":
             found = self.files.get(call.path) if call.method == "GET" else None
             if found is None:
                 return 404, b"Not Found", "text/plain", {}
             return 200, found[0], found[1], {}
-        auth = call.headers.get("Authorization") or call.headers.get("authorization") or ""
+        auth = call.header("Authorization", "")
         if auth not in (f"Bearer {self.key}", f"Token {self.key}"):
             return 401, {"title": "Unauthenticated", "detail": "You did not pass a valid authentication token",
                          "status": 401}, PROBLEM, {}
@@ -450,7 +374,7 @@ class ReplicateStandIn:
         }
         return code, bodies.get(code, {"title": "Error", "status": code}), PROBLEM, {}
 
-    def _create(self, call: Call, official: str | None):
+    def _create(self, call: Request, official: str | None):
         try:
             body = json.loads(call.body) if call.body else None
         except ValueError:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import requests
 
+from genbot.testing.app import SECRET, TOKEN
+
 ROOT = Path(__file__).resolve().parents[2]
 RUN_PY = str(ROOT / "run.py")
 
@@ -32,21 +34,36 @@ def base_env(**extra) -> dict:
     return env
 
 
+# Two job workers, a heartbeat and a sweep fast enough that a lost job is found within a
+# second: for tests that run jobs through the served process.
+QUICK_JOBS = {"WEB_THREADS": 8, "JOB_WORKERS": 2, "JOB_HEARTBEAT": "0.3",
+              "JOB_SWEEP_INTERVAL": "0.5"}
+
+
+def serve_env(database, bot_api, *presets: dict, **settings) -> dict:
+    """`run.py serve`'s environment: ``database`` (its settings or a URL), the suite's bot
+    token and webhook secret, the Bot API stand-in, one worker process and a small pool;
+    then ``presets`` and ``settings``, each replacing what came before (None: unset)."""
+    from genbot.testing.postgres import url_for
+
+    env = {"DATABASE_URL": database if isinstance(database, str) else url_for(database),
+           "BOT_TOKEN": TOKEN, "WEBHOOK_SECRET": SECRET, "TELEGRAM_API_URL": bot_api.url,
+           "WEB_CONCURRENCY": 1, "DB_POOL_MIN": 1}
+    for preset in (*presets, settings):
+        env.update(preset)
+    return base_env(**env)
+
+
 def openai_env(database, bot_api, folder: Path, standin, catalog: str, **extra) -> dict:
     """`run.py serve`'s environment with the openai provider talking to ``standin`` and
     the models of ``catalog`` (plugins.toml and catalog.toml written into ``folder``)."""
-    from genbot.testing.app import SECRET, TOKEN
-    from genbot.testing.postgres import url_for
-
     (folder / "plugins.toml").write_text(
         f'[openai]\napi_key = "{standin.key}"\nbase_url = "{standin.url}"\nmax_retries = 2\n',
         encoding="utf-8")
     (folder / "catalog.toml").write_text(catalog, encoding="utf-8")
-    return base_env(**{
-        "DATABASE_URL": url_for(database), "BOT_TOKEN": TOKEN, "WEBHOOK_SECRET": SECRET,
-        "TELEGRAM_API_URL": bot_api.url, "PLUGINS_FILE": str(folder / "plugins.toml"),
-        "CATALOG_FILE": str(folder / "catalog.toml"), "PORT": free_port(), "WEB_CONCURRENCY": 1,
-        "WEB_THREADS": 4, "JOB_WORKERS": 2, "DB_POOL_MIN": 1, **extra})
+    return serve_env(database, bot_api, {
+        "PLUGINS_FILE": str(folder / "plugins.toml"), "CATALOG_FILE": str(folder / "catalog.toml"),
+        "PORT": free_port(), "WEB_THREADS": 4, "JOB_WORKERS": 2}, **extra)
 
 
 def run_cli(*args, env=None, cwd=None, timeout=120) -> subprocess.CompletedProcess:
@@ -80,6 +97,23 @@ class ServeProcess:
                 pass
             time.sleep(0.1)
         raise AssertionError(f"serve not ready after {timeout} s:\n{self.log()}")
+
+    def webhook(self, update: dict, secret: str | None = SECRET, **kwargs) -> requests.Response:
+        """``update`` POSTed to /webhook as Telegram sends it (``secret=None``: without the
+        secret header); a process that no longer answers fails the test with its log."""
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        kwargs.setdefault("timeout", 30)
+        try:
+            return requests.post(self.url + "/webhook", json=update, headers=headers, **kwargs)
+        except requests.ConnectionError:
+            raise AssertionError(f"serve is not answering (exit code {self.proc.poll()}):\n"
+                                 f"{self.log()[-4000:]}") from None
+
+    def reply(self, update: dict) -> dict:
+        """The bot's answer to ``update`` that rides in the webhook response."""
+        response = self.webhook(update)
+        assert response.status_code == 200, (response.status_code, response.text)
+        return response.json()
 
     def log(self) -> str:
         if not self._log.closed:

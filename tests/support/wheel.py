@@ -10,6 +10,8 @@ machine, and nothing of this checkout is importable.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib.metadata
 import re
 import shutil
@@ -36,6 +38,35 @@ def build_wheel(root: Path, folder: Path) -> Path:
     assert built.returncode == 0, built.stdout + built.stderr
     [wheel] = (folder / "dist").glob("*.whl")
     return wheel
+
+
+def small_wheel(folder: Path, name: str, version: str, files: dict[str, str]) -> Path:
+    """A wheel of ``files`` (path in the wheel -> text) written by hand, as any other
+    project's wheel is: its METADATA, WHEEL and a RECORD with every file's hash."""
+    info = f"{name}-{version}.dist-info"
+    contents = dict(files)
+    contents[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    contents[f"{info}/WHEEL"] = ("Wheel-Version: 1.0\nGenerator: genbot-tests\nRoot-Is-Purelib: true\n"
+                                 "Tag: py3-none-any\n")
+    record = []
+    for path, text in contents.items():
+        data = text.encode()
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+    contents[f"{info}/RECORD"] = "\n".join(record + [f"{info}/RECORD,,"]) + "\n"
+    wheel = folder / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path, text in contents.items():
+            archive.writestr(path, text)
+    return wheel
+
+
+def pip(bin_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """This environment's pip, offline, acting on the virtualenv of ``bin_dir``."""
+    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(bin_dir / "python"), *args],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
 
 
 def wheel_files(wheel: Path) -> set[str]:
@@ -98,8 +129,5 @@ def make_venv(folder: Path, *wheels: Path, also: tuple[str, ...] = ()) -> Path:
             if not link.exists():
                 link.symlink_to(Path(dist.locate_file(top)))
     (site / "genbot-dependencies.pth").write_text(f"{deps}\n")
-    installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"),
-                                "install", "--no-deps", "--no-index", *map(str, wheels)],
-                               capture_output=True, text=True, timeout=300)
-    assert installed.returncode == 0, installed.stdout + installed.stderr
+    pip(venv / "bin", "install", "--no-deps", "--no-index", *map(str, wheels))
     return venv / "bin"
