@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from core.accounts.balances import ledger_differences
+from genbot.providers import WindowLimiter, retry_after_seconds
 from genbot.testing import updates
 from genbot.testing.app import SECRET, TOKEN, exchange, make_app, shown
 from genbot.testing.waiting import wait_until
 from plugins.providers.kie import callback_signature, provider_for
-from plugins.providers.kie.client import WindowLimiter, retry_after_seconds
 from plugins.providers.kie.webhook import sign
 from tests.support.kie_flows import PHOTO, SHIPPED, add_photos, kie_toml, order
 from tests.support.kie_standin import KieStandIn, callback_bodies, result_urls

@@ -19,36 +19,29 @@ it once between them, and a job the user cancelled stays cancelled.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import weakref
 
-from flask import Response, request
-
-from genbot import GenerationFailed, WebRoute, hookimpl
+from genbot import GenerationFailed, hookimpl
+from genbot.providers import (
+    ProviderRegistry,
+    callback_job,
+    callback_route,
+    json_object,
+    key_refused,
+    settle,
+)
 from plugins.providers.fal.provider import FalProvider
 from plugins.providers.fal.results import MalformedAnswer, model_problems, read_output
 from plugins.providers.fal.signatures import HEADERS, WebhookVerifier
-from plugins.providers.http import key_refused
 
 log = logging.getLogger("genbot.plugins.fal")
 
 # fal keys are "key_id:key_secret" (fal_client: FAL_KEY, or FAL_KEY_ID and FAL_KEY_SECRET).
 KEY_FORMAT = re.compile(r"^[^\s:]+:[^\s:]+$")
-_WEBHOOK_DELIVERY_S = 5.0
-
-
-def catalog_problems(catalog) -> list[str]:
-    return [f"model '{m.id}': {problem}" for m in catalog.models.values() if m.provider == "fal"
-            for problem in model_problems(m)]
 
 
 # -- the webhook route -----------------------------------------------------------------------
-
-def _answer(status: int, body: dict) -> Response:
-    return Response(json.dumps(body), status, mimetype="application/json")
-
 
 def _failure(body: dict) -> GenerationFailed:
     error = str(body.get("error") or "fal reported an error")
@@ -61,36 +54,31 @@ def _failure(body: dict) -> GenerationFailed:
     return GenerationFailed(f"fal_{status}" if status else "fal_error", message[:500], reason)
 
 
-def _webhook_view(app, provider: FalProvider):
-    def fal_webhook(job_id: str):
+def _webhook_handler(app, provider: FalProvider):
+    def fal_webhook(request, job_id: str):
         raw = request.get_data(cache=False)
         problem = provider.verifier.problem(request.headers, raw)
         if problem is not None:
             log.warning("fal: webhook for job %s refused: %s", job_id, problem)
-            return _answer(401, {"error": "forbidden"})
-        try:
-            body = json.loads(raw or b"null")
-        except ValueError:
-            body = None
+            return 401, {"error": "forbidden"}
+        body = json_object(raw)
         request_id = request.headers.get(HEADERS[0])
-        if not isinstance(body, dict) or body.get("status") not in ("OK", "ERROR") \
+        if body is None or body.get("status") not in ("OK", "ERROR") \
                 or body.get("request_id", request_id) != request_id:
-            return _answer(400, {"error": "malformed body"})
-        job = app.job(int(job_id)) if job_id.isdigit() else None
+            return 400, {"error": "malformed body"}
+        job = callback_job(app, job_id, "fal")
         model = app.catalog.get(job.model_id) if job is not None else None
-        if job is None or job.provider != "fal" or model is None:
-            return _answer(404, {"error": "unknown job"})
+        if model is None:
+            return 404, {"error": "unknown job"}
         if job.task_id != request_id:
             log.info("fal: job %s: webhook for request %s, not its request %s: ignored", job.id,
                      request_id, job.task_id)
-            return _answer(200, {"ok": True, "ignored": "another request"})
+            return 200, {"ok": True, "ignored": "another request"}
         if job.status != "running":
-            return _answer(200, {"ok": True})  # a repeat, or a job that ended (cancelled) here
+            return 200, {"ok": True}  # a repeat, or a job that ended (cancelled) here
         provider.finished_at_fal(request_id)
         if body["status"] == "ERROR":
-            failure = _failure(body)
-            app.settle_job(job.id, "failed", error_code=failure.code, error_message=failure.message,
-                           reason=failure.reason, deadline_s=_WEBHOOK_DELIVERY_S)
+            settle(app, job.id, _failure(body))
         else:
             try:
                 output = read_output(body.get("payload"), model, max_bytes=provider.max_output_bytes,
@@ -101,10 +89,10 @@ def _webhook_view(app, provider: FalProvider):
                 log.warning("fal: job %s: webhook without a usable result (%s); polling now",
                             job.id, exc)
                 provider.wake(job.id)
-                return _answer(200, {"ok": True})
-            app.settle_job(job.id, "succeeded", output=output, deadline_s=_WEBHOOK_DELIVERY_S)
+                return 200, {"ok": True}
+            settle(app, job.id, output)
         provider.wake(job.id)  # its poller here stops at once
-        return _answer(200, {"ok": True})
+        return 200, {"ok": True}
 
     return fal_webhook
 
@@ -137,38 +125,25 @@ def plugin_settings_check(settings):
             raise ValueError(refused)
 
 
+def _make(app, settings) -> FalProvider:
+    provider = FalProvider(settings, settings["webhook_base_url"] or app.public_url, app.download_file,
+                           WebhookVerifier(settings["jwks_url"]), app.fetch_url)
+    if provider.webhook_base is None:
+        log.info("fal: no public URL (WEBHOOK_URL): jobs are finished by polling")
+    return provider
+
+
 # One provider per App (None: switched off), shared by its workers and its webhook route.
-_providers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def provider_for(app, settings=None) -> FalProvider | None:
-    """The App's fal provider: None without an api_key or with a catalog fal would refuse."""
-    if app not in _providers and settings is not None and settings["api_key"]:
-        problems = catalog_problems(app.catalog)
-        for problem in problems:
-            log.error("fal: catalog %s", problem)
-        if problems:
-            log.error("fal: provider off until the catalog is fixed (%d problem(s))", len(problems))
-            _providers[app] = None
-        else:
-            provider = FalProvider(settings, settings["webhook_base_url"] or app.public_url,
-                                   app.download_file, WebhookVerifier(settings["jwks_url"]),
-                                   app.fetch_url)
-            if provider.webhook_base is None:
-                log.info("fal: no public URL (WEBHOOK_URL): jobs are finished by polling")
-            _providers[app] = provider
-    return _providers.get(app)
+registry = ProviderRegistry("fal", _make, model_problems=model_problems)
+provider_for = registry.get
 
 
 @hookimpl
 def generation_providers(app, settings):
-    provider = provider_for(app, settings)
-    return [provider] if provider else []
+    return registry.offered(app, settings)
 
 
 @hookimpl
 def web_routes(app, settings):
-    provider = provider_for(app, settings)
-    if provider is None:
-        return []
-    return [WebRoute("/fal/webhook/<job_id>", _webhook_view(app, provider), methods=("POST",))]
+    return registry.routes(app, settings, lambda provider: [
+        callback_route("/fal/webhook/<job_id>", _webhook_handler(app, provider))])
