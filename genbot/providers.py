@@ -66,6 +66,7 @@ from genbot import (
     UrlFetcher,
     UrlRefused,
     WebRoute,
+    hookimpl,
 )
 
 log = logging.getLogger("genbot.plugins.providers")
@@ -486,15 +487,21 @@ def callback_job(app, job_id: str, provider: str):
     return job if job is not None and job.provider == provider else None
 
 
-def settle(app, job_id: int, outcome, *, deadline_s: float = CALLBACK_DELIVERY_S) -> bool:
+def settle(app, job_id: int, outcome, *, pollers: Pollers | None = None,
+           deadline_s: float = CALLBACK_DELIVERY_S) -> bool:
     """End a running job from a callback with its ``outcome`` — a ``GenerationOutput``,
-    or the ``GenerationFailed`` saying why there is none. Ending is one conditional
+    or the ``GenerationFailed`` saying why there is none — and wake its poller in this
+    process (``pollers``), which then stops at once. Ending is one conditional
     transition, so a callback and the poller end a job once between them: True when
     this call ended it."""
     if isinstance(outcome, GenerationFailed):
-        return app.settle_job(job_id, "failed", error_code=outcome.code, error_message=outcome.message,
-                              reason=outcome.reason, deadline_s=deadline_s)
-    return app.settle_job(job_id, "succeeded", output=outcome, deadline_s=deadline_s)
+        ended = app.settle_job(job_id, "failed", error_code=outcome.code, error_message=outcome.message,
+                               reason=outcome.reason, deadline_s=deadline_s)
+    else:
+        ended = app.settle_job(job_id, "succeeded", output=outcome, deadline_s=deadline_s)
+    if pollers is not None:
+        pollers.wake(job_id)
+    return ended
 
 
 def hmac_sha256(key: str | bytes, message: str | bytes) -> bytes:
@@ -590,20 +597,29 @@ def _has_api_key(settings: dict) -> bool:
 
 class ProviderRegistry:
     """A plugin's provider, one per App: made on first use from the plugin's settings by
-    ``make(app, settings)``, shared by the App's workers and its routes.
+    ``make(app, settings)``, shared by the App's workers and the routes its service calls
+    back (``callbacks``: a rule to ``handler(app, provider)``, which makes the
+    ``handle`` of a ``callback_route``).
 
     It is switched off (``None``) while ``switched_on(settings)`` is false (by default:
     no ``api_key``), and when a catalog model of this provider has problems
     (``model_problems(model)``, one sentence each): each is logged as an ERROR naming
     the model, and the core hides the provider's models.
+
+    Its ``generation_providers`` and ``web_routes`` are the plugin's hooks::
+
+        registry = ProviderRegistry("acme", make, model_problems=model_problems)
+        generation_providers = registry.generation_providers
     """
 
     def __init__(self, name: str, make: Callable[[object, dict], object], *,
                  model_problems: Callable[[object], list[str]] | None = None,
+                 callbacks: dict[str, Callable[[object, object], Callable]] | None = None,
                  switched_on: Callable[[dict], bool] = _has_api_key):
         self.name = name
         self.make = make
         self.model_problems = model_problems
+        self.callbacks = dict(callbacks or {})
         self.switched_on = switched_on
         self.log = logging.getLogger(f"genbot.plugins.{name}")
         self._providers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -632,15 +648,19 @@ class ProviderRegistry:
                     self._providers[app] = self.make(app, settings)
             return self._providers.get(app)
 
-    def offered(self, app, settings: dict) -> list:
-        """What ``generation_providers`` returns: the provider, if it is on."""
+    @hookimpl
+    def generation_providers(self, app, settings):
+        """The hook: the provider, if it is on."""
         provider = self.get(app, settings)
         return [] if provider is None else [provider]
 
-    def routes(self, app, settings: dict, make_routes: Callable[[object], list]) -> list:
-        """What ``web_routes`` returns: ``make_routes(provider)``, if the provider is on."""
+    @hookimpl
+    def web_routes(self, app, settings):
+        """The hook: the routes its service calls back, if the provider is on."""
         provider = self.get(app, settings)
-        return [] if provider is None else list(make_routes(provider))
+        if provider is None:
+            return []
+        return [callback_route(rule, handler(app, provider)) for rule, handler in self.callbacks.items()]
 
 
 __all__ = [

@@ -36,7 +36,6 @@ from genbot.providers import (
     ProviderRegistry,
     WindowLimiter,
     callback_job,
-    callback_route,
     job_signature,
     json_object,
     pause,
@@ -227,10 +226,8 @@ def _callback_handler(app, provider: KieProvider):
             log.info("kie: job %s: callback for task %s, not its task %s: ignored", job.id,
                      task_id, job.task_id)
             return 200, {"ok": True, "ignored": "another task"}
-        if outcome is None:
-            return 200, {"ok": True}  # a progress stage (Suno's text, first)
-        settle(app, job.id, outcome)
-        provider.wake(job.id)  # its poller here stops at once
+        if outcome is not None:  # None: a progress stage (Suno's text, first)
+            settle(app, job.id, outcome, pollers=provider.pollers)
         return 200, {"ok": True}
 
     return kie_callback
@@ -266,18 +263,9 @@ def _make(app, settings) -> KieProvider:
 
 
 # One provider per App (None: switched off without an api_key or with a catalog Kie
-# would refuse), shared by its workers and its callback route.
-registry = ProviderRegistry("kie", _make, model_problems=model_problems)
+# would refuse), shared by its workers and its callback route; its hooks are the plugin's.
+registry = ProviderRegistry("kie", _make, model_problems=model_problems,
+                            callbacks={"/kie/callback/<job_id>/<signature>": _callback_handler})
 provider_for = registry.get
 catalog_problems = registry.catalog_problems
-
-
-@hookimpl
-def generation_providers(app, settings):
-    return registry.offered(app, settings)
-
-
-@hookimpl
-def web_routes(app, settings):
-    return registry.routes(app, settings, lambda provider: [
-        callback_route("/kie/callback/<job_id>/<signature>", _callback_handler(app, provider))])
+generation_providers, web_routes = registry.generation_providers, registry.web_routes

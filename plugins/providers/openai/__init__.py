@@ -238,11 +238,7 @@ def _make(app, settings) -> OpenAIProvider:
     return OpenAIProvider(settings, app.download_file, app.fetch_url)
 
 
-# One provider per App (None: switched off by its catalog).
+# One provider per App (None: switched off by its catalog); its hook is the plugin's.
 registry = ProviderRegistry("openai", _make, model_problems=model_problems)
 catalog_problems = registry.catalog_problems
-
-
-@hookimpl
-def generation_providers(app, settings):
-    return registry.offered(app, settings)
+generation_providers = registry.generation_providers

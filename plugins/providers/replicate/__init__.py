@@ -25,7 +25,7 @@ import logging
 from urllib.parse import urlsplit
 
 from genbot import hookimpl
-from genbot.providers import ProviderRegistry, callback_route, key_refused
+from genbot.providers import ProviderRegistry, key_refused
 from plugins.providers.replicate.catalog import model_problems
 from plugins.providers.replicate.provider import ReplicateProvider
 from plugins.providers.replicate.webhooks import webhook_handler
@@ -69,17 +69,9 @@ def _make(app, settings) -> ReplicateProvider:
     return provider
 
 
-# One provider per App (None: switched off), shared by its workers and its webhook route.
-registry = ProviderRegistry("replicate", _make, model_problems=model_problems)
+# One provider per App (None: switched off), shared by its workers and its webhook route;
+# its hooks are the plugin's.
+registry = ProviderRegistry("replicate", _make, model_problems=model_problems,
+                            callbacks={"/replicate/webhook/<job_id>": webhook_handler})
 provider_for = registry.get
-
-
-@hookimpl
-def generation_providers(app, settings):
-    return registry.offered(app, settings)
-
-
-@hookimpl
-def web_routes(app, settings):
-    return registry.routes(app, settings, lambda provider: [
-        callback_route("/replicate/webhook/<job_id>", webhook_handler(app, provider))])
+generation_providers, web_routes = registry.generation_providers, registry.web_routes

@@ -124,11 +124,10 @@ def webhook_handler(app, provider):
                                            deadline=time.monotonic() + CALLBACK_DELIVERY_S)
             except GenerationFailed as failure:
                 outcome = failure
-            ended = settle(app, job.id, outcome)
+            ended = settle(app, job.id, outcome, pollers=provider.pollers)
         finally:
             with lock:
                 settling.discard(job.id)
-        provider.wake(job.id)  # its poller here stops at once
         log.info("replicate: job %s: webhook %s, prediction %s %s", job.id,
                  "ended it" if ended else "came after it had ended", record["id"], record.get("status"))
         return 200, {"ok": True}
