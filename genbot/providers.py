@@ -1,7 +1,7 @@
 """The provider toolkit: what every built-in generation provider is made of, public, so a
 provider written outside genbot is as short as theirs.
 
-    from genbot.providers import ProviderRegistry, ServiceClient, callback_route, pause
+    from genbot.providers import Pollers, ProviderRegistry, ServiceClient, pause, settle
 
 A provider calls its service within the job it was given (``GenerationRequest``): its
 deadline, its cancel (``request.finished()``), its user's inputs. The parts:
@@ -23,9 +23,10 @@ deadline, its cancel (``request.finished()``), its user's inputs. The parts:
   streamed answer) in a thread of its own, so the worker keeps watching the deadline and
   the cancel and lets go at once; ``events`` reads server-sent events (``sse_data``);
 - ``key_refused`` — the start-up check of a key (``plugin_settings_check``);
-- ``callback_route``, ``callback_job``, ``settle`` — a route the service calls when a
-  task ends, answered in JSON, ending the job once whoever comes first (the poller or
-  the callback); ``hmac_sha256``, ``signatures_match`` (constant time) and
+- ``callback_route`` (what ``ProviderRegistry`` makes of its ``callbacks``),
+  ``callback_job``, ``json_object``, ``settle`` — a route the service calls when a task
+  ends, answered in JSON, ending the job once whoever comes first (the poller or the
+  callback); ``hmac_sha256``, ``signatures_match`` (constant time) and
   ``job_signature`` (a per-job secret for a callback URL) for checking who called;
 - ``user_photo`` — a user's photo input as bytes (from Telegram, or a link through
   ``app.fetch_url``); ``fetch_output`` — a result file the service links to, fetched
