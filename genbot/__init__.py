@@ -28,7 +28,10 @@ and the ways to answer) and ``app``, of which a plugin uses only this much:
   a hook of every plugin (how payments tells the others of a payment).
 
 Built-in plugins use nothing else of the core (``tests/test_public_api.py`` holds them
-to it), so neither need third-party plugins. ``genbot.testing`` is the test harness.
+to it), so neither need third-party plugins. ``genbot.providers`` is the toolkit every
+built-in generation provider is made of (a service's HTTP API within a job's deadline
+and cancel, pollers, callback routes and their signatures, one provider per App);
+``genbot.testing`` is the test harness.
 """
 
 from core.accounts.balances import CENT, BalanceChange, InsufficientFunds, InvalidAmount, to_money

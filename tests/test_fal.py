@@ -241,10 +241,10 @@ def test_a_job_ended_elsewhere_cancels_with_put(standin):
     worker = threading.Thread(target=lambda: pytest.raises(FinishedElsewhere, run, fal, FLUX, {"prompt": "x"},
                                                            finished=ended.is_set), daemon=True)
     worker.start()
-    standin.wait_for(lambda: standin.calls("GET", "/status"))
+    standin.wait_until(lambda: standin.calls("GET", "/status"))
     ended.set()
     worker.join(5)
-    assert standin.wait_for(lambda: standin.cancelled)
+    assert standin.wait_until(lambda: standin.cancelled)
     assert [c.headers["Authorization"] for c in standin.calls("PUT")] == [f"Key {KEY}"]
 
 
@@ -429,7 +429,7 @@ def test_a_users_cancel_reaches_fal_and_a_late_result_is_never_charged(kit, stan
     job_id, request_id = wait_until(lambda: app.db.fetch_one(
         "SELECT id, task_id FROM generation_jobs WHERE task_id IS NOT NULL"))
     send(updates.callback(USER, f"gen:cancel:{job_id}"))
-    assert standin.wait_for(lambda: standin.cancelled)
+    assert standin.wait_until(lambda: standin.cancelled)
     assert standin.cancels == [(request_id, 202)]
     assert app.jobs.get(job_id).status == "cancelled"
     assert app.balances.summary(USER) == (START, Decimal("0"))

@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from core.accounts.balances import ledger_differences
+from genbot.providers import WindowLimiter, retry_after_seconds
 from genbot.testing import updates
 from genbot.testing.app import SECRET, TOKEN, exchange, make_app, shown
 from genbot.testing.waiting import wait_until
 from plugins.providers.kie import callback_signature, provider_for
-from plugins.providers.kie.client import WindowLimiter, retry_after_seconds
 from plugins.providers.kie.webhook import sign
 from tests.support.flows import order
 from tests.support.kie_flows import PHOTO, SHIPPED, add_photos, kie_toml
@@ -302,7 +302,7 @@ def test_suno_stage_callbacks_do_not_end_the_job(kit):
     kit.standin.stage_s = 0.4
     kit.order("suno-music")
     job_id = wait_until(lambda: kit.app.db.fetch_one("SELECT id FROM generation_jobs"))[0]
-    kit.standin.wait_for(lambda: [c for c in kit.standin.callbacks if c["body"]["data"]["callbackType"] == "first"])
+    kit.standin.wait_until(lambda: [c for c in kit.standin.callbacks if c["body"]["data"]["callbackType"] == "first"])
     assert kit.app.jobs.get(job_id).status == "running"  # text and first are only stages
     job = kit.job()
     assert job.status == "succeeded"
@@ -347,7 +347,7 @@ def test_an_unreadable_callback_makes_the_poller_look_now(kit):
     kit.order("flux-kontext")
     job_id, task_id = wait_until(lambda: kit.app.db.fetch_one(
         "SELECT id, task_id FROM generation_jobs WHERE task_id IS NOT NULL"))
-    kit.standin.wait_for(lambda: time.monotonic() > kit.standin.tasks[task_id].finished_at)
+    kit.standin.wait_until(lambda: time.monotonic() > kit.standin.tasks[task_id].finished_at)
     # Kie's shape, but no result where the page puts it: poll instead of guessing.
     answer = kit.client.post(urlsplit(callback_url(kit.app, job_id)).path,
                              json={"code": 200, "msg": "ok", "data": {"taskId": task_id, "info": {}}})
@@ -379,7 +379,7 @@ def finished_task(kit):
     """The job and its task, once Kie has finished the task (its callback not sent)."""
     job_id, task_id = wait_until(lambda: kit.app.db.fetch_one(
         "SELECT id, task_id FROM generation_jobs WHERE task_id IS NOT NULL"))
-    kit.standin.wait_for(lambda: time.monotonic() > kit.standin.tasks[task_id].finished_at)
+    kit.standin.wait_until(lambda: time.monotonic() > kit.standin.tasks[task_id].finished_at)
     return job_id, kit.standin.tasks[task_id]
 
 

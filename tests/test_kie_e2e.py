@@ -165,7 +165,7 @@ def test_with_the_hmac_key_only_a_callback_kie_signed_ends_a_job(stack, bot_api)
     order(send, user, model_id, *SHIPPED[model_id][0])
     job_id, task_id = wait_until(lambda: db.fetch_one(
         "SELECT id, task_id FROM generation_jobs WHERE user_id = %s AND task_id IS NOT NULL", (user,)), 30)
-    task = standin.wait_for(lambda: time.monotonic() > standin.tasks[task_id].finished_at
+    task = standin.wait_until(lambda: time.monotonic() > standin.tasks[task_id].finished_at
                             and standin.tasks[task_id])
     [(_after, body)] = callback_bodies(task)
     now = int(time.time())

@@ -215,7 +215,7 @@ def test_a_cancelled_job_cancels_the_prediction(standin):
     worker = threading.Thread(target=lambda: outcome.append(
         _catch(lambda: provider.generate(request_for(model(), finished=ended.is_set)))))
     worker.start()
-    standin.wait_for(lambda: standin.predictions)
+    standin.wait_until(lambda: standin.predictions)
     ended.set()
     worker.join(5)
     assert type(outcome[0]).__name__ == "FinishedElsewhere"
@@ -512,9 +512,9 @@ def test_a_users_cancel_cancels_the_prediction_and_releases_the_hold(kit):
     job_id, task_id = kit.job_row()
     kit.send(updates.callback(USER, f"gen:cancel:{job_id}"))
     assert kit.app.jobs.get(job_id).status == "cancelled"
-    kit.standin.wait_for(lambda: kit.standin.cancelled == [task_id])
+    kit.standin.wait_until(lambda: kit.standin.cancelled == [task_id])
     # Replicate then sends the "completed" webhook of the canceled prediction: nothing changes.
-    kit.standin.wait_for(lambda: [w for w in kit.standin.webhooks if w["status"] == 200])
+    kit.standin.wait_until(lambda: [w for w in kit.standin.webhooks if w["status"] == 200])
     assert json.loads(kit.standin.webhooks[-1]["body"])["status"] == "canceled"
     assert kit.app.jobs.get(job_id).status == "cancelled"
     kit.released()
@@ -550,7 +550,7 @@ def test_served_app_is_ended_by_replicates_webhook_over_http(db_settings, bot_ap
             "SELECT status FROM generation_jobs WHERE user_id = %s", (USER,))) and row[0] != "running"
             and row[0], 10)
         assert status == "succeeded"
-        standin.wait_for(lambda: standin.webhooks)  # recorded once serve has answered it
+        standin.wait_until(lambda: standin.webhooks)  # recorded once serve has answered it
         assert [w["status"] for w in standin.webhooks] == [200]
         assert standin.webhooks[0]["url"].startswith(f"http://127.0.0.1:{port}/replicate/webhook/")
         assert not any(p.polled_final for p in standin.predictions.values())

@@ -91,12 +91,12 @@ def test_a_stream_arrives_in_chunks_and_knows_when_the_client_let_go(echo):
     with requests.get(echo.api_url + "/stream", params={"n": 3}, stream=True, timeout=5) as answer:
         assert answer.headers["Transfer-Encoding"] == "chunked"
         assert [line for line in answer.iter_lines() if line] == [b"data: 0", b"data: 1", b"data: 2"]
-    echo.wait_for(lambda: echo.stream_ended is not None, timeout=5)
+    echo.wait_until(lambda: echo.stream_ended is not None, timeout=5)
     assert echo.stream_ended is True
 
     echo.stream_ended = None
     with requests.get(echo.api_url + "/stream", params={"n": 10**9}, stream=True, timeout=5) as answer:
         next(answer.iter_lines())
-    echo.wait_for(lambda: echo.stream_ended is not None, timeout=10,
+    echo.wait_until(lambda: echo.stream_ended is not None, timeout=10,
                   explain="the stream did not notice the client leave")
     assert echo.stream_ended is False

@@ -27,6 +27,10 @@ import base64
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from core.generation.catalog import Model
 
 # Why a generation failed, as its user is told (core/locales: gen_reason_<reason>):
 REASONS = (
@@ -109,7 +113,7 @@ class GenerationOutput:
 class GenerationRequest:
     job_id: int
     user_id: int
-    model: object  # core.generation.catalog.Model
+    model: Model
     inputs: dict
     deadline: float  # time.monotonic() by which the provider must be done
     finished: Callable[[], bool] = lambda: False
@@ -125,3 +129,13 @@ class GenerationRequest:
 
     def time_left(self) -> float:
         return self.deadline - time.monotonic()
+
+
+class Provider(Protocol):
+    """What a ``generation_providers`` hook returns: the catalog's ``provider`` field
+    names one by ``name``; the job's worker calls ``generate`` (blocking until the
+    output, raising ``GenerationFailed``/``GenerationTimeout``/``FinishedElsewhere``)."""
+
+    name: str
+
+    def generate(self, request: GenerationRequest) -> GenerationOutput: ...

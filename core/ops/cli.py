@@ -55,7 +55,8 @@ def database(config: Config):
 
 
 def _users_table_present(settings) -> bool:
-    return query_once(settings, "SELECT to_regclass('public.users') IS NOT NULL")[0][0]
+    rows = query_once(settings, "SELECT to_regclass('public.users') IS NOT NULL")
+    return bool(rows and rows[0][0])
 
 
 def _host(config: Config):
@@ -311,7 +312,7 @@ def _set_webhook(config: Config) -> None:
     from core.telegram.client import TelegramApi
 
     api = TelegramApi(config.bot_token, config.telegram_api_url)
-    url = config.webhook_url + "/webhook"
+    url = f"{config.webhook_url}/webhook"
     try:
         # Never drop_pending_updates: updates sent while we were down must still arrive.
         api.bot.set_webhook(url=url, secret_token=config.webhook_secret,
@@ -400,7 +401,7 @@ def _needs(command: str, args) -> dict[str, tuple[str, ...]] | None:
     if command in ("serve", "chat", "cleanup"):
         return {"*": ("SELECT", "INSERT", "UPDATE", "DELETE")}
     if command == "repair-balances":
-        needs = {table: ("SELECT",) for table in _READ_MONEY}
+        needs: dict[str, tuple[str, ...]] = {table: ("SELECT",) for table in _READ_MONEY}
         if getattr(args, "apply", False):
             needs.update(users=("SELECT", "INSERT"), balances=("SELECT", "INSERT", "UPDATE"))
         return needs
@@ -480,8 +481,8 @@ def _missing_privileges(cur, needs) -> tuple[str, str] | None:
     for name in sorted(missing):
         groups.setdefault(tuple(missing[name]), []).append(name)
     lacks, grants = [], []
-    for privileges, names in groups.items():
-        listed = ", ".join(privileges)
+    for kinds, names in groups.items():
+        listed = ", ".join(kinds)
         if "*" in needs and len(names) > 5:
             lacks.append(f"{listed} on {len(names)} tables of schema {schema}")
             grants.append(f"GRANT {listed} ON ALL TABLES IN SCHEMA {where} TO {who};")

@@ -48,6 +48,7 @@ import re
 import struct
 import time
 import urllib.request
+from typing import Any
 from urllib.parse import parse_qsl
 
 from genbot.testing.standin import HttpStandIn, Reply, Request
@@ -88,9 +89,9 @@ class BotApiStandIn(HttpStandIn):
             self._file(request, reply)
             return
         method = request.path.rsplit("/", 1)[-1]
-        params = {name: values[-1] for name, values in request.query.items()}
+        params: dict[str, Any] = {name: values[-1] for name, values in request.query.items()}
         body, ctype = request.body, request.header("Content-Type", "")
-        uploads = {}
+        uploads: dict[str, bytes] = {}
         if body and ctype.startswith("application/x-www-form-urlencoded"):
             params.update(parse_qsl(body.decode(), keep_blank_values=True))
         elif body and ctype.startswith("application/json"):
@@ -196,6 +197,7 @@ class BotApiStandIn(HttpStandIn):
             return None
         photo = kind == "photo"
         given = uploads.get(kind, params.get(kind))
+        data: bytes | None
         if isinstance(given, bytes):  # an upload
             if len(given) > (10 if photo else 50) * _MB:
                 return 413, "Request Entity Too Large"
@@ -284,12 +286,12 @@ class BotApiStandIn(HttpStandIn):
             calls = self._matching(method, chat_id)
             return calls if len(calls) >= count else None
 
-        return super().wait_for(enough, timeout, lambda: f"expected {count} {method} call(s): "
+        return self.wait_until(enough, timeout, lambda: f"expected {count} {method} call(s): "
                                                          f"{[m for m, _ in self.calls]}")
 
     def wait_for_text(self, fragment: str, chat_id=None, timeout: float = 10.0) -> dict:
         """The first sendMessage to ``chat_id`` whose text holds ``fragment``."""
-        return super().wait_for(
+        return self.wait_until(
             lambda: next((p for p in self._matching("sendMessage", chat_id)
                           if fragment in str(p.get("text", ""))), None), timeout,
             lambda: f"no message with {fragment!r}: {[p.get('text') for p in self._matching('sendMessage', None)]}")
@@ -364,7 +366,7 @@ class _StarRecord:
     def __init__(self):
         self.single: list[dict] = []  # the transactions added one by one, in order
         self._starts: list[int] = []  # the offset each part begins at
-        self._parts: list[tuple[int, object]] = []  # (count, a dict or make(offset, i))
+        self._parts: list[tuple[int, Any]] = []  # (count, a dict or make(offset, i))
         self._size = 0
         self._last_date = 0
 

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from core.generation.catalog import Model
 from core.generation.contract import (
     REASONS,
     FinishedElsewhere,
@@ -46,6 +47,7 @@ from core.generation.contract import (
     GenerationOutput,
     GenerationRequest,
     GenerationTimeout,
+    Provider,
 )
 from genbot.testing.waiting import wait_until
 
@@ -58,8 +60,8 @@ SLACK_S = 3.0
 
 @dataclass
 class Scenario:
-    provider: object
-    model: object  # core.generation.catalog.Model
+    provider: Provider
+    model: Model
     inputs: dict
     # True once the service was told to stop the remote work (None: it cannot be).
     remote_cancelled: Callable[[], bool] | None = None

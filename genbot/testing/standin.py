@@ -6,7 +6,7 @@ test runs its real client. This base is the plumbing they share: a threaded HTTP
 on 127.0.0.1 with a free port per host of the service (``listen``), every request kept
 in ``log`` (a ``Request``: host, method, path, query, headers, body, arrival time), an
 answer written in one piece (``Reply.send``: JSON unless given bytes) or streamed
-(``Reply.stream``), ``start``/``stop``, and ``wait_for`` a condition, woken by each
+(``Reply.stream``), ``start``/``stop``, and ``wait_until`` a condition, woken by each
 request. A stand-in says what its service answers in ``serve(request, reply)``, and its
 docstring which pages of the service's documentation say so (docs/plugins.md, "Testing
 your plugin")::
@@ -159,7 +159,7 @@ class _Server(ThreadingHTTPServer):
 class HttpStandIn:
     """A stand-in for an HTTP service: subclass it, ``listen`` in ``__init__``, answer in
     ``serve``. ``lock`` (a Condition) guards the stand-in's state; it is notified on every
-    request, and a subclass notifies it when its own state changes, for ``wait_for``."""
+    request, and a subclass notifies it when its own state changes, for ``wait_until``."""
 
     methods = ("GET", "POST")  # others are answered 501, as a server that has no such route
     backlog = 256  # connections waiting to be accepted: tests and benchmarks open many at once
@@ -206,7 +206,7 @@ class HttpStandIn:
                 self.log.append(request)
                 self.lock.notify_all()
 
-    def wait_for(self, check, timeout: float = 15.0, explain=""):
+    def wait_until(self, check, timeout: float = 15.0, explain=""):
         """``check()``'s first truthy result, tried on each change; fails after ``timeout``
         s with ``explain`` (a message, or a function that makes one)."""
         deadline = time.monotonic() + timeout

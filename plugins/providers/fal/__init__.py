@@ -3,8 +3,8 @@
 A catalog model names fal's endpoint id (``provider_model = "fal-ai/flux/dev"``) and,
 in ``provider_options``, the inputs fal gets: ``params`` (fixed), ``inputs`` (a genbot
 input's fal field name) and ``values`` (a choice's fal value). ``provider`` holds one
-job's way through the queue; ``results`` reads fal's output shapes; ``signatures``
-checks fal's webhook signatures.
+job's way through the queue; ``results`` reads fal's output shapes; ``webhook`` is the
+route fal calls back, and ``signatures`` checks its signatures.
 
 Without ``api_key`` in ``[fal]`` the provider is not offered and the catalog's fal
 models are hidden; a key that is not fal's ``key_id:key_secret`` (or that
@@ -19,94 +19,20 @@ it once between them, and a job the user cancelled stays cancelled.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import weakref
 
-from flask import Response, request
-
-from genbot import GenerationFailed, WebRoute, hookimpl
+from genbot import hookimpl
+from genbot.providers import ProviderRegistry, key_refused
 from plugins.providers.fal.provider import FalProvider
-from plugins.providers.fal.results import MalformedAnswer, model_problems, read_output
-from plugins.providers.fal.signatures import HEADERS, WebhookVerifier
-from plugins.providers.http import key_refused
+from plugins.providers.fal.results import model_problems
+from plugins.providers.fal.signatures import WebhookVerifier
+from plugins.providers.fal.webhook import webhook_handler
 
 log = logging.getLogger("genbot.plugins.fal")
 
 # fal keys are "key_id:key_secret" (fal_client: FAL_KEY, or FAL_KEY_ID and FAL_KEY_SECRET).
 KEY_FORMAT = re.compile(r"^[^\s:]+:[^\s:]+$")
-_WEBHOOK_DELIVERY_S = 5.0
-
-
-def catalog_problems(catalog) -> list[str]:
-    return [f"model '{m.id}': {problem}" for m in catalog.models.values() if m.provider == "fal"
-            for problem in model_problems(m)]
-
-
-# -- the webhook route -----------------------------------------------------------------------
-
-def _answer(status: int, body: dict) -> Response:
-    return Response(json.dumps(body), status, mimetype="application/json")
-
-
-def _failure(body: dict) -> GenerationFailed:
-    error = str(body.get("error") or "fal reported an error")
-    payload = body.get("payload")
-    detail = payload.get("detail") if isinstance(payload, dict) else None
-    message = f"{error}: {detail}" if detail else error
-    code = re.search(r"\b([45]\d\d)\b", error)
-    status = int(code[1]) if code else 0
-    reason = "rejected" if 400 <= status < 500 else "failed"
-    return GenerationFailed(f"fal_{status}" if status else "fal_error", message[:500], reason)
-
-
-def _webhook_view(app, provider: FalProvider):
-    def fal_webhook(job_id: str):
-        raw = request.get_data(cache=False)
-        problem = provider.verifier.problem(request.headers, raw)
-        if problem is not None:
-            log.warning("fal: webhook for job %s refused: %s", job_id, problem)
-            return _answer(401, {"error": "forbidden"})
-        try:
-            body = json.loads(raw or b"null")
-        except ValueError:
-            body = None
-        request_id = request.headers.get(HEADERS[0])
-        if not isinstance(body, dict) or body.get("status") not in ("OK", "ERROR") \
-                or body.get("request_id", request_id) != request_id:
-            return _answer(400, {"error": "malformed body"})
-        job = app.job(int(job_id)) if job_id.isdigit() else None
-        model = app.catalog.get(job.model_id) if job is not None else None
-        if job is None or job.provider != "fal" or model is None:
-            return _answer(404, {"error": "unknown job"})
-        if job.task_id != request_id:
-            log.info("fal: job %s: webhook for request %s, not its request %s: ignored", job.id,
-                     request_id, job.task_id)
-            return _answer(200, {"ok": True, "ignored": "another request"})
-        if job.status != "running":
-            return _answer(200, {"ok": True})  # a repeat, or a job that ended (cancelled) here
-        provider.finished_at_fal(request_id)
-        if body["status"] == "ERROR":
-            failure = _failure(body)
-            app.settle_job(job.id, "failed", error_code=failure.code, error_message=failure.message,
-                           reason=failure.reason, deadline_s=_WEBHOOK_DELIVERY_S)
-        else:
-            try:
-                output = read_output(body.get("payload"), model, max_bytes=provider.max_output_bytes,
-                                     timeout_s=provider.request_timeout_s, fetch_url=provider.fetch_url)
-            except (MalformedAnswer, GenerationFailed) as exc:
-                # fal's "payload errors": no payload in the webhook; the result is still at
-                # the response URL, which the poller reads now.
-                log.warning("fal: job %s: webhook without a usable result (%s); polling now",
-                            job.id, exc)
-                provider.wake(job.id)
-                return _answer(200, {"ok": True})
-            app.settle_job(job.id, "succeeded", output=output, deadline_s=_WEBHOOK_DELIVERY_S)
-        provider.wake(job.id)  # its poller here stops at once
-        return _answer(200, {"ok": True})
-
-    return fal_webhook
 
 
 # -- hooks --------------------------------------------------------------------------------------
@@ -137,38 +63,17 @@ def plugin_settings_check(settings):
             raise ValueError(refused)
 
 
-# One provider per App (None: switched off), shared by its workers and its webhook route.
-_providers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def _make(app, settings) -> FalProvider:
+    provider = FalProvider(settings, settings["webhook_base_url"] or app.public_url, app.download_file,
+                           WebhookVerifier(settings["jwks_url"]), app.fetch_url)
+    if provider.webhook_base is None:
+        log.info("fal: no public URL (WEBHOOK_URL): jobs are finished by polling")
+    return provider
 
 
-def provider_for(app, settings=None) -> FalProvider | None:
-    """The App's fal provider: None without an api_key or with a catalog fal would refuse."""
-    if app not in _providers and settings is not None and settings["api_key"]:
-        problems = catalog_problems(app.catalog)
-        for problem in problems:
-            log.error("fal: catalog %s", problem)
-        if problems:
-            log.error("fal: provider off until the catalog is fixed (%d problem(s))", len(problems))
-            _providers[app] = None
-        else:
-            provider = FalProvider(settings, settings["webhook_base_url"] or app.public_url,
-                                   app.download_file, WebhookVerifier(settings["jwks_url"]),
-                                   app.fetch_url)
-            if provider.webhook_base is None:
-                log.info("fal: no public URL (WEBHOOK_URL): jobs are finished by polling")
-            _providers[app] = provider
-    return _providers.get(app)
-
-
-@hookimpl
-def generation_providers(app, settings):
-    provider = provider_for(app, settings)
-    return [provider] if provider else []
-
-
-@hookimpl
-def web_routes(app, settings):
-    provider = provider_for(app, settings)
-    if provider is None:
-        return []
-    return [WebRoute("/fal/webhook/<job_id>", _webhook_view(app, provider), methods=("POST",))]
+# One provider per App (None: switched off), shared by its workers and its webhook route;
+# its hooks are the plugin's.
+registry = ProviderRegistry("fal", _make, model_problems=model_problems,
+                            callbacks={"/fal/webhook/<job_id>": webhook_handler})
+provider_for = registry.get
+generation_providers, web_routes = registry.generation_providers, registry.web_routes

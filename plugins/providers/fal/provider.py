@@ -29,8 +29,8 @@ from genbot import (
     GenerationTimeout,
     UrlFetcher,
 )
+from genbot.providers import Pollers, ServiceClient, error_message, pause, user_photo
 from plugins.providers.fal.results import MalformedAnswer, data_uri, fal_body, read_output
-from plugins.providers.http import Pollers, ServiceClient, account_problem, error_message, pause
 
 log = logging.getLogger("genbot.plugins.fal")
 
@@ -127,12 +127,10 @@ class FalProvider:
     def failure(self, req, http_status: int, message: str, status: dict) -> GenerationFailed:
         error_type = status.get("error_type") or ""
         detail = f"{status.get('error')}: {message}" + (f" ({error_type})" if error_type else "")
-        problem = account_problem(http_status, "", self.client.key_hint)
-        if problem is not None:
-            return GenerationFailed(f"fal_{http_status}", f"{problem} ({detail})", "account")
-        if 400 <= http_status < 500:
-            return self.client.refusal(req, http_status, detail, "GET result")
-        return GenerationFailed(f"fal_{http_status}", detail, "failed")
+        # The account, or the model's refusal (a 4xx), as any call's; a 5xx is the model
+        # breaking, not the service to retry.
+        return self.client.failure(http_status, "", detail, "GET result") \
+            or GenerationFailed(f"fal_{http_status}", detail, "failed")
 
     def cancel(self, req, request_id: str, cancel_url: str) -> None:
         """Ask fal to drop the request: 202 CANCELLATION_REQUESTED, 400 ALREADY_COMPLETED."""
@@ -185,11 +183,4 @@ class FalProvider:
     def _image(self, req, value: dict) -> str:
         if value.get("url"):
             return value["url"]  # a link the user typed: fal fetches it
-        try:
-            data, content_type = self.fetch_file(value["telegram_file_id"])
-        except Exception as exc:  # the Bot API, a network error, an expired file
-            log.warning("fal: job %s: could not fetch the photo of user %s from Telegram (%s)",
-                        req.job_id, req.user_id, type(exc).__name__)
-            raise GenerationFailed("input_unavailable", f"the user's photo could not be fetched "
-                                   f"from Telegram ({type(exc).__name__})", "photo") from None
-        return data_uri(data, content_type)
+        return data_uri(*user_photo(req, value, self.fetch_file))

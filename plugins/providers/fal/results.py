@@ -11,13 +11,11 @@ passed on as its URL for Telegram to fetch.
 from __future__ import annotations
 
 import base64
-import logging
 import mimetypes
 import re
 
-from genbot import GenerationFailed, GenerationOutput, OutputFile, UrlRefused
-
-log = logging.getLogger("genbot.plugins.fal")
+from genbot import GenerationFailed, GenerationOutput, OutputFile
+from genbot.providers import fetch_output, unknown_options
 
 OPTION_KEYS = ("params", "inputs", "values")
 ENDPOINT_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+(/[\w.-]+)*$")
@@ -36,9 +34,7 @@ def model_problems(model) -> list[str]:
         problems.append(f"provider_model must be fal's endpoint id, like \"fal-ai/flux/dev\", "
                         f"got {model.provider_model!r}")
     options = model.provider_options or {}
-    unknown = sorted(set(options) - set(OPTION_KEYS))
-    if unknown:
-        problems.append(f"provider_options has no {', '.join(unknown)} (known: {', '.join(OPTION_KEYS)})")
+    problems += unknown_options(model, OPTION_KEYS)
     if not isinstance(options.get("params", {}), dict):
         problems.append("provider_options.params must be a table of fal's fixed inputs")
     names = {f.name for f in model.inputs}
@@ -138,13 +134,8 @@ def fetch(url: str, limit: int, timeout_s: float, fetch_url) -> tuple[bytes, str
         except ValueError:
             return None
         return (raw, head[5:].split(";")[0] or "application/octet-stream") if len(raw) <= limit else None
-    try:
-        fetched = fetch_url(url, max_bytes=limit, timeout_s=timeout_s)
-    except UrlRefused as exc:
-        if exc.why != "too_large":
-            log.warning("fal: output %s could not be fetched (%s); passing its URL on", url, exc)
-        return None
-    return fetched.data, fetched.content_type
+    fetched = fetch_output(fetch_url, url, max_bytes=limit, timeout_s=timeout_s, service="fal")
+    return None if fetched is None else (fetched.data, fetched.content_type)
 
 
 def read_output(payload, model, *, max_bytes: int, timeout_s: float, fetch_url) -> GenerationOutput:

@@ -26,58 +26,48 @@ switches the provider off too, with one ERROR line per problem naming the model.
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
 import logging
 import secrets
 import time
-import weakref
 
-from flask import Response, request
-
-from genbot import (
-    GenerationFailed,
-    GenerationOutput,
-    WebRoute,
-    hookimpl,
+from genbot import GenerationFailed, GenerationOutput, hookimpl
+from genbot.providers import (
+    Pollers,
+    ProviderRegistry,
+    WindowLimiter,
+    callback_job,
+    job_signature,
+    json_object,
+    pause,
+    settle,
+    signatures_match,
+    user_photo,
 )
-from plugins.providers.http import Pollers, pause
-from plugins.providers.kie.client import KieClient, WindowLimiter
+from plugins.providers.kie.client import KieClient
 from plugins.providers.kie.families import FAMILIES, RENAMED, MalformedAnswer, TaskInputs, family_of
 from plugins.providers.kie.webhook import SIGNATURE_HEADER, WebhookRefused, verify
 
 log = logging.getLogger("genbot.plugins.kie")
 
-# Kie waits 15 s for a callback's answer; telling the user from inside the callback
-# gets a few seconds, and the sweeper retries what does not fit.
-_CALLBACK_DELIVERY_S = 5.0
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif"}
 
 
 def callback_signature(secret: str, job_id: int) -> str:
-    return hmac.new(secret.encode(), f"kie-callback:{job_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    return job_signature(secret, "kie", job_id)
 
 
-def catalog_problems(catalog) -> list[str]:
-    """Every kie model's catalog entry checked against its family."""
-    problems = []
-    for model in catalog.models.values():
-        if model.provider != "kie":
-            continue
-        family = family_of(model)
-        if family is None:
-            problems.append(f"model '{model.id}': provider_options.api must name a Kie API: "
-                            f"{', '.join(FAMILIES)}")
-            continue
-        api = model.provider_options.get("api")
-        if api in RENAMED:
-            log.warning("kie: model '%s': api '%s' is now called '%s': %s", model.id, api,
-                        *RENAMED[api])
-        problems += [f"model '{model.id}': {problem}" for problem in family.problems(model)]
-        if family.unlisted_model_id(model):
-            log.warning("kie: model '%s': Kie's %s documentation lists %s, not '%s'", model.id,
-                        family.name, ", ".join(family.model_ids), model.provider_model)
-    return problems
+def model_problems(model) -> list[str]:
+    """A kie model's catalog entry checked against its family."""
+    family = family_of(model)
+    if family is None:
+        return [f"provider_options.api must name a Kie API: {', '.join(FAMILIES)}"]
+    api = model.provider_options.get("api")
+    if api in RENAMED:
+        log.warning("kie: model '%s': api '%s' is now called '%s': %s", model.id, api, *RENAMED[api])
+    if family.unlisted_model_id(model):
+        log.warning("kie: model '%s': Kie's %s documentation lists %s, not '%s'", model.id,
+                    family.name, ", ".join(family.model_ids), model.provider_model)
+    return family.problems(model)
 
 
 class KieProvider:
@@ -189,13 +179,7 @@ class KieProvider:
     def _image_url(self, req, value: dict, number: int) -> str:
         if value.get("url"):
             return value["url"]  # a link the user typed: Kie fetches it
-        try:
-            data, content_type = self.fetch_file(value["telegram_file_id"])
-        except Exception as exc:  # the Bot API, a network error, an expired file
-            log.warning("kie: job %s: could not fetch the photo of user %s from Telegram (%s)",
-                        req.job_id, req.user_id, type(exc).__name__)
-            raise GenerationFailed("input_unavailable", f"the user's photo could not be fetched from "
-                                   f"Telegram ({type(exc).__name__})", "photo") from None
+        data, content_type = user_photo(req, value, self.fetch_file)
         # A fresh name each time: Kie overwrites an upload with the same name.
         name = f"{req.job_id}-{number}-{secrets.token_hex(4)}{_EXTENSIONS.get(content_type, '.jpg')}"
         answer = self.client.call(
@@ -211,26 +195,19 @@ class KieProvider:
 
 # -- the callback route ------------------------------------------------------------------
 
-def _answer(status: int, body: dict) -> Response:
-    return Response(json.dumps(body), status, mimetype="application/json")
-
-
-def _callback_view(app, provider: KieProvider):
-    def kie_callback(job_id: str, signature: str):
-        if not job_id.isdigit() or not hmac.compare_digest(
-                signature.encode(), callback_signature(provider.callback_secret, int(job_id)).encode()):
-            return _answer(403, {"error": "forbidden"})
-        try:
-            body = json.loads(request.get_data(cache=False) or b"null")
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            return _answer(400, {"error": "malformed body"})
-        job = app.job(int(job_id))
+def _callback_handler(app, provider: KieProvider):
+    def kie_callback(request, job_id: str, signature: str):
+        if not job_id.isdigit() or not signatures_match(
+                signature, callback_signature(provider.callback_secret, int(job_id))):
+            return 403, {"error": "forbidden"}
+        body = json_object(request.get_data(cache=False))
+        if body is None:
+            return 400, {"error": "malformed body"}
+        job = callback_job(app, job_id, "kie")
         model = app.catalog.get(job.model_id) if job is not None else None
         family = family_of(model) if model is not None else None
-        if job is None or job.provider != "kie" or family is None:
-            return _answer(404, {"error": "unknown job"})
+        if family is None:
+            return 404, {"error": "unknown job"}
         if provider.webhook_hmac_key:
             try:
                 verify(provider.webhook_hmac_key, request.headers, body)
@@ -238,26 +215,20 @@ def _callback_view(app, provider: KieProvider):
                 log.warning("kie: job %s of user %s: callback refused, nothing changed: %s (Kie "
                             "signs with the Webhook HMAC key of https://kie.ai/settings, which "
                             "[kie] webhook_hmac_key must hold)", job.id, job.user_id, exc)
-                return _answer(401, {"error": "invalid signature"})
+                return 401, {"error": "invalid signature"}
         try:
             task_id, outcome = family.read_callback(body, model)
         except MalformedAnswer as exc:
             log.warning("kie: job %s: unreadable callback (%s); polling now instead", job.id, exc)
             provider.wake(job.id)
-            return _answer(200, {"ok": True})
+            return 200, {"ok": True}
         if job.task_id and task_id and task_id != job.task_id:
             log.info("kie: job %s: callback for task %s, not its task %s: ignored", job.id,
                      task_id, job.task_id)
-            return _answer(200, {"ok": True, "ignored": "another task"})
-        if outcome is None:
-            return _answer(200, {"ok": True})  # a progress stage (Suno's text, first)
-        if isinstance(outcome, GenerationFailed):
-            app.settle_job(job.id, "failed", error_code=outcome.code, error_message=outcome.message,
-                           reason=outcome.reason, deadline_s=_CALLBACK_DELIVERY_S)
-        else:
-            app.settle_job(job.id, "succeeded", output=outcome, deadline_s=_CALLBACK_DELIVERY_S)
-        provider.wake(job.id)  # its poller here stops at once
-        return _answer(200, {"ok": True})
+            return 200, {"ok": True, "ignored": "another task"}
+        if outcome is not None:  # None: a progress stage (Suno's text, first)
+            settle(app, job.id, outcome, pollers=provider.pollers)
+        return 200, {"ok": True}
 
     return kie_callback
 
@@ -274,50 +245,27 @@ def plugin_settings():
             "max_retries": 5, "request_timeout_s": 30.0}
 
 
-# One provider per App (None: switched off), shared by its workers and its callback route.
-_providers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def _make(app, settings) -> KieProvider:
+    provider = KieProvider(settings, settings["callback_base_url"] or app.public_url, app.download_file)
+    if provider.callback_base is None:
+        for model in app.catalog.models.values():
+            if model.provider == "kie" and family_of(model).needs_callback:
+                log.warning("kie: model %s needs a callback URL (Kie requires one for its %s API): "
+                            "set WEBHOOK_URL or [kie] callback_base_url", model.id, family_of(model).name)
+    elif provider.webhook_hmac_key:
+        log.info("kie: callbacks must carry Kie's %s, checked with [kie] webhook_hmac_key, as well "
+                 "as the secret in their URL", SIGNATURE_HEADER)
+    else:
+        log.info("kie: callbacks are checked by the secret in their URL only; to check Kie's %s "
+                 "too, generate the Webhook HMAC key at https://kie.ai/settings and set [kie] "
+                 "webhook_hmac_key = { env = \"KIE_WEBHOOK_HMAC_KEY\" }", SIGNATURE_HEADER)
+    return provider
 
 
-def provider_for(app, settings=None) -> KieProvider | None:
-    """The App's kie provider: None without an api_key or with a catalog Kie would refuse."""
-    if app not in _providers and settings is not None and settings["api_key"]:
-        problems = catalog_problems(app.catalog)
-        for problem in problems:
-            log.error("kie: catalog %s", problem)
-        if problems:
-            log.error("kie: provider off until the catalog is fixed (%d problem(s))", len(problems))
-            _providers[app] = None
-        else:
-            provider = KieProvider(settings, settings["callback_base_url"] or app.public_url,
-                                   app.download_file)
-            if provider.callback_base is None:
-                for model in app.catalog.models.values():
-                    if model.provider == "kie" and family_of(model).needs_callback:
-                        log.warning("kie: model %s needs a callback URL (Kie requires one for its "
-                                    "%s API): set WEBHOOK_URL or [kie] callback_base_url",
-                                    model.id, family_of(model).name)
-            elif provider.webhook_hmac_key:
-                log.info("kie: callbacks must carry Kie's %s, checked with [kie] webhook_hmac_key, "
-                         "as well as the secret in their URL", SIGNATURE_HEADER)
-            else:
-                log.info("kie: callbacks are checked by the secret in their URL only; to check "
-                         "Kie's %s too, generate the Webhook HMAC key at https://kie.ai/settings "
-                         "and set [kie] webhook_hmac_key = { env = \"KIE_WEBHOOK_HMAC_KEY\" }",
-                         SIGNATURE_HEADER)
-            _providers[app] = provider
-    return _providers.get(app)
-
-
-@hookimpl
-def generation_providers(app, settings):
-    provider = provider_for(app, settings)
-    return [provider] if provider else []
-
-
-@hookimpl
-def web_routes(app, settings):
-    provider = provider_for(app, settings)
-    if provider is None:
-        return []
-    return [WebRoute("/kie/callback/<job_id>/<signature>", _callback_view(app, provider),
-                     methods=("POST",))]
+# One provider per App (None: switched off without an api_key or with a catalog Kie
+# would refuse), shared by its workers and its callback route; its hooks are the plugin's.
+registry = ProviderRegistry("kie", _make, model_problems=model_problems,
+                            callbacks={"/kie/callback/<job_id>/<signature>": _callback_handler})
+provider_for = registry.get
+catalog_problems = registry.catalog_problems
+generation_providers, web_routes = registry.generation_providers, registry.web_routes

@@ -20,9 +20,9 @@ and the page's example request also has a top-level ``taskId``; genbot reads all
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import time
+
+from genbot.providers import hmac_sha256, signatures_match
 
 TIMESTAMP_HEADER = "X-Webhook-Timestamp"
 SIGNATURE_HEADER = "X-Webhook-Signature"
@@ -34,8 +34,7 @@ class WebhookRefused(Exception):
 
 
 def sign(key: str, task_id: str, timestamp) -> str:
-    message = f"{task_id}.{timestamp}".encode()
-    return base64.b64encode(hmac.new(key.encode(), message, hashlib.sha256).digest()).decode()
+    return base64.b64encode(hmac_sha256(key, f"{task_id}.{timestamp}")).decode()
 
 
 def signed_task_id(body) -> str | None:
@@ -64,6 +63,6 @@ def verify(key: str, headers, body, now: float | None = None) -> str:
     task_id = signed_task_id(body)
     if task_id is None:
         raise WebhookRefused("the body names no task id to check the signature against")
-    if not hmac.compare_digest(signature.encode(), sign(key, task_id, timestamp).encode()):
+    if not signatures_match(signature, sign(key, task_id, timestamp)):
         raise WebhookRefused(f"{SIGNATURE_HEADER} does not match task {task_id}")
     return task_id

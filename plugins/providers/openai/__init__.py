@@ -27,18 +27,16 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
-import weakref
 
-from genbot import (
-    GenerationFailed,
-    GenerationOutput,
-    OutputFile,
-    UrlFetcher,
-    UrlRefused,
-    Usage,
-    hookimpl,
+from genbot import GenerationFailed, GenerationOutput, OutputFile, UrlFetcher, Usage, hookimpl
+from genbot.providers import (
+    ProviderRegistry,
+    ServiceClient,
+    events,
+    key_refused,
+    user_photo,
+    watched,
 )
-from plugins.providers.http import ServiceClient, events, key_refused, watched
 
 log = logging.getLogger("genbot.plugins.openai")
 
@@ -50,42 +48,35 @@ _MIMES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 # tokens with tiktoken": 3 a message, 3 priming the reply, 1 a name), for two messages,
 # with room to spare.
 CHAT_FRAMING_TOKENS = 16
-_MAX_PHOTO_BYTES = 20 * 1024 * 1024
-_MAX_RESULT_BYTES = 20 * 1024 * 1024
 
 
-def catalog_problems(catalog) -> list[str]:
-    """What in the catalog's openai entries this provider cannot do."""
+def model_problems(model) -> list[str]:
+    """What in an openai model's catalog entry this provider cannot do."""
     problems = []
-    for model in catalog.models.values():
-        if model.provider != "openai":
-            continue
-        where = f"model '{model.id}'"
-        options = model.provider_options
-        if not model.provider_model:
-            problems.append(f"{where}: provider_model must name the model (e.g. gpt-4o-mini)")
-        if model.category not in ("text", "image"):
-            problems.append(f"{where}: the openai provider makes text and images, not {model.category}")
-        if not isinstance(options.get("params", {}), dict):
-            problems.append(f"{where}: provider_options.params must be a table")
-        if options.get("max_tokens_field", "max_tokens") not in ("max_tokens", "max_completion_tokens"):
-            problems.append(f"{where}: provider_options.max_tokens_field must be max_tokens or "
-                            f"max_completion_tokens")
-        if not isinstance(options.get("system", ""), str):
-            problems.append(f"{where}: provider_options.system must be a string")
-        params = options.get("params", {})
-        if model.usage is not None and isinstance(params, dict):
-            # The hold covers one answer of max_tokens: nothing may ask for more.
-            if params.get("n", 1) != 1:
-                problems.append(f"{where}: provider_options.params.n must be 1 for a model priced by "
-                                f"usage (each extra answer would cost beyond the hold)")
-            for key in ("max_tokens", "max_completion_tokens"):
-                if key in params:
-                    problems.append(f"{where}: provider_options.params.{key} conflicts with "
-                                    f"usage_price.max_tokens, which genbot sends (and holds for)")
-        sizes = options.get("sizes", {})
-        if not isinstance(sizes, dict) or not all(isinstance(v, str) for v in sizes.values()):
-            problems.append(f"{where}: provider_options.sizes must map aspect ratios to sizes like \"1024x1024\"")
+    options = model.provider_options
+    if not model.provider_model:
+        problems.append("provider_model must name the model (e.g. gpt-4o-mini)")
+    if model.category not in ("text", "image"):
+        problems.append(f"the openai provider makes text and images, not {model.category}")
+    if not isinstance(options.get("params", {}), dict):
+        problems.append("provider_options.params must be a table")
+    if options.get("max_tokens_field", "max_tokens") not in ("max_tokens", "max_completion_tokens"):
+        problems.append("provider_options.max_tokens_field must be max_tokens or max_completion_tokens")
+    if not isinstance(options.get("system", ""), str):
+        problems.append("provider_options.system must be a string")
+    params = options.get("params", {})
+    if model.usage is not None and isinstance(params, dict):
+        # The hold covers one answer of max_tokens: nothing may ask for more.
+        if params.get("n", 1) != 1:
+            problems.append("provider_options.params.n must be 1 for a model priced by usage (each "
+                            "extra answer would cost beyond the hold)")
+        for key in ("max_tokens", "max_completion_tokens"):
+            if key in params:
+                problems.append(f"provider_options.params.{key} conflicts with usage_price.max_tokens, "
+                                f"which genbot sends (and holds for)")
+    sizes = options.get("sizes", {})
+    if not isinstance(sizes, dict) or not all(isinstance(v, str) for v in sizes.values()):
+        problems.append("provider_options.sizes must map aspect ratios to sizes like \"1024x1024\"")
     return problems
 
 
@@ -221,26 +212,8 @@ class OpenAIProvider:
 
     def _photo(self, req, value: dict) -> tuple[bytes, str]:
         """The user's photo, as bytes: from Telegram, or from the link they typed (only
-        from a public address, at most ``_MAX_PHOTO_BYTES``: never from inside the network)."""
-        try:
-            if value.get("telegram_file_id"):
-                data, mime = self.fetch_file(value["telegram_file_id"])
-            else:
-                fetched = self.fetch_url(value["url"], max_bytes=_MAX_PHOTO_BYTES,
-                                         timeout_s=min(30.0, max(1.0, req.time_left())))
-                data, mime = fetched.data, fetched.content_type or "image/jpeg"
-        except UrlRefused as exc:
-            log.warning("openai: job %s: the link user %s gave was not fetched (%s)", req.job_id,
-                        req.user_id, exc)
-            code = "input_too_large" if exc.why == "too_large" else "input_refused"
-            raise GenerationFailed(code, f"the user's photo link was not fetched: {exc}", "photo") from None
-        except Exception as exc:  # the Bot API, the network
-            log.warning("openai: job %s: the photo of user %s could not be fetched (%s)", req.job_id,
-                        req.user_id, type(exc).__name__)
-            raise GenerationFailed("input_unavailable", f"the user's photo could not be fetched "
-                                   f"({type(exc).__name__})", "photo") from None
-        if len(data) > _MAX_PHOTO_BYTES:
-            raise GenerationFailed("input_too_large", f"a photo of {len(data)} bytes", "photo")
+        from a public address, at most ``MAX_PHOTO_BYTES``: never from inside the network)."""
+        data, mime = user_photo(req, value, self.fetch_file, self.fetch_url)
         return data, (mime if mime in _MIMES.values() else "image/jpeg")
 
 
@@ -261,17 +234,11 @@ def plugin_settings_check(settings):
             raise ValueError(f"{refused}: check [openai] api_key")
 
 
-_providers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def _make(app, settings) -> OpenAIProvider:
+    return OpenAIProvider(settings, app.download_file, app.fetch_url)
 
 
-@hookimpl
-def generation_providers(app, settings):
-    if not settings["api_key"]:
-        return []
-    if app not in _providers:
-        problems = catalog_problems(app.catalog)
-        for problem in problems:
-            log.error("openai: catalog %s", problem)
-        _providers[app] = None if problems else OpenAIProvider(settings, app.download_file, app.fetch_url)
-    provider = _providers[app]
-    return [provider] if provider else []
+# One provider per App (None: switched off by its catalog); its hook is the plugin's.
+registry = ProviderRegistry("openai", _make, model_problems=model_problems)
+catalog_problems = registry.catalog_problems
+generation_providers = registry.generation_providers

@@ -22,14 +22,13 @@ ERROR line per problem.
 from __future__ import annotations
 
 import logging
-import weakref
 from urllib.parse import urlsplit
 
-from genbot import WebRoute, hookimpl
-from plugins.providers.http import key_refused
-from plugins.providers.replicate.catalog import catalog_problems
+from genbot import hookimpl
+from genbot.providers import ProviderRegistry, key_refused
+from plugins.providers.replicate.catalog import model_problems
 from plugins.providers.replicate.provider import ReplicateProvider
-from plugins.providers.replicate.webhooks import webhook_view
+from plugins.providers.replicate.webhooks import webhook_handler
 
 log = logging.getLogger("genbot.plugins.replicate")
 
@@ -62,39 +61,17 @@ def plugin_settings_check(settings):
             raise ValueError(refused)
 
 
-# One provider per App (None: switched off), shared by its workers and its webhook route.
-_providers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def _make(app, settings) -> ReplicateProvider:
+    provider = ReplicateProvider(settings, settings["webhook_base_url"] or app.public_url, app.fetch_url)
+    if provider.webhook_base is None:
+        log.info("replicate: no public URL (WEBHOOK_URL): predictions are polled, and models "
+                 "with a photo input are refused")
+    return provider
 
 
-def provider_for(app, settings=None) -> ReplicateProvider | None:
-    """The App's replicate provider: None without an api_key or with a catalog Replicate
-    could not run."""
-    if app not in _providers and settings is not None and settings["api_key"]:
-        problems = catalog_problems(app.catalog)
-        for problem in problems:
-            log.error("replicate: catalog %s", problem)
-        if problems:
-            log.error("replicate: provider off until the catalog is fixed (%d problem(s))", len(problems))
-            _providers[app] = None
-        else:
-            provider = ReplicateProvider(settings, settings["webhook_base_url"] or app.public_url,
-                                         app.fetch_url)
-            if provider.webhook_base is None:
-                log.info("replicate: no public URL (WEBHOOK_URL): predictions are polled, and models "
-                         "with a photo input are refused")
-            _providers[app] = provider
-    return _providers.get(app)
-
-
-@hookimpl
-def generation_providers(app, settings):
-    provider = provider_for(app, settings)
-    return [provider] if provider else []
-
-
-@hookimpl
-def web_routes(app, settings):
-    provider = provider_for(app, settings)
-    if provider is None:
-        return []
-    return [WebRoute("/replicate/webhook/<job_id>", webhook_view(app, provider), methods=("POST",))]
+# One provider per App (None: switched off), shared by its workers and its webhook route;
+# its hooks are the plugin's.
+registry = ProviderRegistry("replicate", _make, model_problems=model_problems,
+                            callbacks={"/replicate/webhook/<job_id>": webhook_handler})
+provider_for = registry.get
+generation_providers, web_routes = registry.generation_providers, registry.web_routes

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from genbot.providers import unknown_options
+
 _OWNER_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*/[a-z0-9][a-z0-9_.-]*$", re.IGNORECASE)
 _VERSION = re.compile(r"^[a-zA-Z0-9_-]{1,100}$")
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -52,9 +54,7 @@ def model_problems(model) -> list[str]:
         problems.append(f"provider_model must be 'owner/name' (an official model) or "
                         f"'owner/name:version', got {model.provider_model!r}")
     options = model.provider_options or {}
-    unknown = sorted(set(options) - set(OPTIONS))
-    if unknown:
-        problems.append(f"provider_options has no {', '.join(unknown)} (known: {', '.join(OPTIONS)})")
+    problems += unknown_options(model, OPTIONS)
     names = {f.name for f in model.inputs}
     params = options.get("params", {})
     if not isinstance(params, dict):
@@ -80,11 +80,6 @@ def model_problems(model) -> list[str]:
         if clash:
             problems.append(f"provider_options.params fixes {', '.join(clash)}, which the user also fills in")
     return problems
-
-
-def catalog_problems(catalog) -> list[str]:
-    return [f"model '{model.id}': {problem}" for model in catalog.models.values()
-            if model.provider == "replicate" for problem in model_problems(model)]
 
 
 def replicate_inputs(model, inputs: dict, image_url) -> dict:

@@ -26,9 +26,8 @@ from genbot import (
     GenerationTimeout,
     OutputFile,
     UrlFetcher,
-    UrlRefused,
 )
-from plugins.providers.http import Pollers, ServiceClient, error_message, pause
+from genbot.providers import Pollers, ServiceClient, error_message, fetch_output, pause
 from plugins.providers.replicate.catalog import replicate_inputs, target_of
 
 log = logging.getLogger("genbot.plugins.replicate")
@@ -185,13 +184,9 @@ class ReplicateProvider:
         timeout = self.client.request_timeout_s
         if deadline is not None:
             timeout = max(1.0, min(timeout, deadline - time.monotonic()))
-        try:
-            fetched = self.fetch_url(url, max_bytes=self.max_output_bytes, timeout_s=timeout)
-        except UrlRefused as exc:
-            if exc.why == "too_large":
-                log.info("replicate: output %s is over max_output_bytes; passing the URL on", url)
-            else:
-                log.warning("replicate: output %s could not be fetched (%s); passing the URL on", url, exc)
+        fetched = fetch_output(self.fetch_url, url, max_bytes=self.max_output_bytes, timeout_s=timeout,
+                               service="replicate")
+        if fetched is None:
             return None
         data, mime = fetched.data, fetched.content_type
         name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or f"output-{index}"

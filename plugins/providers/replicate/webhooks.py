@@ -9,7 +9,7 @@ signatures. A delivery whose signature does not match, or whose timestamp is mor
 five minutes away from now, is refused before its body is read.
 
 A verified body is the prediction object. Its ``id`` must be the job's task id; a
-terminal status ends the job through ``app.settle_job``, which ends a running job once
+terminal status ends the job through ``app.end_job``, which ends a running job once
 and answers False for one already ended: a repeated webhook, or one for a job the user
 cancelled, changes nothing and is answered 200 so Replicate stops retrying.
 """
@@ -18,23 +18,24 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
-import json
 import logging
 import threading
 import time
 
-from flask import Response, request
-
 from genbot import GenerationFailed
+from genbot.providers import (
+    CALLBACK_DELIVERY_S,
+    callback_job,
+    hmac_sha256,
+    json_object,
+    settle,
+    signatures_match,
+)
 from plugins.providers.replicate.provider import TERMINAL
 
 log = logging.getLogger("genbot.plugins.replicate")
 
 TOLERANCE_S = 300  # the Standard Webhooks spec's five minutes
-# Replicate waits "a few seconds" for an answer; telling the user gets this much of it.
-_DELIVERY_S = 5.0
 
 
 class BadSignature(ValueError):
@@ -59,7 +60,7 @@ def signature_problem(secret: str, headers, body: bytes, *, now: float | None = 
                                validate=True)
     except (binascii.Error, ValueError, IndexError):
         return "the signing secret is not whsec_<base64>"
-    expected = hmac.new(key, f"{webhook_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    expected = hmac_sha256(key, f"{webhook_id}.{timestamp}.".encode() + body)
     for signature in signatures.split():
         version, _, value = signature.partition(",")
         if version != "v1":
@@ -68,26 +69,22 @@ def signature_problem(secret: str, headers, body: bytes, *, now: float | None = 
             given = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
             continue
-        if hmac.compare_digest(given, expected):
+        if signatures_match(given, expected):
             return None
     return "no signature matches"
 
 
-def _answer(status: int, body: dict) -> Response:
-    return Response(json.dumps(body), status, mimetype="application/json")
-
-
-def webhook_view(app, provider):
+def webhook_handler(app, provider):
     settling: set[int] = set()  # jobs a delivery of this process is ending right now
     lock = threading.Lock()
 
-    def replicate_webhook(job_id: str):
+    def replicate_webhook(request, job_id: str):
         body = request.get_data(cache=False)
         secret = provider.signing_secret()
         if secret is None:
             log.warning("replicate: webhook for job %s: no signing secret to check it with; "
                         "answered 503 so Replicate retries", job_id)
-            return _answer(503, {"error": "signing secret unavailable"})
+            return 503, {"error": "signing secret unavailable"}
         problem = signature_problem(secret, request.headers, body)
         if problem == "no signature matches" and not provider.configured_secret:
             fresh = provider.signing_secret(refresh=True)  # rotated since it was fetched?
@@ -96,30 +93,26 @@ def webhook_view(app, provider):
         if problem:
             log.warning("replicate: webhook for job %s refused: %s (from %s)", job_id, problem,
                         request.remote_addr)
-            status = 401 if problem.startswith("missing") else 403
-            return _answer(status, {"error": "invalid signature"})
-        try:
-            record = json.loads(body or b"null")
-        except ValueError:
-            record = None
-        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-            return _answer(400, {"error": "the body is not a prediction"})
-        job = app.job(int(job_id)) if job_id.isdigit() else None
-        if job is None or job.provider != "replicate":
-            return _answer(404, {"error": "unknown job"})
+            return (401 if problem.startswith("missing") else 403), {"error": "invalid signature"}
+        record = json_object(body)
+        if record is None or not isinstance(record.get("id"), str):
+            return 400, {"error": "the body is not a prediction"}
+        job = callback_job(app, job_id, "replicate")
+        if job is None:
+            return 404, {"error": "unknown job"}
         if job.task_id is None:  # the create's answer is not stored yet: Replicate retries
-            return _answer(409, {"error": "the job has no prediction yet; retry"})
+            return 409, {"error": "the job has no prediction yet; retry"}
         if record["id"] != job.task_id:
             log.info("replicate: job %s: webhook for prediction %s, not its %s: ignored", job.id,
                      record["id"], job.task_id)
-            return _answer(200, {"ok": True, "ignored": "another prediction"})
+            return 200, {"ok": True, "ignored": "another prediction"}
         if record.get("status") not in TERMINAL:
-            return _answer(200, {"ok": True})
+            return 200, {"ok": True}
         if job.status != "running":
-            return _answer(200, {"ok": True, "ended": job.status})  # a repeat, or cancelled: nothing
+            return 200, {"ok": True, "ended": job.status}  # a repeat, or cancelled: nothing
         with lock:
             if job.id in settling:
-                return _answer(200, {"ok": True, "ended": "being ended"})
+                return 200, {"ok": True, "ended": "being ended"}
             settling.add(job.id)
         provider.prediction_ended(job.id)  # nothing left to cancel, whoever ends the job
         try:
@@ -127,19 +120,16 @@ def webhook_view(app, provider):
             try:
                 if model is None:
                     raise GenerationFailed("model_unavailable", f"model {job.model_id} left the catalog")
-                output = provider.outcome(model, record, job_id=job.id,
-                                          deadline=time.monotonic() + _DELIVERY_S)
+                outcome = provider.outcome(model, record, job_id=job.id,
+                                           deadline=time.monotonic() + CALLBACK_DELIVERY_S)
             except GenerationFailed as failure:
-                ended = app.settle_job(job.id, "failed", error_code=failure.code, error_message=failure.message,
-                                       reason=failure.reason, deadline_s=_DELIVERY_S)
-            else:
-                ended = app.settle_job(job.id, "succeeded", output=output, deadline_s=_DELIVERY_S)
+                outcome = failure
+            ended = settle(app, job.id, outcome, pollers=provider.pollers)
         finally:
             with lock:
                 settling.discard(job.id)
-        provider.wake(job.id)  # its poller here stops at once
         log.info("replicate: job %s: webhook %s, prediction %s %s", job.id,
                  "ended it" if ended else "came after it had ended", record["id"], record.get("status"))
-        return _answer(200, {"ok": True})
+        return 200, {"ok": True}
 
     return replicate_webhook
