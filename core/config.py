@@ -120,28 +120,24 @@ class Config:
 
 
 def _int(env, name: str, default: int, lo: int, hi: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number from {lo} to {hi}, got {raw!r}") from None
-    if not lo <= value <= hi:
-        raise ConfigError(f"{name} must be a whole number from {lo} to {hi}, got {value}")
-    return value
+    return _number(env, name, default, lo, hi, int, "a whole number")
 
 
 def _float(env, name: str, default: float, lo: float, hi: float) -> float:
+    return _number(env, name, default, lo, hi, float, "a number")
+
+
+def _number(env, name: str, default, lo, hi, parse, kind: str):
+    """``name``'s value read by ``parse``, from ``lo`` to ``hi``; ``default`` when unset."""
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        value = float(raw.strip())
+        value = parse(raw.strip())
     except ValueError:
-        raise ConfigError(f"{name} must be a number from {lo} to {hi}, got {raw!r}") from None
+        raise ConfigError(f"{name} must be {kind} from {lo} to {hi}, got {raw!r}") from None
     if not lo <= value <= hi:  # also refuses NaN
-        raise ConfigError(f"{name} must be a number from {lo} to {hi}, got {raw!r}")
+        raise ConfigError(f"{name} must be {kind} from {lo} to {hi}, got {raw.strip()}")
     return value
 
 

@@ -279,11 +279,7 @@ class Balances:
         to the balance (never more than was held). False if it was already captured or
         released."""
         with in_transaction(self.db, cur) as tx:
-            tx.execute(
-                "UPDATE balance_reservations SET status = 'captured', updated_at = NOW() "
-                "WHERE id = %s AND status = 'held' RETURNING user_id, amount_rub, reason",
-                (reservation_id,))
-            row = tx.fetchone()
+            row = self._close_hold(tx, reservation_id, "captured")
             if row is None:
                 return False
             user_id, held, reason = row
@@ -303,17 +299,22 @@ class Balances:
     def release(self, reservation_id: int, *, cur=None) -> bool:
         """Give held money back. False if it was already captured or released."""
         with in_transaction(self.db, cur) as tx:
-            tx.execute(
-                "UPDATE balance_reservations SET status = 'released', updated_at = NOW() "
-                "WHERE id = %s AND status = 'held' RETURNING user_id, amount_rub",
-                (reservation_id,))
-            row = tx.fetchone()
+            row = self._close_hold(tx, reservation_id, "released")
             if row is None:
                 return False
             self._shift_balance(tx, row[0], row[1])
         return True
 
     # -- internals -------------------------------------------------------------------
+
+    @staticmethod
+    def _close_hold(tx, reservation_id: int, status: str):
+        """Mark a hold captured or released, once: its (user_id, amount, reason), or None
+        when it was no longer held (the row lock makes a second closer wait, then miss)."""
+        tx.execute("UPDATE balance_reservations SET status = %s, updated_at = NOW() "
+                   "WHERE id = %s AND status = 'held' RETURNING user_id, amount_rub, reason",
+                   (status, reservation_id))
+        return tx.fetchone()
 
     @staticmethod
     def _shift_balance(tx, user_id: int, delta: Decimal) -> Decimal:
