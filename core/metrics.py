@@ -52,7 +52,7 @@ class _Live:
         app = self.app
         plugins = GaugeMetricFamily("genbot_plugin_state", "1 for each plugin's current state",
                                     labels=["plugin", "state"])
-        for plugin in app.plugins.plugins.values():
+        for plugin in app.plugins.loaded():
             for state in app.plugins.STATES:
                 plugins.add_metric([plugin.name, state], 1 if plugin.state == state else 0)
         yield plugins

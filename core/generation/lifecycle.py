@@ -188,8 +188,7 @@ class Lifecycle:
         """Free model, offline provider, no database: run it in a thread, write nothing."""
         provider, lang, title = self.offer.providers[model.provider], current_language(), title_of(model)
         if message_id is None:
-            message_id = self.app.telegram.bot.send_message(
-                chat_id, t("gen_progress_queued", model=title)).message_id
+            message_id = self.app.telegram.send_now(chat_id, t("gen_progress_queued", model=title))
         else:
             self.app.telegram.edit(chat_id, message_id, t("gen_progress_queued", model=title))
 
@@ -206,7 +205,7 @@ class Lifecycle:
                 except GenerationFailed as exc:
                     log.warning("offline generation for user %s failed: %s: %s", user_id,
                                 exc.code, exc.message)
-                    self.app.telegram.bot.send_message(chat_id, t(
+                    self.app.telegram.send_now(chat_id, t(
                         "gen_failed_free", model=title, reason=t(f"gen_reason_{exc.reason}")))
                 except Exception:
                     log.exception("offline generation failed")

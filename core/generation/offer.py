@@ -42,5 +42,13 @@ class Offer:
         return [m for m in catalog.models.values() if (category is None or m.category == category)
                 and (not free or m.free)]
 
+    def model(self, model_id: str) -> Model | None:
+        """A model whose provider runs, listed or not (a past job may name an unlisted one)."""
+        return self.catalog.get(model_id)
+
+    def any_free(self) -> bool:
+        """Is any listed model free (the free quota matters at all)?"""
+        return bool(self.listed.free())
+
     def is_listed(self, model: Model) -> bool:
         return model.id in self.listed.models

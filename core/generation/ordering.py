@@ -428,9 +428,8 @@ class Ordering:
         if message_id is None:
             # Typed input: the progress message comes first, so the job knows it from its
             # first moment; its cancel button finds the job by the draft.
-            message_id = self.app.telegram.bot.send_message(
-                ctx.chat_id, progress_text(title),
-                reply_markup=cancel_keyboard(StopDraftJob(token).pack())).message_id
+            message_id = self.app.telegram.send_now(
+                ctx.chat_id, progress_text(title), cancel_keyboard(StopDraftJob(token).pack()))
             shown = True
         else:
             shown = False

@@ -541,6 +541,10 @@ class PluginHost:
 
     # -- reporting ------------------------------------------------------------------------
 
+    def loaded(self) -> list[Plugin]:
+        """Every plugin found, whatever its state, in the order they were loaded."""
+        return list(self.plugins.values())
+
     def migration_dirs(self) -> list[Path]:
         return [p.migrations for p in self.plugins.values() if p.active and p.migrations]
 

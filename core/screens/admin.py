@@ -28,7 +28,7 @@ def health(ctx, _args="") -> None:
     except DEGRADED_ERRORS:
         lines.append(t("admin_health_db_down"))
     lines.append(app.plugins.summary())
-    for plugin in app.plugins.plugins.values():
+    for plugin in app.plugins.loaded():
         lines.append(f"• {plugin.name}: {plugin.state}" + (f" ({plugin.reason})" if plugin.reason else ""))
     ctx.reply("\n".join(lines))
 

@@ -41,7 +41,7 @@ def _support(app: GenerationApp) -> str:
 def _free_line(ctx) -> str | None:
     """Today's free generations, if any model is free; the quota alone without the database."""
     app = ctx.app
-    if not app.offer.listed.free():
+    if not app.offer.any_free():
         return None
     try:
         return t("free_left_today", left=app.jobs.free_left(ctx.user_id), quota=app.jobs.free_quota)
@@ -74,7 +74,7 @@ def _ledger_line(ctx, entry) -> str:
         else entry.kind
     match = _GENERATION_REASON.match(entry.reason or "")
     if match:
-        model = ctx.app.offer.catalog.get(match[1])
+        model = ctx.app.offer.model(match[1])
         what = t("ledger_generation", model=title_of(model, match[1]))
     return t("balance_change", when=ctx.app.history.when(entry.created_at),
              amount=money(entry.amount, signed=True), what=what)
@@ -112,7 +112,7 @@ def cancel(ctx, *_args) -> None:
         running = []  # nothing is stored while the database is away: cancelled all the same
     ctx.reply_with_menu(t("cancelled"))
     for job_id, model_id in running:
-        title = title_of(ctx.app.offer.catalog.get(model_id), model_id)
+        title = title_of(ctx.app.offer.model(model_id), model_id)
         ctx.reply(t("cancel_running", model=title), cancel_keyboard(CancelJob(job_id).pack()))
 
 

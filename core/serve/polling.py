@@ -40,7 +40,7 @@ class Poller:
     def run(self) -> None:
         token = self.app.config.bot_token
         try:
-            self.app.telegram.bot.delete_webhook(drop_pending_updates=False)
+            self.app.telegram.stop_webhook()
         except Exception as exc:
             log.warning("deleteWebhook failed: %s", logs.first_line(exc))
         offset, pause = None, 1.0

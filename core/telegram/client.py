@@ -311,6 +311,16 @@ class TelegramApi:
             params["reply_markup"] = markup.to_json()
         self.call_or_defer("sendMessage", params)
 
+    def send_now(self, chat_id: int, text: str, markup=None) -> int:
+        """Send a message at once, outside any webhook response: its message id (the
+        caller edits it later). Raises what the Bot API refused."""
+        return self.bot.send_message(chat_id, text, reply_markup=markup).message_id
+
+    def stop_webhook(self) -> None:
+        """Switch the webhook off so getUpdates may run, keeping pending updates: those
+        sent while genbot was down must still arrive."""
+        self.bot.delete_webhook(drop_pending_updates=False)
+
     def edit(self, chat_id: int, message_id: int, text: str, markup=None) -> bool:
         """Turn a message of ours into ``text`` (its keyboard into ``markup``: an edit
         without one drops the keyboard). False if Telegram refused (the message is
