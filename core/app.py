@@ -158,6 +158,23 @@ class App:
         return self.fetcher.fetch(url, max_bytes=max_bytes, timeout_s=timeout_s)
 
     @property
+    def bot_id(self) -> int:
+        """The bot's own Telegram user id (from its token; 0 in local mode)."""
+        return self.telegram.bot_id
+
+    def bot_username(self) -> str:
+        """The bot's @username without the @ (asked of Telegram once), e.g. for t.me links."""
+        return self.telegram.username()
+
+    def send_invoice(self, chat_id: int, *, title: str, description: str, payload: str,
+                     currency: str, prices: list[tuple[str, int]], provider_token: str = ""):
+        """An invoice (Telegram Payments; currency ``XTR`` and no token for Stars);
+        ``prices``: (label, amount in the smallest units)."""
+        return self.telegram.send_invoice(chat_id, title=title, description=description,
+                                          payload=payload, currency=currency, prices=prices,
+                                          provider_token=provider_token)
+
+    @property
     def public_url(self) -> str | None:
         """Where the world reaches this bot (``WEBHOOK_URL``), for provider callbacks."""
         return self.config.webhook_url

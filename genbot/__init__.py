@@ -3,8 +3,10 @@
     from genbot import Button, Command, hookimpl, money, t
 
 A plugin is a module of functions marked ``@hookimpl`` (every hook, with its
-parameters and what it returns: ``core.host.hookspecs`` and docs/plugins.md). What those
-functions return is built from the declaration types here; what they are given is
+parameters and what it returns: ``core.host.hookspecs`` and docs/plugins.md); it may
+publish hooks of its own, functions marked ``@hookspec`` (``plugin_hookspecs``). What
+those functions return is built from the declaration types here (``InlineButton`` for
+the buttons under a message); what they are given is
 ``settings`` (the plugin's own, from ``plugins.toml``), ``ctx`` (one update: who, what,
 and the ways to answer) and ``app``, of which a plugin uses only this much:
 
@@ -14,7 +16,10 @@ and the ways to answer) and ``app``, of which a plugin uses only this much:
   ``credit_payment`` (each with its ledger row, in one transaction);
 - ``app.conversations`` — a user's place in a multi-step flow: ``get``, ``set``, ``clear``;
 - ``app.telegram`` — the Bot API: ``call(method, params)``, ``send_later(method,
-  params)`` (from a thread with no update, e.g. a web route), ``bot`` for typed calls;
+  params)`` (from a thread with no update, e.g. a web route) (``bot``, pyTelegramBotAPI's
+  object, still works for the previous release's plugins; built-ins need it not);
+- ``app.bot_id``, ``app.bot_username()`` — who the bot is; ``app.send_invoice(chat_id,
+  title=…, description=…, payload=…, currency=…, prices=[(label, amount)])``;
 - ``app.catalog`` — the models; ``app.is_admin(user_id)``;
 - ``app.ensure_user_id(user_id)`` — the user's row, before a row of the plugin's refers to it;
 - ``app.job(job_id)``, ``app.end_job(job_id, Ending.succeeded(output))`` (or
@@ -35,7 +40,7 @@ and cancel, pollers, callback routes and their signatures, one provider per App)
 """
 
 from core.accounts.balances import CENT, BalanceChange, InsufficientFunds, InvalidAmount, to_money
-from core.bot.buttons import ButtonData, flag, unpack_any
+from core.bot.buttons import ButtonData, InlineButton, flag, unpack_any
 from core.bot.dispatch import Context
 from core.bot.menu import inline_keyboard
 from core.bot.texts import current_language, money, t
@@ -53,22 +58,35 @@ from core.generation.contract import (
 )
 from core.generation.events import GenerationEvent, PaymentEvent
 from core.generation.jobs import Ending
-from core.host.hookspecs import Button, Callback, Command, Flow, UpdateHandler, WebRoute, hookimpl
+from core.host.hookspecs import (
+    Button,
+    Callback,
+    Command,
+    Flow,
+    UpdateHandler,
+    WebRoute,
+    hookimpl,
+    hookspec,
+)
 from core.logs import first_line
 from core.url_fetch import Fetched, UrlFetcher, UrlRefused
 
 # What a plugin may use of ``app``, as listed above.
-APP_SURFACE = ("db", "balances", "conversations", "telegram", "catalog", "is_admin",
+APP_SURFACE = ("db", "balances", "conversations", "telegram", "bot_id", "bot_username",
+               "send_invoice", "catalog", "is_admin",
                "ensure_user_id", "job", "end_job", "settle_job", "generation_result", "download_file",
                "public_url", "secret", "hook", "fetch_url")
 
 __all__ = [
     # declaring
     "hookimpl", "Button", "Command", "Callback", "Flow", "UpdateHandler", "WebRoute",
+    # publishing hooks of one's own (plugin_hookspecs)
+    "hookspec",
     # speaking
     "t", "money", "current_language", "inline_keyboard", "Context",
-    # buttons: callback data as types (ButtonData), and the core's a plugin may show
-    "ButtonData", "flag", "unpack_any", "PastJob",
+    # buttons: under a message (InlineButton), callback data as types (ButtonData), and
+    # the core's a plugin may show
+    "InlineButton", "ButtonData", "flag", "unpack_any", "PastJob",
     # money
     "to_money", "CENT", "InvalidAmount", "InsufficientFunds", "BalanceChange",
     # events plugins hear of

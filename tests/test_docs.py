@@ -1,5 +1,6 @@
 """docs/plugins.md shows every hook with its exact signature, every hookspec documents
-its parameters and what it returns, and every hook has a real implementation."""
+its parameters and what it returns, and every hook has a real implementation — genbot's
+own and those the built-in plugins publish (``plugin_hookspecs``)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,24 @@ SECTION = re.compile(r"^### `([a-z_]+)`\n\n`([a-z_]+)\(([^)]*)\)`", re.M)
 SHARED = {"app", "settings"}  # described once, for every hook
 
 
+def loaded() -> PluginHost:
+    """Built-in plugins, the packaged example and the test plugins."""
+    return PluginHost(Path("/nonexistent/plugins.toml"), env={}).load(extra=(
+        "tests.support.plugins.listener", "tests.support.plugins.forward"))
+
+
+def spec_functions() -> dict:
+    """Every hookspec: genbot's, and those loaded plugins publish."""
+    found = {name: fn for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+             if hasattr(fn, "genbot_spec")}
+    host = loaded()
+    for plugin in host.plugins.values():
+        found.update({name: getattr(host.pm.hook, name).spec.function for name in plugin.publishes})
+    return found
+
+
 def specified() -> dict[str, list[str]]:
-    return {name: list(inspect.signature(fn).parameters)
-            for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
-            if hasattr(fn, "genbot_spec")}
+    return {name: list(inspect.signature(fn).parameters) for name, fn in spec_functions().items()}
 
 
 def documented() -> dict[str, list[str]]:
@@ -42,9 +57,14 @@ def test_docs_show_every_hook_with_its_exact_signature():
     assert documented() == specified()
 
 
+def test_a_published_hook_is_among_them():
+    assert {"payment_credited", "payment_refunded"} <= set(specified()) - KNOWN_HOOKS
+
+
 def test_every_hookspec_documents_its_parameters_and_its_return():
+    functions = spec_functions()
     for name, params in specified().items():
-        doc = inspect.getdoc(getattr(hookspecs, name)) or ""
+        doc = inspect.getdoc(functions[name]) or ""
         missing = [p for p in params if p not in SHARED and f"``{p}``" not in doc]
         assert not missing, f"{name}: parameters not documented: {missing}"
         assert "Returns" in doc, f"{name}: the docstring does not say what it returns"
@@ -52,9 +72,8 @@ def test_every_hookspec_documents_its_parameters_and_its_return():
 
 def test_every_hook_has_a_real_implementation():
     """Built-in plugins, the packaged example and the test plugins together answer every
-    hook; the tests of each use them."""
-    host = PluginHost(Path("/nonexistent/plugins.toml"), env={}).load(extra=(
-        "tests.support.plugins.listener", "tests.support.plugins.forward"))
+    hook, published ones too; the tests of each use them."""
+    host = loaded()
     implemented = {hook for plugin in host.plugins.values() for hook in plugin.hooks}
-    assert KNOWN_HOOKS - implemented == set()
-    assert KNOWN_HOOKS == set(specified())
+    assert host.known_hooks - implemented == set()
+    assert KNOWN_HOOKS | {"payment_credited", "payment_refunded"} == set(specified())

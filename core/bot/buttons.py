@@ -9,6 +9,10 @@ The wire format is the one buttons already in users' chats carry: a ``bool`` fie
 written as its ``flag`` when true and left out when false ("gen:m:flux:p"), and fields
 whose default is None may be missing at the end ("gen:s" and "gen:s:2"). Telegram
 takes 1–64 bytes of callback data; ``pack`` refuses more.
+
+``InlineButton`` is a button under a message as plugins hand it over (``result_buttons``,
+``topup_buttons``): genbot's own type, so a plugin needs nothing of the Bot API library;
+``core.bot.menu.inline_keyboard`` turns it into Telegram's.
 """
 
 from __future__ import annotations
@@ -86,3 +90,32 @@ def unpack_any(data: str | None, kinds) -> ButtonData | None:
         if found is not None:
             return found
     return None
+
+
+@dataclasses.dataclass(frozen=True)
+class InlineButton:
+    """A button under a message: ``text`` and exactly one of ``data`` (callback data, a
+    ``ButtonData`` packed here, so a bad one fails in the plugin that made it) or ``url``."""
+
+    text: str
+    data: ButtonData | str | None = None
+    url: str | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.text, str) or not self.text:
+            raise ValueError(f"an inline button needs a text, got {self.text!r}")
+        if (self.data is None) == (self.url is None):
+            raise ValueError(f"inline button {self.text!r} needs exactly one of data and url")
+        if isinstance(self.data, ButtonData):
+            object.__setattr__(self, "data", self.data.pack())
+        elif self.data is not None and not (isinstance(self.data, str)
+                                            and 1 <= len(self.data.encode("utf-8")) <= MAX_BYTES):
+            raise ValueError(f"inline button {self.text!r}: callback data must be 1-{MAX_BYTES} "
+                             f"bytes of text, got {self.data!r}")
+        if self.url is not None and not (isinstance(self.url, str) and self.url):
+            raise ValueError(f"inline button {self.text!r}: url must be a text, got {self.url!r}")
+
+    @property
+    def callback_data(self) -> str | None:
+        """``data`` as Telegram carries it (packed at construction)."""
+        return self.data.pack() if isinstance(self.data, ButtonData) else self.data

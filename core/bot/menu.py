@@ -1,5 +1,6 @@
 """The main menu (a reply keyboard built from the buttons the core and plugins add),
-and ``inline_keyboard`` for the buttons under a message.
+and ``inline_keyboard`` for the buttons under a message — the one place genbot's
+``InlineButton`` becomes Telegram's.
 
 Each button has an ``order`` (lower first) and is laid out two to a row. The router
 must know a handler for every label shown here: ``Menu.add`` is only ever called
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from telebot import types
 
+from core.bot.buttons import InlineButton
 from core.bot.texts import DEFAULT_LANGUAGE, current_language, language, t
 
 
@@ -53,10 +55,22 @@ class Menu:
 
 
 def inline_keyboard(rows) -> types.InlineKeyboardMarkup:
-    """Rows of ``(label, callback data)`` pairs (or ready buttons); empty rows are skipped."""
+    """Rows of buttons — ``InlineButton``, ``(label, callback data)`` pairs, or Bot API
+    buttons (what plugins of the previous release return, passed through); empty rows
+    are skipped."""
     markup = types.InlineKeyboardMarkup()
     for row in rows:
         if row:
-            markup.row(*(b if isinstance(b, types.InlineKeyboardButton)
-                         else types.InlineKeyboardButton(b[0], callback_data=b[1]) for b in row))
+            markup.row(*map(telegram_button, row))
     return markup
+
+
+def telegram_button(button) -> types.InlineKeyboardButton:
+    if isinstance(button, types.InlineKeyboardButton):
+        return button
+    if isinstance(button, InlineButton):
+        if button.url is not None:
+            return types.InlineKeyboardButton(button.text, url=button.url)
+        return types.InlineKeyboardButton(button.text, callback_data=button.callback_data)
+    label, data = button
+    return types.InlineKeyboardButton(label, callback_data=data)

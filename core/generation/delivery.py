@@ -262,8 +262,8 @@ class Delivery:
             self.app.telegram.delete(job.chat_id, job.progress_message_id)
 
     def result_keyboard(self, job: Job) -> types.InlineKeyboardMarkup:
-        extra = [button for _plugin, buttons in self.app.plugins.call(
-            "result_buttons", app=self.app, result=self.result_of(job)) for button in buttons]
+        extra = self.app.plugins.inline_buttons("result_buttons", app=self.app,
+                                                result=self.result_of(job))
         return inline_keyboard([[(t("gen_btn_repeat"), Repeat(job.id).pack())]] + [[b] for b in extra]
                                + [[(t("gen_btn_menu"), ToMenu().pack())]])
 

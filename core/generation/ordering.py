@@ -498,8 +498,8 @@ class Ordering:
         """The shortfall, one tap from the top-up; the draft stays for "Запустить"."""
         price = model.price_for(draft["inputs"])
         missing = price - exc.balance
-        topup = [button for _plugin, buttons in self.app.plugins.call(
-            "topup_buttons", app=self.app, user_id=ctx.user_id, missing=missing) for button in buttons]
+        topup = self.app.plugins.inline_buttons("topup_buttons", app=self.app,
+                                                user_id=ctx.user_id, missing=missing)
         text = t("gen_no_funds", price=money(price), balance=money(exc.balance),
                  missing=money(missing))
         text += "\n" + (t("gen_no_funds_topup") if topup else t("gen_no_funds_no_topup"))

@@ -22,8 +22,9 @@ of its hook's parameters, by name.
 
 Plugins are called in load order (built-ins first); ``@hookimpl(tryfirst=True)`` and
 ``trylast=True`` move one to the front or the back. A ``firstresult`` hook stops at
-the first answer that is not None. An implementation of a hook not listed here fails
-its plugin (a typo), unless marked ``optionalhook=True``; hookwrappers are refused.
+the first answer that is not None. An implementation of a hook not listed here, nor
+published by a loaded plugin (``plugin_hookspecs``), fails its plugin (a typo), unless
+marked ``optionalhook=True``; hookwrappers are refused.
 
 Every hook here is documented with its signature in ``docs/plugins.md``, and
 ``tests/test_docs.py`` compares the two.
@@ -127,6 +128,19 @@ def plugin_migrations():
     """Where the plugin's yoyo SQL migrations are.
 
     Returns a folder (a path); ``genbot migrate`` applies it with the core's.
+    """
+
+
+@hookspec
+def plugin_hookspecs():
+    """Hooks the plugin publishes for other plugins to implement (pytest's
+    ``pytest_addhooks`` is the model).
+
+    Returns a module or class (or a list of them) of functions marked
+    ``@genbot.hookspec``, documented as these are; the plugin calls them with
+    ``app.hook(name, **arguments)``. They are added before any plugin is registered, so
+    an implementation is checked against them whatever the load order. A name genbot
+    or another plugin has already fails the plugin.
     """
 
 
@@ -246,28 +260,12 @@ def balance_changed(app, settings, change):
 
 
 @hookspec
-def payment_credited(app, settings, payment):
-    """A real payment was credited (committed).
-
-    ``payment``: a ``PaymentEvent`` (source, external id, user, amount, ``credited``).
-    Returns nothing.
-    """
-
-
-@hookspec
-def payment_refunded(app, settings, payment):
-    """A credited payment was refunded (committed).
-
-    ``payment``: a ``PaymentEvent`` whose ``status`` is ``refunded``. Returns nothing.
-    """
-
-
-@hookspec
 def result_buttons(app, settings, result):
     """Inline buttons under a generation's result.
 
     ``result``: the finished job as a dict (``id``, ``user_id``, ``model_id``,
-    ``inputs``, ``outputs``, ``status``). Returns a list of ``InlineKeyboardButton``.
+    ``inputs``, ``outputs``, ``status``). Returns a list of ``genbot.InlineButton``
+    (``text`` and ``data``, a ``ButtonData`` or text, or ``url``), one row each.
     """
 
 
@@ -276,7 +274,8 @@ def topup_buttons(app, settings, user_id, missing):
     """Inline buttons that top up a balance.
 
     ``user_id``: whose balance; ``missing``: the roubles short (a ``Decimal``) under
-    "not enough money", None on 💰 Баланс. Returns a list of ``InlineKeyboardButton``.
+    "not enough money", None on 💰 Баланс. Returns a list of ``genbot.InlineButton``,
+    one row each.
     """
 
 

@@ -11,6 +11,11 @@ entry-point group ``genbot.plugins``. Every plugin has a state:
   ``PLUGIN_PROBE_INTERVAL`` seconds and at once when a handler meets a missing table);
 - ``failed``   — it could not be imported or configured, or a declaration hook raised.
 
+A plugin may publish hooks of its own (``plugin_hookspecs``: the payments plugin
+publishes ``payment_credited``); every plugin is imported and every published hook added
+before any plugin is registered, so an implementation of another plugin's hook is
+checked against its spec like one of the core's, whatever the load order.
+
 Nothing a plugin does wrong stops the core: each call into a plugin is wrapped and
 logged with the plugin's name. ``GENBOT_LOAD_PLUGINS=a,b`` loads only those plugins;
 ``GENBOT_TRACE_PLUGINS=1`` logs every hook call with its arguments and results.
@@ -34,7 +39,9 @@ from typing import Any, Protocol
 
 import pluggy
 import psycopg2.errors
+from telebot import types
 
+from core.bot.buttons import InlineButton
 from core.bot.dispatch import RedeliveryNeeded, Router
 from core.bot.texts import language, languages, register_texts, t
 from core.db import UNAVAILABLE_ERRORS
@@ -59,6 +66,9 @@ CONTRIBUTION_HOOKS = ("generation_providers", "menu_buttons", "bot_commands", "c
                       "flow_handlers", "update_handlers", "web_routes")
 KNOWN_HOOKS = frozenset(name for name, value in vars(hookspecs).items()
                         if hasattr(value, "genbot_spec"))
+# Hooks the core had until plugins published their own (now the payments plugin's): a
+# plugin of the previous release implementing one loads even where payments does not.
+FORMER_CORE_HOOKS = frozenset({"payment_credited", "payment_refunded"})
 
 
 class HostApp(Protocol):
@@ -79,21 +89,26 @@ class HookRaised(Exception):
     """A plugin's declaration or contribution hook raised: the plugin fails."""
 
 
-def contract_problem(module) -> str | None:
-    """What in a plugin module genbot cannot honour, as the reason the plugin failed:
-    an implementation of a hook genbot does not have (a typo, unless marked
-    ``optionalhook``), or a hookwrapper (genbot calls each plugin on its own, so there
-    is no call for a wrapper to wrap)."""
+def _implementations_in(module):
+    """(hook name, function, options) of every ``@hookimpl`` in a plugin module, as
+    pluggy will find them."""
     marker = hookspecs.hookimpl.project_name + "_impl"
     for attribute, value in sorted(vars(module).items()):
         if not inspect.isroutine(value):  # as pluggy looks (a module may hold Flask proxies)
             continue
         opts = getattr(value, marker, None)
-        if not isinstance(opts, dict):
-            continue
-        hook = opts.get("specname") or attribute
-        if hook not in KNOWN_HOOKS and not opts.get("optionalhook"):
-            close = difflib.get_close_matches(hook, KNOWN_HOOKS, n=1)
+        if isinstance(opts, dict):
+            yield opts.get("specname") or attribute, value, opts
+
+
+def contract_problem(module, known=KNOWN_HOOKS) -> str | None:
+    """What in a plugin module genbot cannot honour, as the reason the plugin failed:
+    an implementation of a hook neither genbot nor a loaded plugin has (``known``; a
+    typo, unless marked ``optionalhook``), or a hookwrapper (genbot calls each plugin on
+    its own, so there is no call for a wrapper to wrap)."""
+    for hook, _function, opts in _implementations_in(module):
+        if hook not in known | FORMER_CORE_HOOKS and not opts.get("optionalhook"):
+            close = difflib.get_close_matches(hook, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             return f"{hook!r} is not a genbot hook{hint}"
         if opts.get("hookwrapper") or opts.get("wrapper"):
@@ -115,6 +130,7 @@ class Plugin:
     settings: dict = field(default_factory=dict)
     migrations: Path | None = None
     hooks: list[str] = field(default_factory=list)
+    publishes: list[str] = field(default_factory=list)  # hooks of its own (plugin_hookspecs)
 
     @property
     def active(self) -> bool:
@@ -124,7 +140,7 @@ class Plugin:
     def as_dict(self) -> dict:
         return {"name": self.name, "version": self.version, "source": self.source,
                 "state": self.state, "reason": self.reason, "tables": self.tables,
-                "hooks": self.hooks}
+                "hooks": self.hooks, "publishes": self.publishes}
 
 
 def _genbot_version() -> str:
@@ -207,12 +223,14 @@ class PluginHost:
         self.on_user_tables_recreated: Callable[..., None] | None = None
         self._user_tables: dict[str, int | None] | None = None
         self.trace = bool(self.env.get("GENBOT_TRACE_PLUGINS"))
+        self.known_hooks = set(KNOWN_HOOKS)  # and those plugins publish (plugin_hookspecs)
         self._contributions: list[tuple[Plugin, str, Any, str | None]] = []
 
     # -- loading and configuring -------------------------------------------------------
 
     def load(self, extra: tuple[str, ...] = ()) -> PluginHost:
-        """Load the built-ins, ``extra`` modules (dotted paths) and the entry-point plugins."""
+        """Load the built-ins, ``extra`` modules (dotted paths) and the entry-point plugins:
+        import them all, add the hooks they publish, then register them in load order."""
         only = {n.strip() for n in self.env.get("GENBOT_LOAD_PLUGINS", "").split(",") if n.strip()}
         for module_name in BUILTIN_PLUGINS + tuple(extra):
             name = module_name.rsplit(".", 1)[-1]
@@ -220,7 +238,7 @@ class PluginHost:
                 continue
             source = "built-in" if module_name in BUILTIN_PLUGINS else f"module {module_name}"
             plugin = Plugin(name, source, _genbot_version())
-            self._import_and_register(plugin, lambda m=module_name: importlib.import_module(m))
+            self._import(plugin, lambda m=module_name: importlib.import_module(m))
         for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             if only and entry.name not in only:
                 continue
@@ -231,11 +249,17 @@ class PluginHost:
                 self.warnings.append(f"plugin {entry.name} from {plugin.source} has the name of a "
                                      f"plugin already loaded; skipped")
                 continue
-            self._import_and_register(plugin, entry.load)
+            self._import(plugin, entry.load)
+        imported = [p for p in self.plugins.values() if p.state != FAILED]
+        for plugin in imported:
+            self._publish(plugin)
+        for plugin in imported:
+            if plugin.state != FAILED:
+                self._register(plugin)
         self._configure()
         return self
 
-    def _import_and_register(self, plugin: Plugin, import_module) -> None:
+    def _import(self, plugin: Plugin, import_module) -> None:
         try:
             module = import_module()
         except Exception as exc:
@@ -243,7 +267,38 @@ class PluginHost:
             return
         plugin.module = module
         self.plugins[plugin.name] = plugin
-        problem = contract_problem(module)
+
+    def _publish(self, plugin: Plugin) -> None:
+        """Add the hooks the plugin publishes (``plugin_hookspecs``), before any plugin is
+        registered: pluggy then checks every implementation of them as it registers it.
+        A plugin whose answer raises, holds no hookspec or takes a hook's name fails."""
+        found = [function for hook, function, _opts in _implementations_in(plugin.module)
+                 if hook == "plugin_hookspecs"]
+        if not found:
+            return
+        try:
+            answer = found[0]()
+            namespaces = list(answer) if isinstance(answer, (list, tuple)) else [answer]
+            names = sorted({name for namespace in namespaces for name in dir(namespace)
+                            if self.pm.parse_hookspec_opts(namespace, name) is not None})
+            if not names:
+                raise ValueError(f"no function marked @hookspec in {answer!r}")
+            taken = [name for name in names if name in self.known_hooks]
+            if taken:
+                owner = next((p.name for p in self.plugins.values() if taken[0] in p.publishes),
+                             "genbot")
+                raise ValueError(f"hook {taken[0]!r} is {owner}'s already")
+            for namespace in namespaces:
+                self.pm.add_hookspecs(namespace)
+        except Exception as exc:
+            self._fail(plugin, f"plugin_hookspecs raised {first_line(exc, with_type=True)}", exc)
+            return
+        plugin.publishes = names
+        self.known_hooks.update(names)
+
+    def _register(self, plugin: Plugin) -> None:
+        module = plugin.module
+        problem = contract_problem(module, frozenset(self.known_hooks))
         if problem:
             self._fail(plugin, problem)
             return
@@ -396,8 +451,8 @@ class PluginHost:
     # -- calling plugins -----------------------------------------------------------------
 
     def _impl(self, plugin: Plugin, hook_name: str):
-        caller = getattr(self.pm.hook, hook_name)
-        for impl in caller.get_hookimpls():
+        caller = getattr(self.pm.hook, hook_name, None)  # none: a hook no loaded plugin has
+        for impl in caller.get_hookimpls() if caller is not None else []:
             if impl.plugin is plugin.module:
                 return impl
         return None
@@ -427,7 +482,8 @@ class PluginHost:
     def call(self, hook_name: str, *, include_degraded: bool = False, **kwargs) -> list[tuple[Plugin, Any]]:
         """Call one hook on every enabled plugin, each isolated; (plugin, result) pairs
         of the answers that are not None. A ``firstresult`` hook stops at the first."""
-        first_only = getattr(self.pm.hook, hook_name).spec.opts.get("firstresult", False)
+        spec = getattr(getattr(self.pm.hook, hook_name, None), "spec", None)
+        first_only = spec is not None and spec.opts.get("firstresult", False)
         results = []
         for plugin, impl in self._implementations(hook_name, include_degraded):
             try:
@@ -445,6 +501,21 @@ class PluginHost:
                 if first_only:
                     break
         return results
+
+    def inline_buttons(self, hook_name: str, **kwargs) -> list:
+        """The buttons plugins offer through ``hook_name`` (``result_buttons``,
+        ``topup_buttons``): ``InlineButton`` objects, and the Bot API buttons plugins of the
+        previous release return; anything else is logged with the plugin's name and left out."""
+        buttons = []
+        for plugin, answer in self.call(hook_name, **kwargs):
+            items = answer if isinstance(answer, (list, tuple)) else [answer]
+            for item in items:
+                if isinstance(item, (InlineButton, types.InlineKeyboardButton)):
+                    buttons.append(item)
+                else:
+                    log.error("plugin %s: hook %s returned %r, not a genbot.InlineButton; left out",
+                              plugin.name, hook_name, item)
+        return buttons
 
     def guard(self, plugin: Plugin, handler):
         """Wrap a plugin's bot handler: answers the outage message while it is degraded."""

@@ -95,8 +95,7 @@ def balance(ctx, *_args) -> None:
         changes = []
     if changes:
         lines += ["", t("balance_recent")] + [_ledger_line(ctx, entry) for entry in changes]
-    topup = [button for _plugin, buttons in app.plugins.call(
-        "topup_buttons", app=app, user_id=ctx.user_id, missing=None) for button in buttons]
+    topup = app.plugins.inline_buttons("topup_buttons", app=app, user_id=ctx.user_id, missing=None)
     if not topup:
         lines += ["", t("balance_no_topup", support=_support(app))]
     ctx.reply("\n".join(lines), inline_keyboard([[b] for b in topup] +

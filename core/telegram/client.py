@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 
 import telebot
 import urllib3
-from telebot import apihelper
+from telebot import apihelper, types
 from telebot.apihelper import ApiHTTPException, ApiTelegramException
 
 from core import logs
@@ -225,6 +225,7 @@ class TelegramApi:
         apihelper.CUSTOM_REQUEST_SENDER = self._send  # type: ignore[assignment]
         # Only for calls out: updates are routed by core.bot.dispatch, not by TeleBot.
         self.bot = telebot.TeleBot(token or LOCAL_TOKEN, threaded=False, validate_token=False)
+        self._username: str | None = None
         self._later: queue.Queue = queue.Queue(maxsize=10_000)
         self._later_lock = threading.Lock()
         self._later_thread: threading.Thread | None = None
@@ -303,6 +304,28 @@ class TelegramApi:
             self._later.put(None)
             thread.join(timeout)
             self._closed = True
+
+    # -- typed calls plugins make (through App) --------------------------------------
+
+    @property
+    def bot_id(self) -> int:
+        """The bot's own user id, read from its token (0 without one); no call."""
+        prefix = str(self.bot.token or "").split(":", 1)[0]
+        return int(prefix) if prefix.isdigit() else 0
+
+    def username(self) -> str:
+        """The bot's @username without the @ (getMe, asked once per process)."""
+        if self._username is None:
+            self._username = self.bot.get_me().username or ""
+        return self._username
+
+    def send_invoice(self, chat_id: int, *, title: str, description: str, payload: str,
+                     currency: str, prices: list[tuple[str, int]], provider_token: str = ""):
+        """sendInvoice: ``prices`` as (label, amount in the currency's smallest units)."""
+        return self.bot.send_invoice(
+            chat_id, title=title, description=description, invoice_payload=payload,
+            provider_token=provider_token, currency=currency,
+            prices=[types.LabeledPrice(label, amount) for label, amount in prices])
 
     def reply(self, chat_id: int, text: str, markup=None, **extra) -> None:
         """Send a message (maybe as the webhook response); returns nothing."""

@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from psycopg2.extras import Json
-from telebot import types
 
 from genbot import (
     Button,
@@ -46,6 +45,7 @@ from genbot import (
     Callback,
     Command,
     Flow,
+    InlineButton,
     InvalidAmount,
     UpdateHandler,
     WebRoute,
@@ -56,7 +56,7 @@ from genbot import (
     to_money,
     unpack_any,
 )
-from plugins.payments import refunds, review
+from plugins.payments import hooks, refunds, review
 from plugins.payments.callback import callback_view
 from plugins.payments.credit import credit_payment
 
@@ -225,11 +225,11 @@ def send_invoice(ctx, settings, amount: Decimal, method: str) -> None:
         "INSERT INTO idempotency_records (key, scope, user_id, data) VALUES (%s, %s, %s, %s)",
         (f"invoice:{payload}", INVOICE, ctx.user_id,
          Json({"amount_rub": str(amount), "currency": currency, "total": total})))
-    ctx.app.telegram.bot.send_invoice(
+    ctx.app.send_invoice(
         ctx.chat_id, title=t("pay_invoice_title", amount=money(amount)),
         description=t("pay_invoice_description", amount=money(amount)),
-        invoice_payload=payload, provider_token=token, currency=currency,
-        prices=[types.LabeledPrice(t("pay_invoice_title", amount=money(amount)), total)])
+        payload=payload, provider_token=token, currency=currency,
+        prices=[(t("pay_invoice_title", amount=money(amount)), total)])
 
 
 def _invoice(app, payload: str, *, max_age: str | None = "24 hours"):
@@ -306,6 +306,11 @@ FROM payments WHERE created_at > NOW() - INTERVAL '24 hours'
 @hookimpl
 def plugin_tables():
     return list(TOPUP_TABLES)
+
+
+@hookimpl
+def plugin_hookspecs():
+    return hooks  # payment_credited, payment_refunded
 
 
 @hookimpl
@@ -389,8 +394,8 @@ def topup_buttons(app, settings, user_id, missing):
     """"💳 Пополнить" under the balance and under "not enough money" (the shortfall first)."""
     if not _methods(settings):
         return []
-    data = TopupMenu(None if missing is None else f"{Decimal(missing):.2f}").pack()
-    return [types.InlineKeyboardButton(t("btn_topup"), callback_data=data)]
+    data = TopupMenu(None if missing is None else f"{Decimal(missing):.2f}")
+    return [InlineButton(t("btn_topup"), data)]
 
 
 @hookimpl

@@ -304,11 +304,6 @@ def _settle_refunds_in(app, transactions: list[dict]) -> int:
 
 # -- settling ---------------------------------------------------------------------------------
 
-def _bot_id(app) -> int:
-    prefix = str(getattr(app.telegram.bot, "token", "") or "").split(":", 1)[0]
-    return int(prefix) if prefix.isdigit() else 0
-
-
 def settle_uncertain_refunds(app, settle_after_s: float, max_calls: int = 50) -> int:
     """Settle the refunds left ``refunding`` from Telegram's record, within ``max_calls``
     getStarTransactions calls; returns how many payments were settled."""
@@ -320,7 +315,7 @@ def settle_uncertain_refunds(app, settle_after_s: float, max_calls: int = 50) ->
     if not pending:
         return 0
     after = float(min(row[2] for row in pending)) - CLOCK_MARGIN_S
-    reader = _Reader(app, _bot_id(app), max(int(max_calls), 1))
+    reader = _Reader(app, app.bot_id, max(int(max_calls), 1))
     try:
         claimed = reader.claim()
     except psycopg2.errors.UndefinedTable:

@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from psycopg2.extras import Json
-from telebot import types
 
 from genbot import (
     Button,
     ButtonData,
     Callback,
     Flow,
+    InlineButton,
     PastJob,
     current_language,
     hookimpl,
@@ -370,6 +370,5 @@ def result_buttons(app, settings, result):
     """"💾 В проект: <name>" under a result, for the user's three newest projects."""
     rows = app.db.fetch_all("SELECT id, name FROM projects WHERE user_id = %s "
                             "ORDER BY created_at DESC, id DESC LIMIT 3", (result["user_id"],))
-    return [types.InlineKeyboardButton(f"{t('prj_btn_save')}: {name}"[:64],
-                                       callback_data=SaveToProject(result["id"], pid).pack())
+    return [InlineButton(f"{t('prj_btn_save')}: {name}"[:64], SaveToProject(result["id"], pid))
             for pid, name in rows]

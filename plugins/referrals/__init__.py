@@ -31,15 +31,12 @@ from genbot import CENT, Button, hookimpl, money, t
 log = logging.getLogger("genbot.plugins.referrals")
 
 _PAYLOAD = re.compile(r"^ref_([1-9][0-9]{0,18})$")
-_bot_username: dict[str, str] = {}
 
 
 def bot_username(app, settings) -> str:
     if settings.get("bot_username"):
         return settings["bot_username"].lstrip("@")
-    if "name" not in _bot_username:
-        _bot_username["name"] = app.telegram.bot.get_me().username
-    return _bot_username["name"]
+    return app.bot_username()
 
 
 def record_referral(app, settings, referrer_id: int, referred_id: int) -> bool:
@@ -236,12 +233,14 @@ def start_payload(app, settings, ctx, payload, new_user):
     return True
 
 
-@hookimpl
+# The payments plugin's hooks (plugins/payments/hooks.py): optional, so referrals loads
+# where payments does not.
+@hookimpl(optionalhook=True)
 def payment_credited(app, settings, payment):
     reward_payment(app, settings, payment.source, payment.external_id)
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def payment_refunded(app, settings, payment):
     take_back(app, settings, payment.source, payment.external_id)
 
