@@ -172,6 +172,23 @@ def test_cleanup_rewards_a_payment_whose_announcement_was_lost(paying):
     assert run_cleanup(app)["referrals.payments_caught_up"] == 0
 
 
+def test_cleanup_takes_back_the_reward_of_a_refund_whose_announcement_was_lost(paying, bot_api):
+    app, client = paying
+    send = invited_pays_150_in_stars(client, bot_api, 170, 171, "lost-refund")
+    credit_as_payment(app, 171, "100.00", "kept")  # not refunded: its reward stays
+    assert app.balances.get(170) == Decimal("25.00")
+    app.plugins.plugins["referrals"].state = "disabled"  # the process died before the hook ran
+    assert "возвращены" in texts(send(updates.message(ADMIN, "/refund lost-refund")))[0]
+    app.plugins.plugins["referrals"].state = "enabled"
+    assert app.balances.get(170) == Decimal("25.00")
+    assert run_cleanup(app)["referrals.payments_caught_up"] == 1
+    assert app.balances.get(170) == Decimal("10.00")
+    assert app.db.fetch_all("SELECT payment_external_id, status FROM referral_rewards ORDER BY id") == \
+        [("lost-refund", "reversed"), ("kept", "paid")]
+    assert run_cleanup(app)["referrals.payments_caught_up"] == 0
+    assert ledger_differences(app.db) == []
+
+
 def test_self_referral_is_ignored(served):
     app, client = served
     assert "Привет" in post_update(client, updates.message(102, "/start ref_102")).get_json()["text"]
