@@ -15,7 +15,8 @@ import logging
 from telebot import types
 
 from core.accounts.balances import Balances
-from core.accounts.users import UserCache, ensure_user_exists, ensure_user_id
+from core.accounts.payments import PaymentRecord, payments_of
+from core.accounts.users import UserCache, Users, ensure_user_exists, ensure_user_id
 from core.bot import dispatch
 from core.bot.conversations import Conversations
 from core.bot.menu import Menu
@@ -51,6 +52,7 @@ class App:
                            statement_timeout_ms=config.db_statement_timeout_ms)
         self.user_cache = UserCache(ttl_s=config.user_cache_ttl_s)
         self.balances = Balances(self.db, self.user_cache)
+        self.users = Users(self.db)
         self.updates = UpdateLedger(self.db, self.user_cache)
         self.conversations = Conversations(self.db)
         self.runner = None
@@ -119,12 +121,17 @@ class App:
     def _tell_plugins_of_balance_change(self, change) -> None:
         self.plugins.call("balance_changed", app=self, change=change)
 
-    # -- what plugins may call besides db, balances, conversations, telegram, catalog ----
+    # -- what plugins may call besides db, balances, users, conversations, telegram, catalog
     # (the surface genbot/__init__.py documents; tests/test_public_api.py holds plugins to it)
 
     def ensure_user_id(self, user_id: int) -> None:
         """The user's row exists (cached), before a plugin's row refers to it."""
         ensure_user_id(self.db, self.user_cache, user_id)
+
+    def payments_of(self, *user_ids: int, cur=None) -> list[PaymentRecord]:
+        """Every payment of these users as it stands, oldest first (in ``cur``'s
+        transaction when given): what a plugin's rule on real money is read from."""
+        return payments_of(self.db, *user_ids, cur=cur)
 
     def generation_result(self, user_id: int, job_id: int) -> dict | None:
         """A succeeded job of this user as plugins see it (to save it in a project), or None."""

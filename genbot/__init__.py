@@ -12,8 +12,12 @@ and the ways to answer) and ``app``, of which a plugin uses only this much:
 
 - ``app.db`` — the database (``fetch_one``, ``fetch_all``, ``execute``, ``transaction``)
   for the plugin's own tables;
-- ``app.balances`` — money, typed: ``get``, ``summary``, ``credit``, ``debit``,
-  ``credit_payment`` (each with its ledger row, in one transaction);
+- ``app.balances`` — money, typed: ``get`` (``for_update=True`` in the caller's
+  transaction locks the row), ``summary``, ``credit``, ``debit``, ``credit_payment`` (each
+  with its ledger row, in one transaction);
+- ``app.users`` — ``exists(user_id)``, ``lock(user_id, cur=tx)`` (the user's row, locked
+  in the plugin's transaction); ``app.payments_of(*user_ids, cur=)`` — their payments as
+  ``PaymentRecord`` s. No plugin names a core table in its SQL;
 - ``app.conversations`` — a user's place in a multi-step flow: ``get``, ``set``, ``clear``;
 - ``app.telegram`` — the Bot API: ``call(method, params)``, ``send_later(method,
   params)`` (from a thread with no update, e.g. a web route) (``bot``, pyTelegramBotAPI's
@@ -40,6 +44,7 @@ and cancel, pollers, callback routes and their signatures, one provider per App)
 """
 
 from core.accounts.balances import CENT, BalanceChange, InsufficientFunds, InvalidAmount, to_money
+from core.accounts.payments import PaymentRecord
 from core.bot.buttons import ButtonData, InlineButton, flag, unpack_any
 from core.bot.dispatch import Context
 from core.bot.menu import inline_keyboard
@@ -72,10 +77,10 @@ from core.logs import first_line
 from core.url_fetch import Fetched, UrlFetcher, UrlRefused
 
 # What a plugin may use of ``app``, as listed above.
-APP_SURFACE = ("db", "balances", "conversations", "telegram", "bot_id", "bot_username",
-               "send_invoice", "catalog", "is_admin",
-               "ensure_user_id", "job", "end_job", "settle_job", "generation_result", "download_file",
-               "public_url", "secret", "hook", "fetch_url")
+APP_SURFACE = ("db", "balances", "users", "payments_of", "conversations", "telegram", "bot_id",
+               "bot_username", "send_invoice", "catalog", "is_admin", "ensure_user_id", "job",
+               "end_job", "settle_job", "generation_result", "download_file", "public_url",
+               "secret", "hook", "fetch_url")
 
 __all__ = [
     # declaring
@@ -90,7 +95,7 @@ __all__ = [
     # money
     "to_money", "CENT", "InvalidAmount", "InsufficientFunds", "BalanceChange",
     # events plugins hear of
-    "GenerationEvent", "PaymentEvent",
+    "GenerationEvent", "PaymentEvent", "PaymentRecord",
     # providers
     "GenerationRequest", "GenerationOutput", "OutputFile", "Usage", "GenerationFailed",
     "GenerationTimeout", "FinishedElsewhere", "REASONS", "Ending",

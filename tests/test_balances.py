@@ -15,6 +15,7 @@ from core.accounts.balances import (
     ledger_differences,
     to_money,
 )
+from core.accounts.payments import PaymentRecord, payments_of
 from core.accounts.users import UserCache
 
 
@@ -253,3 +254,30 @@ def test_listeners_hear_of_a_change_only_after_its_transaction_commits(db, user_
         balances.credit(30, "7.00", cur=tx)
         assert heard == []  # not yet committed
     assert [(c.amount, c.balance) for c in heard] == [(Decimal("7.00"), Decimal("7.00"))]
+
+
+def test_a_balance_read_for_update_holds_the_row_until_the_callers_commit(db, balances):
+    balances.credit(40, "10.00")
+    with pytest.raises(ValueError, match="cur=tx"):
+        balances.get(40, for_update=True)  # a lock let go at once would guard nothing
+    with db.transaction() as tx:
+        assert balances.get(40, cur=tx, for_update=True) == Decimal("10.00")
+        with pytest.raises(psycopg2.errors.LockNotAvailable):
+            with db.transaction() as other:
+                other.execute("SET LOCAL lock_timeout = '200ms'")
+                balances.debit(40, "1.00", cur=other)
+    assert balances.debit(40, "1.00") == Decimal("9.00")  # let go with the commit
+    assert ledger_differences(db) == []
+
+
+def test_payments_of_reads_each_users_payments_as_they_stand(db, balances):
+    pay(balances, 41, "30.00", "of-1")
+    balances.credit_payment(42, "5.00", source="stars", external_id="of-2")
+    pay(balances, 41, "7.50", "of-3")
+    db.execute("UPDATE payments SET status = 'refunded' WHERE external_id = 'of-1'")
+    assert payments_of(db, 41) == [
+        PaymentRecord("provider", "of-1", 41, Decimal("30.00"), "refunded"),
+        PaymentRecord("provider", "of-3", 41, Decimal("7.50"), "credited")]
+    assert [p.key for p in payments_of(db, 42, 41)] == [
+        ("provider", "of-1"), ("stars", "of-2"), ("provider", "of-3")]  # oldest first
+    assert payments_of(db, 43) == [] and payments_of(db) == []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from genbot.testing import updates
 from genbot.testing.app import exchange, inline_buttons, make_app, messages, texts
-from plugins.projects import save_to_project
+from plugins.projects import ProjectError, create_project, save_to_project
 
 USER, OTHER = 700, 701
 
@@ -81,6 +83,29 @@ def test_the_project_limit(bot):
         sent = send(updates.message(USER, name))
     assert "это предел" in texts(sent)[0]
     assert len(project_ids(app)) == 2
+
+
+def test_twelve_creates_at_once_stop_at_the_limit(bot):
+    """The user's row lock (app.users.lock) queues concurrent creates: the count each
+    reads is the one it inserts after, so the cap of 2 holds."""
+    app, _ = bot
+    settings = app.plugins.plugins["projects"].settings
+    barrier, outcomes = threading.Barrier(12, timeout=30), []
+
+    def create(i):
+        barrier.wait()
+        try:
+            outcomes.append(create_project(app, settings, USER, f"Проект {i}"))
+        except ProjectError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(12)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(project_ids(app)) == 2
+    assert outcomes.count("refused") == 10
 
 
 def test_cancel_leaves_the_naming_step(bot):

@@ -18,6 +18,7 @@ from genbot.testing import updates
 from genbot.testing.app import exchange, make_app, post_update, texts
 from plugins.payments.callback import signature_of
 from plugins.payments.credit import credit_payment
+from plugins.referrals import record_referral
 from tests.test_payments import invoice_for, pay_stars
 
 ADMIN, CALLBACK_SECRET = 1, "referral-callback-secret"
@@ -171,6 +172,23 @@ def test_cleanup_rewards_a_payment_whose_announcement_was_lost(paying):
     assert run_cleanup(app)["referrals.payments_caught_up"] == 0
 
 
+def test_cleanup_takes_back_the_reward_of_a_refund_whose_announcement_was_lost(paying, bot_api):
+    app, client = paying
+    send = invited_pays_150_in_stars(client, bot_api, 170, 171, "lost-refund")
+    credit_as_payment(app, 171, "100.00", "kept")  # not refunded: its reward stays
+    assert app.balances.get(170) == Decimal("25.00")
+    app.plugins.plugins["referrals"].state = "disabled"  # the process died before the hook ran
+    assert "возвращены" in texts(send(updates.message(ADMIN, "/refund lost-refund")))[0]
+    app.plugins.plugins["referrals"].state = "enabled"
+    assert app.balances.get(170) == Decimal("25.00")
+    assert run_cleanup(app)["referrals.payments_caught_up"] == 1
+    assert app.balances.get(170) == Decimal("10.00")
+    assert app.db.fetch_all("SELECT payment_external_id, status FROM referral_rewards ORDER BY id") == \
+        [("lost-refund", "reversed"), ("kept", "paid")]
+    assert run_cleanup(app)["referrals.payments_caught_up"] == 0
+    assert ledger_differences(app.db) == []
+
+
 def test_self_referral_is_ignored(served):
     app, client = served
     assert "Привет" in post_update(client, updates.message(102, "/start ref_102")).get_json()["text"]
@@ -198,7 +216,6 @@ def test_circular_referral_is_refused(served):
     app, client = served
     post_update(client, updates.message(108, "/start"))
     post_update(client, updates.message(109, "/start ref_108"))
-    from plugins.referrals import record_referral
     settings = app.plugins.plugins["referrals"].settings
     assert record_referral(app, settings, 109, 108) is False
     assert referrer_of(app, 108) is None
@@ -247,3 +264,39 @@ def test_the_partner_screen_shows_link_terms_and_earnings(fixed_reward, bot_api)
     assert "https://t.me/genbot_test_bot?start=ref_300" in text
     assert "больше чем на 25 ₽" in text
     assert "Приглашено: 2" in text and "Заработано: 25 ₽" in text
+
+
+def run_at_once(count: int, work) -> None:
+    barrier = threading.Barrier(count, timeout=30)
+
+    def run(i):
+        barrier.wait()
+        work(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+
+
+def test_twelve_referrers_recorded_at_once_leave_one(served):
+    """The referred user's row lock (app.users.lock) queues them: the first wins."""
+    app, client = served
+    for user_id in range(400, 413):
+        post_update(client, updates.message(user_id, "/start"))
+    settings, results = app.plugins.plugins["referrals"].settings, []
+    run_at_once(12, lambda i: results.append(record_referral(app, settings, 401 + i, 400)))
+    assert sorted(results) == [False] * 11 + [True]
+    assert app.db.fetch_one("SELECT count(*) FROM referrals WHERE referred_id = 400") == (1,)
+
+
+def test_ten_payments_at_once_earn_the_fixed_reward_once(fixed_reward):
+    app, client = fixed_reward
+    post_update(client, updates.message(420, "/start"))
+    post_update(client, updates.message(421, "/start ref_420"))
+    run_at_once(10, lambda i: credit_as_payment(app, 421, "30.00", f"at-once-{i}"))
+    assert app.balances.get(420) == Decimal("25.00")
+    assert app.db.fetch_one("SELECT count(*), SUM(amount_rub) FROM referral_rewards") == \
+        (10, Decimal("25.00"))
+    assert ledger_differences(app.db) == []

@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 import time
 
+import psycopg2.errors
 import pytest
 
-from core.accounts.users import UserCache, ensure_user_exists, ensure_user_id
+from core.accounts.users import UserCache, Users, ensure_user_exists, ensure_user_id
 
 
 def test_second_call_within_ttl_makes_no_query(db, user_cache):
@@ -117,3 +118,21 @@ def test_expired_users_leave_the_cache():
     time.sleep(0.1)
     cache.remember(5000, ("Анна",))
     assert len(cache._entries) == 1 and cache.known(5000) and not cache.known(1)
+
+
+def test_users_exists_and_lock_in_the_callers_transaction(db, user_cache):
+    users = Users(db)
+    ensure_user_id(db, user_cache, 500)
+    assert users.exists(500) is True and users.exists(501) is False
+    with pytest.raises(ValueError, match="cur=tx"):
+        users.lock(500, cur=None)
+    with db.transaction() as tx:
+        assert users.lock(501, cur=tx) is False  # nobody to lock
+        assert users.lock(500, cur=tx) is True
+        assert users.exists(500, cur=tx) is True
+        with pytest.raises(psycopg2.errors.LockNotAvailable):  # held until this commits
+            with db.transaction() as other:
+                other.execute("SET LOCAL lock_timeout = '200ms'")
+                users.lock(500, cur=other)
+    with db.transaction() as other:
+        assert users.lock(500, cur=other) is True

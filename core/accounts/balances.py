@@ -144,10 +144,15 @@ class Balances:
 
     # -- reading -------------------------------------------------------------------
 
-    def get(self, user_id: int, *, cur=None) -> Decimal:
+    def get(self, user_id: int, *, cur=None, for_update: bool = False) -> Decimal:
+        """The user's balance (0.00 without a row). ``for_update`` also locks the balance
+        row until ``cur``'s transaction ends, so what is read stays true until the caller
+        moves money by it (a reward taken back up to what is left)."""
+        if for_update and cur is None:
+            raise ValueError("a balance read for update needs the caller's transaction (cur=tx)")
         with in_transaction(self.db, cur) as tx:
-            tx.execute("SELECT COALESCE(balance_rub, 0) FROM balances WHERE user_id = %s",
-                       (user_id,))
+            tx.execute("SELECT COALESCE(balance_rub, 0) FROM balances WHERE user_id = %s"
+                       + (" FOR UPDATE" if for_update else ""), (user_id,))
             row = tx.fetchone()
         return row[0] if row else Decimal("0.00")
 

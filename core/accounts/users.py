@@ -3,7 +3,8 @@
 One statement inserts or refreshes the ``users`` row and makes sure its ``balances``
 row exists, so no later insert can hit a foreign-key violation for this user. A
 per-process cache remembers, for ``ttl`` seconds, users already written with the same
-names: within it, a repeat call makes no query at all.
+names: within it, a repeat call makes no query at all. ``Users`` is what plugins are given
+(``app.users``): whether a user exists, and the lock on their row.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections import OrderedDict
 
 import psycopg2.errors
 
-from core.db import Database
+from core.db import Database, in_transaction
 
 # The user's row (inserted, or refreshed when a name changed) and their balance row, as
 # CTEs: ``{guard}`` lets a caller make both depend on an earlier CTE (see updates.py).
@@ -170,3 +171,29 @@ def ensure_user_id(db: Database, cache: UserCache, user_id: int, *, cur=None,
         db.execute(_ENSURE_ID_ONLY, {"id": user_id})
         return  # not cached: once balances is back, the balance row is written too
     cache.remember_id(user_id)
+
+
+class Users:
+    """Users as plugins see them: whether one exists, and their row's lock.
+
+    A plugin never reads ``users`` itself; a rule that must hold under races ("one
+    referrer per user", "at most N projects") takes the user's row lock here, in the
+    plugin's own transaction, so concurrent updates of that user queue up behind it."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def exists(self, user_id: int, *, cur=None) -> bool:
+        """Whether the user has a row (read in ``cur``'s transaction when given)."""
+        with in_transaction(self.db, cur) as tx:
+            tx.execute("SELECT 1 FROM users WHERE user_id = %s", (int(user_id),))
+            return tx.fetchone() is not None
+
+    def lock(self, user_id: int, *, cur) -> bool:
+        """Lock the user's row until ``cur``'s transaction ends; False (nothing locked)
+        when there is no such user. ``cur`` is required: a lock taken outside the
+        caller's transaction would be let go before the caller's work."""
+        if cur is None:
+            raise ValueError("Users.lock needs the caller's transaction (cur=tx)")
+        cur.execute("SELECT 1 FROM users WHERE user_id = %s FOR UPDATE", (int(user_id),))
+        return cur.fetchone() is not None

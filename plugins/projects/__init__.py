@@ -109,7 +109,7 @@ def create_project(app, settings, user_id: int, text: str) -> int:
     name, description = _clean_name(settings, text)
     app.ensure_user_id(user_id)
     with app.db.transaction() as tx:
-        tx.execute("SELECT 1 FROM users WHERE user_id = %s FOR UPDATE", (user_id,))
+        app.users.lock(user_id, cur=tx)  # the user's creates queue up: the cap holds under races
         tx.execute("SELECT COUNT(*) FROM projects WHERE user_id = %s", (user_id,))
         if tx.fetchone()[0] >= settings["max_projects"]:
             raise ProjectError(t("prj_too_many", limit=settings["max_projects"]))

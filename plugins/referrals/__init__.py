@@ -45,11 +45,9 @@ def record_referral(app, settings, referrer_id: int, referred_id: int) -> bool:
         return False
     with app.db.transaction() as tx:
         # Lock the new user's row: concurrent /start ref_… updates queue up here.
-        tx.execute("SELECT 1 FROM users WHERE user_id = %s FOR UPDATE", (referred_id,))
-        if tx.fetchone() is None:
+        if not app.users.lock(referred_id, cur=tx):
             return False
-        tx.execute("SELECT 1 FROM users WHERE user_id = %s", (referrer_id,))
-        if tx.fetchone() is None:
+        if not app.users.exists(referrer_id, cur=tx):
             return False  # a link to nobody
         tx.execute("SELECT 1 FROM referrals WHERE referred_id = %s "
                    "OR (referrer_id = %s AND referred_id = %s)",
@@ -71,67 +69,69 @@ def reward_for(settings, amount: Decimal, paid_before: Decimal, fixed_paid: bool
     return share.quantize(CENT, rounding=ROUND_DOWN)
 
 
-def reward_payment(app, settings, source: str, external_id: str) -> Decimal | None:
-    """Reward the referrer for one credited payment, once; the reward, or None."""
+def _referrer_locked(tx, referred_id: int) -> int | None:
+    """Who referred the user, their referral row locked: one referred user's payments
+    are rewarded and taken back one at a time (the fixed reward once). None: not referred."""
+    tx.execute("SELECT referrer_id FROM referrals WHERE referred_id = %s FOR UPDATE", (referred_id,))
+    row = tx.fetchone()
+    return row[0] if row else None
+
+
+def reward_payment(app, settings, source: str, external_id: str, user_id: int) -> Decimal | None:
+    """Reward the referrer for one credited payment of ``user_id``, once; the reward, or None."""
     with app.db.transaction() as tx:
-        tx.execute("SELECT p.user_id, p.amount_rub, r.referrer_id FROM payments p "
-                   "JOIN referrals r ON r.referred_id = p.user_id "
-                   "WHERE p.source = %s AND p.external_id = %s AND p.status = 'credited'",
-                   (source, external_id))
-        row = tx.fetchone()
-        if row is None:
-            return None  # the payer was not referred (or the payment is not credited)
-        referred_id, amount, referrer_id = row
-        # One referred user's payments are rewarded one at a time: the fixed reward once.
-        tx.execute("SELECT 1 FROM referrals WHERE referred_id = %s FOR UPDATE", (referred_id,))
-        tx.execute("SELECT COALESCE(SUM(p.amount_rub), 0), "
-                   "EXISTS (SELECT 1 FROM referral_rewards WHERE referred_id = %(u)s "
-                   "AND status = 'paid' AND amount_rub > 0) FROM payments p "
-                   "JOIN referral_rewards w ON w.payment_source = p.source "
-                   "AND w.payment_external_id = p.external_id "
-                   "WHERE p.user_id = %(u)s AND p.status = 'credited'", {"u": referred_id})
-        paid_before, fixed_paid = tx.fetchone()
-        reward = reward_for(settings, amount, paid_before, fixed_paid)
+        referrer_id = _referrer_locked(tx, user_id)
+        if referrer_id is None:
+            return None  # the payer was not referred
+        payments = app.payments_of(user_id, cur=tx)  # read under the lock: as they stand
+        payment = next((p for p in payments if p.key == (source, external_id)), None)
+        if payment is None or payment.status != "credited":
+            return None  # not this user's, or no longer credited
+        tx.execute("SELECT payment_source, payment_external_id, status, amount_rub "
+                   "FROM referral_rewards WHERE referred_id = %s", (user_id,))
+        rewards = tx.fetchall()
+        rewarded = {(row[0], row[1]) for row in rewards}
+        paid_before = sum((p.amount_rub for p in payments if p.status == "credited"
+                           and p.key in rewarded), Decimal("0"))
+        fixed_paid = any(status == "paid" and amount > 0 for _s, _e, status, amount in rewards)
+        reward = reward_for(settings, payment.amount_rub, paid_before, fixed_paid)
         tx.execute("INSERT INTO referral_rewards (payment_source, payment_external_id, referrer_id, "
                    "referred_id, amount_rub) VALUES (%s, %s, %s, %s, %s) "
                    "ON CONFLICT (payment_source, payment_external_id) DO NOTHING RETURNING id",
-                   (source, external_id, referrer_id, referred_id, reward))
+                   (source, external_id, referrer_id, user_id, reward))
         if tx.fetchone() is None:
             return None  # rewarded before
         if reward > 0:
             app.balances.credit(referrer_id, reward, kind="referral", cur=tx,
-                                reason=f"referral of user {referred_id}: {source} payment {external_id}"[:200])
+                                reason=f"referral of user {user_id}: {source} payment {external_id}"[:200])
             tx.execute("UPDATE referrals SET reward_rub = COALESCE(reward_rub, 0) + %s "
-                       "WHERE referred_id = %s", (reward, referred_id))
+                       "WHERE referred_id = %s", (reward, user_id))
     if reward > 0:
         log.info("referrer %s rewarded %s RUB for user %s's payment %s", referrer_id, reward,
-                 referred_id, external_id)
+                 user_id, external_id)
     return reward
 
 
-def take_back(app, settings, source: str, external_id: str) -> Decimal:
-    """A payment was refunded: take back the reward it earned (a fixed reward too, once
-    what the user still has paid no longer exceeds it). Returns what was taken."""
+def take_back(app, settings, source: str, external_id: str, user_id: int) -> Decimal:
+    """A payment of ``user_id`` was refunded: take back the reward it earned (a fixed
+    reward too, once what the user still has paid no longer exceeds it). Returns what
+    was taken."""
     with app.db.transaction() as tx:
-        tx.execute("SELECT user_id FROM payments WHERE source = %s AND external_id = %s",
-                   (source, external_id))
-        row = tx.fetchone()
-        if row is None:
+        if _referrer_locked(tx, user_id) is None:
             return Decimal("0")
-        referred_id = row[0]
-        tx.execute("SELECT 1 FROM referrals WHERE referred_id = %s FOR UPDATE", (referred_id,))
+        still_paid = sum((p.amount_rub for p in app.payments_of(user_id, cur=tx)
+                          if p.status == "credited"), Decimal("0"))
+        fixed = Decimal(str(settings["reward_rub"]))
         tx.execute("SELECT w.id, w.referrer_id, w.amount_rub FROM referral_rewards w "
                    "WHERE w.referred_id = %(u)s AND w.status = 'paid' AND w.amount_rub > 0 AND ("
                    "(w.payment_source = %(s)s AND w.payment_external_id = %(e)s) OR "
-                   "(%(fixed)s > 0 AND (SELECT COALESCE(SUM(amount_rub), 0) FROM payments "
-                   "WHERE user_id = %(u)s AND status = 'credited') <= %(fixed)s))",
-                   {"u": referred_id, "s": source, "e": external_id,
-                    "fixed": Decimal(str(settings["reward_rub"]))})
+                   "(%(fixed)s > 0 AND %(still_paid)s <= %(fixed)s))",
+                   {"u": user_id, "s": source, "e": external_id, "fixed": fixed,
+                    "still_paid": still_paid})
         taken = Decimal("0")
         for reward_id, referrer_id, amount in tx.fetchall():
-            tx.execute("SELECT COALESCE(balance_rub, 0) FROM balances WHERE user_id = %s FOR UPDATE",
-                       (referrer_id,))
-            balance = (tx.fetchone() or (Decimal("0"),))[0]
+            # Locked till the end: what is taken back is at most what the referrer has left.
+            balance = app.balances.get(referrer_id, cur=tx, for_update=True)
             part = min(balance, amount)
             if part > 0:
                 app.balances.debit(referrer_id, part, cur=tx, reason=f"referral reward taken back: "
@@ -140,7 +140,7 @@ def take_back(app, settings, source: str, external_id: str) -> Decimal:
                        "WHERE id = %s", ("reversed" if part == amount else "unrecovered",
                                          amount - part, reward_id))
             tx.execute("UPDATE referrals SET reward_rub = GREATEST(COALESCE(reward_rub, 0) - %s, 0) "
-                       "WHERE referred_id = %s", (amount, referred_id))
+                       "WHERE referred_id = %s", (amount, user_id))
             taken += part
             if part < amount:
                 log.warning("referral reward of %s RUB to user %s for a refunded payment: only %s "
@@ -149,21 +149,28 @@ def take_back(app, settings, source: str, external_id: str) -> Decimal:
 
 
 def catch_up(app, settings, batch: int = 500) -> int:
-    """Reward payments and take back refunds whose announcement a crash lost."""
-    missed = app.db.fetch_all(
-        "SELECT p.source, p.external_id FROM payments p JOIN referrals r ON r.referred_id = p.user_id "
-        "WHERE p.status = 'credited' AND NOT EXISTS (SELECT 1 FROM referral_rewards w WHERE "
-        "w.payment_source = p.source AND w.payment_external_id = p.external_id) "
-        "ORDER BY p.id LIMIT %s", (batch,))
-    refunded = app.db.fetch_all(
-        "SELECT p.source, p.external_id FROM payments p JOIN referral_rewards w "
-        "ON w.payment_source = p.source AND w.payment_external_id = p.external_id "
-        "WHERE p.status = 'refunded' AND w.status = 'paid' AND w.amount_rub > 0 LIMIT %s", (batch,))
-    for source, external_id in missed:
-        reward_payment(app, settings, source, external_id)
-    for source, external_id in refunded:
-        take_back(app, settings, source, external_id)
-    return len(missed) + len(refunded)
+    """Reward payments and take back refunds whose announcement a crash lost: the
+    referred users are read ``batch`` at a time with their payments and rewards."""
+    done, after = 0, 0
+    while True:
+        rows = app.db.fetch_all("SELECT id, referred_id FROM referrals WHERE id > %s "
+                                "ORDER BY id LIMIT %s", (after, batch))
+        if not rows:
+            return done
+        after, referred = rows[-1][0], [row[1] for row in rows]
+        rewards = {(s, e): (status, amount) for s, e, status, amount in app.db.fetch_all(
+            "SELECT payment_source, payment_external_id, status, amount_rub FROM referral_rewards "
+            "WHERE referred_id = ANY(%s)", (referred,))}
+        for payment in app.payments_of(*referred):  # oldest first: a fixed reward as it fell due
+            reward = rewards.get(payment.key)
+            if payment.status == "credited" and reward is None:
+                reward_payment(app, settings, payment.source, payment.external_id, payment.user_id)
+            elif payment.status == "refunded" and reward is not None and reward[0] == "paid" \
+                    and reward[1] > 0:
+                take_back(app, settings, payment.source, payment.external_id, payment.user_id)
+            else:
+                continue
+            done += 1
 
 
 def show_partner_screen(ctx, settings) -> None:
@@ -237,12 +244,12 @@ def start_payload(app, settings, ctx, payload, new_user):
 # where payments does not.
 @hookimpl(optionalhook=True)
 def payment_credited(app, settings, payment):
-    reward_payment(app, settings, payment.source, payment.external_id)
+    reward_payment(app, settings, payment.source, payment.external_id, payment.user_id)
 
 
 @hookimpl(optionalhook=True)
 def payment_refunded(app, settings, payment):
-    take_back(app, settings, payment.source, payment.external_id)
+    take_back(app, settings, payment.source, payment.external_id, payment.user_id)
 
 
 @hookimpl
