@@ -117,5 +117,5 @@ class InlineButton:
 
     @property
     def callback_data(self) -> str | None:
-        """``data`` as Telegram carries it (packed at construction)."""
-        return self.data.pack() if isinstance(self.data, ButtonData) else self.data
+        """``data`` as Telegram carries it (a ``ButtonData`` was packed at construction)."""
+        return None if self.data is None else str(self.data)
