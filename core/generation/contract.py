@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from core.generation.catalog import Model
 
-# Why a generation failed, as its user is told (core/locales: gen_reason_<reason>):
+# Why a generation failed, as its user is told (core/bot/locales: gen_reason_<reason>):
 REASONS = (
     "unavailable",  # the service is down or misconfigured: not the user's doing, try later
     # The operator's account with the service cannot be used — out of credit, a key
